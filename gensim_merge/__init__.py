@@ -1,0 +1,32 @@
+"""gensim-merge: grow gensim word2vec models across corpora without retraining from scratch."""
+
+import logging
+
+from gensim_merge.errors import (
+    AnchorError,
+    CorpusError,
+    DimensionMismatchError,
+    DuplicateKeyError,
+    EmptyModelError,
+    GensimMergeError,
+    IncompatibleModelError,
+    ModelFileError,
+    NonFiniteVectorsError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnchorError",
+    "CorpusError",
+    "DimensionMismatchError",
+    "DuplicateKeyError",
+    "EmptyModelError",
+    "GensimMergeError",
+    "IncompatibleModelError",
+    "ModelFileError",
+    "NonFiniteVectorsError",
+    "__version__",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
