@@ -2,6 +2,7 @@
 
 import logging
 
+from gensim_merge.alignment import Alignment, AlignmentReport
 from gensim_merge.errors import (
     AnchorError,
     CorpusError,
@@ -13,10 +14,14 @@ from gensim_merge.errors import (
     ModelFileError,
     NonFiniteVectorsError,
 )
+from gensim_merge.keyedvectors import MergeableKeyedVectors
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Alignment",
+    "AlignmentReport",
+    "MergeableKeyedVectors",
     "AnchorError",
     "CorpusError",
     "DimensionMismatchError",

@@ -1,0 +1,294 @@
+"""Which word pairs guide an alignment.
+
+An alignment learns a map from a source space to a target space from *anchors*: pairs of words, one in
+each model, that should land on each other. By default the anchors are the words both models know,
+most frequent first; explicit pairs (a list, a dict or a two-column file) serve spaces whose vocabularies
+differ, such as two languages.
+
+Everything after :func:`resolve_anchors` is index arithmetic on the returned :class:`Anchors`.
+"""
+
+import logging
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from gensim_merge.errors import AnchorError
+
+__all__ = ["Anchors", "resolve_anchors", "shared_anchors", "pair_anchors", "read_pairs_file", "frequency_ranks"]
+
+logger = logging.getLogger(__name__)
+
+#: ``on_missing`` choices for explicit pairs whose words a model does not hold.
+ON_MISSING = ("raise", "skip")
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """Anchor pairs resolved to row indices of the source and the target model.
+
+    Attributes
+    ----------
+    source_index, target_index : (n,) ndarray of intp
+        Rows of ``source.vectors`` and ``target.vectors`` that should map onto each other.
+    source_words, target_words : tuple of str
+        The same pairs as words.
+    n_missing : int
+        Explicit pairs skipped because a word was missing from a model (``on_missing="skip"``).
+    """
+
+    source_index: np.ndarray
+    target_index: np.ndarray
+    source_words: tuple
+    target_words: tuple
+    n_missing: int = 0
+
+    def __len__(self):
+        return len(self.source_words)
+
+    def subset(self, mask_or_index):
+        """Return the anchors selected by a boolean mask or an index array."""
+        idx = np.arange(len(self))[mask_or_index]
+        return Anchors(
+            self.source_index[idx], self.target_index[idx],
+            tuple(self.source_words[i] for i in idx), tuple(self.target_words[i] for i in idx),
+            self.n_missing,
+        )
+
+
+def frequency_ranks(kv):
+    """Rank of every word of `kv` by frequency (0 = most frequent).
+
+    Uses the ``count`` attribute where the model has one (ties broken by vocabulary order), else the
+    vocabulary order itself, which gensim keeps sorted by descending frequency after training.
+
+    Parameters
+    ----------
+    kv : gensim.models.KeyedVectors
+
+    Returns
+    -------
+    (len(kv),) ndarray of int64
+    """
+    n = len(kv.index_to_key)
+    counts = kv.expandos.get("count")
+    if counts is None or len(counts) != n:
+        return np.arange(n, dtype=np.int64)
+    order = np.lexsort((np.arange(n), -np.asarray(counts, dtype=np.int64)))
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.arange(n)
+    return ranks
+
+
+def _counts_or_none(kv):
+    counts = kv.expandos.get("count")
+    if counts is None or len(counts) != len(kv.index_to_key):
+        return None
+    return np.asarray(counts, dtype=np.int64)
+
+
+def shared_anchors(source, target, *, n_anchors=5000, min_count=20):
+    """Anchors from the words both models know, most frequent (in both) first.
+
+    A word's priority is the worse of its two frequency ranks, so an anchor is frequent in *both*
+    corpora (a reliable vector on both sides). Words whose ``count`` is below `min_count` in either model
+    are skipped (only where the models carry counts). Words are kept in priority order, then capped.
+
+    Parameters
+    ----------
+    source, target : gensim.models.KeyedVectors
+    n_anchors : int or None, optional
+        Keep at most this many (None: all shared words).
+    min_count : int, optional
+        Skip words seen fewer times than this in either corpus.
+
+    Returns
+    -------
+    Anchors
+
+    Raises
+    ------
+    AnchorError
+        When the models share no word (or none frequent enough).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gensim.models import KeyedVectors
+    >>> a, b = KeyedVectors(2), KeyedVectors(2)
+    >>> a.add_vectors(["the", "cat", "sat"], np.eye(3, 2))
+    >>> b.add_vectors(["dog", "cat", "the"], np.eye(3, 2))
+    >>> shared_anchors(a, b).source_words
+    ('cat', 'the')
+    """
+    target_lookup = target.key_to_index
+    src_idx = np.fromiter(
+        (target_lookup.get(key, -1) for key in source.index_to_key), dtype=np.intp, count=len(source.index_to_key)
+    )
+    in_both = np.flatnonzero(src_idx >= 0)
+    tgt_idx = src_idx[in_both]
+    src_idx = in_both
+    if src_idx.size == 0:
+        raise AnchorError(
+            "source and target share no word, so shared-word anchors cannot be formed; "
+            "pass explicit pairs with anchors=[(source_word, target_word), ...] or a pair file"
+        )
+    src_counts, tgt_counts = _counts_or_none(source), _counts_or_none(target)
+    if min_count and src_counts is not None and tgt_counts is not None:
+        frequent = (src_counts[src_idx] >= min_count) & (tgt_counts[tgt_idx] >= min_count)
+        if not frequent.any():
+            raise AnchorError(
+                f"none of the {src_idx.size} shared words is seen at least min_count={min_count} times in both "
+                "models; lower anchor_min_count or pass explicit anchors"
+            )
+        src_idx, tgt_idx = src_idx[frequent], tgt_idx[frequent]
+    priority = np.maximum(frequency_ranks(source)[src_idx], frequency_ranks(target)[tgt_idx])
+    order = np.argsort(priority, kind="stable")
+    if n_anchors is not None:
+        order = order[:n_anchors]
+    src_idx, tgt_idx = src_idx[order], tgt_idx[order]
+    src_words = tuple(source.index_to_key[i] for i in src_idx)
+    tgt_words = tuple(target.index_to_key[i] for i in tgt_idx)
+    return Anchors(src_idx.astype(np.intp), tgt_idx.astype(np.intp), src_words, tgt_words)
+
+
+def read_pairs_file(path, *, encoding="utf8"):
+    """Read word pairs from a two-column text file (whitespace separated, one pair a line).
+
+    Blank lines and lines starting with ``#`` are ignored; the format of gensim's
+    ``OPUS_en_it_europarl_train_one2ten.txt``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    list of (str, str)
+
+    Raises
+    ------
+    AnchorError
+        When a line does not hold exactly two columns, or the file cannot be read.
+    """
+    pairs = []
+    try:
+        with open(path, encoding=encoding) as fin:
+            for lineno, line in enumerate(fin, 1):
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                fields = line.split()
+                if len(fields) != 2:
+                    raise AnchorError(
+                        f"{path}:{lineno}: a pair file needs two whitespace-separated columns "
+                        f"(source word, target word), got {len(fields)} in {line[:60]!r}"
+                    )
+                pairs.append((fields[0], fields[1]))
+    except (OSError, UnicodeDecodeError) as err:
+        raise AnchorError(f"cannot read the anchor pair file {path}: {err}") from err
+    return pairs
+
+
+def _as_pairs(anchors):
+    """Normalise the accepted anchor spellings to a list of (source, target) tuples."""
+    if isinstance(anchors, (str, os.PathLike)):
+        return read_pairs_file(anchors)
+    if isinstance(anchors, dict):
+        return list(anchors.items())
+    pairs = []
+    for item in anchors:
+        if isinstance(item, str):
+            pairs.append((item, item))
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            pairs.append((item[0], item[1]))
+        else:
+            raise AnchorError(
+                f"each anchor must be a word (the same word in both models) or a (source_word, target_word) "
+                f"pair, got {item!r}"
+            )
+    return pairs
+
+
+def pair_anchors(source, target, pairs, *, on_missing="raise"):
+    """Anchors from explicit word pairs.
+
+    Parameters
+    ----------
+    source, target : gensim.models.KeyedVectors
+    pairs : list of (str, str), dict, iterable of str, str or os.PathLike
+        Pairs as a list or a dict ``{source_word: target_word}``, single words meaning the same word in
+        both models, or the path of a two-column pair file. Duplicate pairs are kept once; a word may
+        appear in several pairs (a dictionary with several translations).
+    on_missing : {"raise", "skip"}, optional
+        What to do with pairs naming a word a model does not hold.
+
+    Returns
+    -------
+    Anchors
+
+    Raises
+    ------
+    AnchorError
+        When pairs are missing (with ``on_missing="raise"``) or none is left.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gensim.models import KeyedVectors
+    >>> en, it = KeyedVectors(2), KeyedVectors(2)
+    >>> en.add_vectors(["one", "two"], np.eye(2))
+    >>> it.add_vectors(["uno", "due"], np.eye(2))
+    >>> pair_anchors(en, it, {"one": "uno", "two": "due"}).target_index
+    array([0, 1])
+    """
+    if on_missing not in ON_MISSING:
+        raise ValueError(f"on_missing must be one of {list(ON_MISSING)}, got {on_missing!r}")
+    pairs = list(dict.fromkeys(_as_pairs(pairs)))
+    src_lookup, tgt_lookup = source.key_to_index, target.key_to_index
+    src_idx = np.fromiter((src_lookup.get(s, -1) for s, _ in pairs), dtype=np.intp, count=len(pairs))
+    tgt_idx = np.fromiter((tgt_lookup.get(t, -1) for _, t in pairs), dtype=np.intp, count=len(pairs))
+    present = (src_idx >= 0) & (tgt_idx >= 0)
+    n_missing = int((~present).sum())
+    if n_missing and on_missing == "raise":
+        examples = [pairs[i] for i in np.flatnonzero(~present)[:5]]
+        raise AnchorError(
+            f"{n_missing} of {len(pairs)} anchor pairs name a word missing from a model "
+            f"(e.g. {examples}); remove them or pass on_missing='skip' to ignore them"
+        )
+    if n_missing:
+        logger.info("skipping %i of %i anchor pairs with a word missing from a model", n_missing, len(pairs))
+    keep = np.flatnonzero(present)
+    if keep.size == 0:
+        raise AnchorError(
+            f"none of the {len(pairs)} anchor pairs has both words in the models; check that the pair file's "
+            "columns are in (source, target) order"
+        )
+    return Anchors(
+        src_idx[keep], tgt_idx[keep],
+        tuple(pairs[i][0] for i in keep), tuple(pairs[i][1] for i in keep), n_missing,
+    )
+
+
+def resolve_anchors(source, target, anchors=None, *, n_anchors=5000, min_count=20, on_missing="raise"):
+    """Resolve any accepted spelling of anchors into an :class:`Anchors` of row indices.
+
+    Parameters
+    ----------
+    source, target : gensim.models.KeyedVectors
+    anchors : None, list of (str, str), dict, iterable of str, str or os.PathLike, optional
+        None: the shared words (see :func:`shared_anchors`); otherwise explicit pairs
+        (see :func:`pair_anchors`).
+    n_anchors, min_count : int, optional
+        Passed to :func:`shared_anchors` (ignored with explicit pairs).
+    on_missing : {"raise", "skip"}, optional
+        Passed to :func:`pair_anchors`.
+
+    Returns
+    -------
+    Anchors
+    """
+    if anchors is None:
+        return shared_anchors(source, target, n_anchors=n_anchors, min_count=min_count)
+    return pair_anchors(source, target, anchors, on_missing=on_missing)

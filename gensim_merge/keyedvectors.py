@@ -1,0 +1,412 @@
+"""MergeableKeyedVectors: gensim's KeyedVectors, plus aligning, merging and continuing.
+
+A drop-in replacement wherever :class:`gensim.models.KeyedVectors` is loaded: every KeyedVectors method works
+on it, and the files it saves load in plain gensim (no gensim_merge needed to read them).
+
+.. sourcecode:: pycon
+
+    >>> from gensim_merge import MergeableKeyedVectors
+    >>> old = MergeableKeyedVectors.load("wiki.kv")                      # doctest: +SKIP
+    >>> new = MergeableKeyedVectors.load("stackexchange.kv")             # doctest: +SKIP
+    >>> aligned = new.align_to(old)                                      # doctest: +SKIP
+    >>> print(aligned.alignment.report)                                  # doctest: +SKIP
+"""
+
+import logging
+import pickle
+
+import numpy as np
+from gensim.models import KeyedVectors, Word2Vec
+from gensim.models.fasttext import FastTextKeyedVectors
+
+from gensim_merge._io import atomic_output
+from gensim_merge._validation import check_keyed_vectors, check_same_dim
+from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, fit_alignment
+from gensim_merge.anchors import resolve_anchors
+from gensim_merge.errors import IncompatibleModelError, ModelFileError
+
+__all__ = ["MergeableKeyedVectors"]
+
+logger = logging.getLogger(__name__)
+
+#: Attribute under which our metadata travels inside a plain-gensim file.
+METADATA_ATTR = "gensim_merge_metadata"
+#: Attributes of MergeableKeyedVectors that plain KeyedVectors does not have (defaults in _set_defaults).
+_OWN_ATTRS = ("alignment", "sources", "model")
+
+
+class MergeableKeyedVectors(KeyedVectors):
+    """gensim KeyedVectors that can be aligned to, merged with and continued from other models.
+
+    Parameters
+    ----------
+    vector_size : int
+        Dimensionality of the vectors.
+    count : int, optional
+        Rows to pre-allocate (as in gensim; fill them with ``add_vectors`` on an empty object instead).
+    dtype : numpy dtype, optional
+    mapfile_path : str, optional
+        Unused (as in gensim).
+
+    Attributes
+    ----------
+    alignment : Alignment or None
+        The map that brought these vectors into their current space (set by :meth:`align_to`).
+    sources : list of str
+        Names of the models merged into this one (set by merging); see :meth:`provenance`.
+    model : gensim.models.Word2Vec or None
+        The full trainable model behind these vectors, when they come from continued training. Not saved
+        with the vectors (save it with ``model.save``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kv = MergeableKeyedVectors(3)
+    >>> kv.add_vectors(["cat", "dog"], np.array([[1, 0, 0], [0.9, 0.1, 0]], dtype=np.float32))
+    >>> kv.most_similar("cat", topn=1)[0][0]
+    'dog'
+    """
+
+    def __init__(self, vector_size, count=0, dtype=np.float32, mapfile_path=None):
+        super().__init__(vector_size, count=count, dtype=dtype, mapfile_path=mapfile_path)
+        self._set_defaults()
+
+    def _set_defaults(self):
+        for name, default in (("alignment", None), ("sources", []), ("model", None)):
+            if not hasattr(self, name):
+                setattr(self, name, default)
+
+    def _load_specials(self, *args, **kwargs):
+        super()._load_specials(*args, **kwargs)
+        self._restore_metadata()
+
+    def _restore_metadata(self):
+        metadata = self.__dict__.pop(METADATA_ATTR, None) or {}
+        if metadata.get("alignment") is not None:
+            self.alignment = Alignment.from_dict(metadata["alignment"])
+        if metadata.get("sources") is not None:
+            self.sources = list(metadata["sources"])
+        self._set_defaults()
+
+    # ------------------------------------------------------------------------------------------------
+    # construction and conversion
+    # ------------------------------------------------------------------------------------------------
+    @classmethod
+    def from_keyed_vectors(cls, kv, *, copy=True):
+        """Wrap a gensim KeyedVectors as a MergeableKeyedVectors.
+
+        Parameters
+        ----------
+        kv : gensim.models.KeyedVectors
+            Plain vectors (whole-word vectors only; a FastText model's n-gram buckets are not carried).
+        copy : bool, optional
+            Copy the vectors, keys and attributes (default), so the result and `kv` never affect each
+            other. With ``copy=False`` they share the arrays (no memory cost); later in-place edits of one
+            show in the other.
+
+        Returns
+        -------
+        MergeableKeyedVectors
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gensim.models import KeyedVectors
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b"], np.eye(2))
+        >>> print(MergeableKeyedVectors.from_keyed_vectors(kv))
+        MergeableKeyedVectors<vector_size=2, 2 keys>
+        """
+        if not isinstance(kv, KeyedVectors):
+            raise IncompatibleModelError(
+                f"from_keyed_vectors needs a gensim KeyedVectors, got {type(kv).__name__}; "
+                "for a Word2Vec model use MergeableKeyedVectors.from_word2vec(model)"
+            )
+        if type(kv) is cls and not copy:
+            return kv
+        new = cls.__new__(cls)
+        if isinstance(kv, FastTextKeyedVectors):
+            # keep only what a plain KeyedVectors holds: keys, whole-word vectors and attributes
+            state = {k: kv.__dict__[k] for k in ("vector_size", "index_to_key", "next_index", "key_to_index",
+                                                 "vectors", "norms", "expandos", "mapfile_path")
+                     if k in kv.__dict__}
+        else:
+            state = dict(kv.__dict__)
+        if copy:
+            state["vectors"] = np.array(kv.vectors)
+            state["index_to_key"] = list(kv.index_to_key)
+            state["key_to_index"] = dict(kv.key_to_index)
+            state["expandos"] = {name: np.array(values) for name, values in kv.expandos.items()}
+            state["norms"] = None
+            if "lifecycle_events" in state:
+                state["lifecycle_events"] = list(state["lifecycle_events"])
+            if isinstance(state.get("sources"), list):
+                state["sources"] = list(state["sources"])
+        new.__dict__.update(state)
+        new._set_defaults()
+        return new
+
+    @classmethod
+    def from_word2vec(cls, model, *, copy=True):
+        """The vectors of a trained gensim Word2Vec model, as a MergeableKeyedVectors.
+
+        Parameters
+        ----------
+        model : gensim.models.Word2Vec
+        copy : bool, optional
+            As in :meth:`from_keyed_vectors`; ``copy=False`` shares the model's arrays.
+
+        Returns
+        -------
+        MergeableKeyedVectors
+
+        Examples
+        --------
+        >>> from gensim.models import Word2Vec
+        >>> from gensim.test.utils import common_texts
+        >>> model = Word2Vec(common_texts, vector_size=8, min_count=1, workers=1, seed=1)
+        >>> len(MergeableKeyedVectors.from_word2vec(model)) == len(model.wv)
+        True
+        """
+        if not isinstance(model, Word2Vec) or not isinstance(getattr(model, "wv", None), KeyedVectors):
+            raise IncompatibleModelError(
+                f"from_word2vec needs a gensim Word2Vec model, got {type(model).__name__}; "
+                "for plain vectors use MergeableKeyedVectors.from_keyed_vectors(kv)"
+            )
+        return cls.from_keyed_vectors(model.wv, copy=copy)
+
+    @classmethod
+    def load(cls, fname, mmap=None):
+        """Load vectors saved by gensim (``KeyedVectors.save`` or ``Word2Vec.save``) or by this class.
+
+        Parameters
+        ----------
+        fname : str
+            Path of a file written by gensim's native ``save``.
+        mmap : {None, "r", "r+"}, optional
+            Memory-map the large arrays (``"r"``: read-only) instead of reading them into memory, as in gensim.
+
+        Returns
+        -------
+        MergeableKeyedVectors
+            The vectors (of a full Word2Vec model: its ``wv``), sharing the loaded arrays.
+
+        Raises
+        ------
+        ModelFileError
+            The file is missing, truncated or not a gensim file.
+        IncompatibleModelError
+            The file holds something other than word vectors (e.g. a Doc2Vec or FastText model).
+
+        Notes
+        -----
+        gensim's native format is a Python pickle: loading runs code stored in the file. Only load files
+        you trust.
+        """
+        try:
+            obj = super().load(fname, mmap=mmap)
+        except FileNotFoundError as err:
+            raise ModelFileError(f"no such model file: {fname}") from err
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError) as err:
+            raise ModelFileError(
+                f"cannot read {fname} as a gensim model ({type(err).__name__}: {err}); is it truncated, or a "
+                "word2vec-format file? For those use MergeableKeyedVectors.load_word2vec_format"
+            ) from err
+        return cls._adopt(obj, fname)
+
+    @classmethod
+    def _adopt(cls, obj, fname):
+        if isinstance(obj, Word2Vec):
+            logger.info("%s holds a full %s model; taking its word vectors", fname, type(obj).__name__)
+            obj = obj.wv
+        if isinstance(obj, FastTextKeyedVectors) or not isinstance(obj, KeyedVectors):
+            raise IncompatibleModelError(
+                f"{fname} holds a {type(obj).__name__}, not word2vec vectors; FastText and Doc2Vec models "
+                "are not supported (from a FastText model, MergeableKeyedVectors.from_keyed_vectors(model.wv) "
+                "keeps the whole-word vectors only)"
+            )
+        if METADATA_ATTR in obj.__dict__ or type(obj) is not cls:
+            obj = cls.from_keyed_vectors(obj, copy=False)
+        obj._restore_metadata()
+        return obj
+
+    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+        """As :meth:`gensim.models.KeyedVectors.vectors_for_all`, returning this class."""
+        kv = super().vectors_for_all(keys, allow_inference=allow_inference, copy_vecattrs=copy_vecattrs)
+        return type(self).from_keyed_vectors(kv, copy=False)
+
+    # ------------------------------------------------------------------------------------------------
+    # saving
+    # ------------------------------------------------------------------------------------------------
+    def _plain_copy(self):
+        """A plain gensim KeyedVectors sharing our arrays, with our extras as plain data."""
+        plain = KeyedVectors.__new__(KeyedVectors)
+        state = {k: v for k, v in self.__dict__.items() if k not in _OWN_ATTRS}
+        state["norms"] = None  # a derived cache; recomputed on demand
+        state[METADATA_ATTR] = {
+            "alignment": self.alignment.to_dict() if self.alignment is not None else None,
+            "sources": list(self.sources),
+        }
+        plain.__dict__.update(state)
+        return plain
+
+    def save(self, fname, *args, **kwargs):
+        """Save in gensim's native format, atomically; the file loads in plain gensim too.
+
+        Takes the arguments of :meth:`gensim.utils.SaveLoad.save` (``separately``, ``sep_limit``, ``ignore``,
+        ``pickle_protocol``). The data is written beside `fname` and renamed over it at the end, so an
+        interrupted save leaves an existing file intact. The attached full ``model`` is not saved.
+
+        Parameters
+        ----------
+        fname : str
+            Path of the file (large arrays go to ``fname.<name>.npy`` side files, as in gensim).
+        """
+        if not isinstance(fname, (str, bytes)) and not hasattr(fname, "__fspath__"):
+            raise TypeError(f"save needs a file path (atomic saves cannot write to an open handle), got {fname!r}")
+        plain = self._plain_copy()
+        with atomic_output(fname) as tmp:
+            plain.save(tmp, *args, **kwargs)
+        if "lifecycle_events" in plain.__dict__:
+            self.lifecycle_events = plain.lifecycle_events
+        logger.info("saved %s to %s", self, fname)
+
+    def save_word2vec_format(self, fname, fvocab=None, binary=False, **kwargs):
+        """As :meth:`gensim.models.KeyedVectors.save_word2vec_format`, written atomically.
+
+        With ``append=True`` the existing file is copied and appended to, then renamed over the original.
+        """
+        if kwargs.get("append"):
+            import shutil
+
+            with atomic_output(fname) as tmp:
+                shutil.copyfile(fname, tmp)
+                super().save_word2vec_format(tmp, fvocab=fvocab, binary=binary, **kwargs)
+            return
+        if fvocab is not None:
+            with atomic_output(fname) as tmp, atomic_output(fvocab) as tmp_vocab:
+                super().save_word2vec_format(tmp, fvocab=tmp_vocab, binary=binary, **kwargs)
+        else:
+            with atomic_output(fname) as tmp:
+                super().save_word2vec_format(tmp, binary=binary, **kwargs)
+
+    # ------------------------------------------------------------------------------------------------
+    # alignment
+    # ------------------------------------------------------------------------------------------------
+    def align_to(
+        self, target, anchors=None, *, method="orthogonal", center=False, normalize=True, ridge=0.0,
+        n_anchors=5000, anchor_min_count=20, on_missing="raise", trim=True, trim_threshold=3.0, heldout=0.1,
+        seed=0, chunk_size=DEFAULT_CHUNK_SIZE,
+    ):
+        """Map every word of this model into `target`'s space.
+
+        Parameters
+        ----------
+        target : gensim.models.KeyedVectors
+            The model whose space (and scale) the result lives in. Not modified.
+        anchors : None, list of (str, str), dict, iterable of str, str or os.PathLike, optional
+            Guide-post pairs (source word, target word). None (default): the words both models share, most
+            frequent first (see :func:`gensim_merge.anchors.shared_anchors`); a list of pairs, a dict, a list
+            of words present in both, or the path of a two-column pair file for models whose vocabularies
+            differ (two languages).
+        method : {"orthogonal", "linear"}, optional
+            Orthogonal Procrustes (default: keeps the geometry of the source) or a general least-squares map
+            (with optional `ridge`); ``method="linear", trim=False`` on unit vectors reproduces gensim's
+            TranslationMatrix.
+        center, normalize : bool, optional
+            Preprocessing of the anchors for the fit (see :func:`gensim_merge.alignment.fit_alignment`).
+        ridge : float, optional
+            Regularisation of the linear map.
+        n_anchors : int or None, optional
+            Cap on shared-word anchors (most frequent first).
+        anchor_min_count : int, optional
+            Skip shared words seen fewer times than this in either corpus (where counts are known).
+        on_missing : {"raise", "skip"}, optional
+            Explicit pairs naming a word a model lacks.
+        trim : bool, optional
+            Robust refit: drop anchors whose residual is far out (words used in a different sense) and refit.
+            The dropped words are listed in ``result.alignment.report.trimmed``.
+        trim_threshold : float, optional
+            How far out (in robust standard deviations of the residuals) an anchor must be to be dropped.
+        heldout : float, optional
+            Share of anchors held out of the fit to estimate quality (``report.heldout_*``).
+        seed : int, optional
+            Seeds the held-out draw.
+        chunk_size : int, optional
+            Rows mapped per matrix product (bounds temporary memory; a memory-mapped model is streamed).
+
+        Returns
+        -------
+        MergeableKeyedVectors
+            A new model with every key, count and attribute of this one, its vectors mapped into `target`'s
+            space; ``result.alignment`` holds the fitted map and its report.
+
+        Raises
+        ------
+        DimensionMismatchError, AnchorError, NonFiniteVectorsError, EmptyModelError, IncompatibleModelError
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> words = [f"w{i}" for i in range(60)]
+        >>> target = MergeableKeyedVectors(8)
+        >>> target.add_vectors(words, rng.normal(size=(60, 8)).astype(np.float32))
+        >>> Q, _ = np.linalg.qr(rng.normal(size=(8, 8)))
+        >>> source = MergeableKeyedVectors(8)
+        >>> source.add_vectors(words, (target.vectors @ Q).astype(np.float32))
+        >>> aligned = source.align_to(target)
+        >>> bool(np.allclose(aligned.vectors, target.vectors, atol=1e-5))
+        True
+        """
+        check_keyed_vectors(self, "source")
+        check_keyed_vectors(target, "target")
+        check_same_dim(self, target)
+        resolved = resolve_anchors(
+            self, target, anchors, n_anchors=n_anchors, min_count=anchor_min_count, on_missing=on_missing
+        )
+        alignment = fit_alignment(
+            self.vectors[resolved.source_index], target.vectors[resolved.target_index], method=method,
+            center=center, normalize=normalize, ridge=ridge, trim=trim, trim_threshold=trim_threshold,
+            heldout=heldout, seed=seed, source_words=resolved.source_words, target_words=resolved.target_words,
+            n_missing=resolved.n_missing,
+        )
+        return self.apply_alignment(alignment, chunk_size=chunk_size)
+
+    def apply_alignment(self, alignment, *, chunk_size=DEFAULT_CHUNK_SIZE):
+        """A new model with this model's vectors mapped by a fitted :class:`Alignment`.
+
+        Parameters
+        ----------
+        alignment : Alignment
+            E.g. ``other.alignment`` from an earlier :meth:`align_to`, or ``Alignment.load(path)``.
+        chunk_size : int, optional
+
+        Returns
+        -------
+        MergeableKeyedVectors
+        """
+        if not isinstance(alignment, Alignment):
+            raise IncompatibleModelError(f"apply_alignment needs an Alignment, got {type(alignment).__name__}")
+        check_keyed_vectors(self, "source")
+        logger.info("mapping %i vectors with the %s alignment", len(self), alignment.method)
+        mapped = alignment.apply(self.vectors, chunk_size=chunk_size, keys=self.index_to_key)
+        result = self._with_vectors(mapped)
+        result.alignment = alignment
+        report = alignment.report
+        result.add_lifecycle_event(
+            "align_to", method=alignment.method, n_anchors=report.n_anchors, n_used=report.n_used,
+            n_trimmed=len(report.trimmed), mean_cosine=round(report.mean_cosine, 6),
+        )
+        return result
+
+    def _with_vectors(self, vectors):
+        """A new object with our keys and attributes (copied) and the given vectors."""
+        new = type(self)(self.vector_size, dtype=vectors.dtype)
+        new.index_to_key = list(self.index_to_key)
+        new.key_to_index = dict(self.key_to_index)
+        new.next_index = len(new.index_to_key)
+        new.expandos = {name: np.array(values) for name, values in self.expandos.items()}
+        new.vectors = vectors
+        new.sources = list(self.sources)
+        return new
