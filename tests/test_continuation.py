@@ -1,0 +1,337 @@
+"""Tests of gensim_merge.continuation: continued training of a Word2Vec model on a new corpus."""
+
+import copy
+import gzip
+import json
+
+import numpy as np
+import pytest
+from gensim.models import Doc2Vec, FastText, KeyedVectors, Word2Vec
+from gensim.models.word2vec import LineSentence
+from gensim.test.utils import common_texts, datapath
+
+from gensim_merge.continuation import (
+    ContinuationResult,
+    _Interleaved,
+    _resort,
+    continue_training,
+    correct_drift,
+)
+from gensim_merge.errors import (
+    CorpusError,
+    DimensionMismatchError,
+    IncompatibleModelError,
+    ModelFileError,
+)
+
+PARAMS = dict(vector_size=16, window=3, min_count=3, workers=1, seed=7, epochs=3, negative=5)
+
+
+def _lee():
+    return list(LineSentence(datapath("lee_background.cor")))
+
+
+@pytest.fixture(scope="module")
+def halves():
+    lines = _lee()
+    old = lines[::2]
+    # the new half loses a few words entirely, so that some old words go unseen
+    banned = {"police", "fire", "government", "Palestinian"}
+    new = [[w for w in line if w not in banned] for line in lines[1::2]]
+    return old, new
+
+
+@pytest.fixture(scope="module")
+def source(halves):
+    return Word2Vec(halves[0], **PARAMS)
+
+
+def _state(model):
+    return dict(vectors=model.wv.vectors.copy(), syn1neg=model.syn1neg.copy(),
+                counts=model.wv.expandos["count"].copy(), keys=list(model.wv.index_to_key),
+                alpha=model.alpha, min_alpha=model.min_alpha, corpus_count=model.corpus_count,
+                lockf=model.wv.vectors_lockf.copy(), cum=model.cum_table.copy())
+
+
+def _assert_same_state(before, after):
+    for name, value in before.items():
+        if isinstance(value, np.ndarray):
+            assert np.array_equal(value, after[name]), name
+        else:
+            assert value == after[name], name
+
+
+@pytest.fixture(scope="module")
+def continued(source, halves):
+    return continue_training(source, halves[1])
+
+
+def test_source_unchanged(source, halves):
+    before = _state(source)
+    result = continue_training(source, halves[1], alpha=0.05)
+    _assert_same_state(before, _state(source))
+    assert result.model is not source
+    assert result.model.wv.vectors is not source.wv.vectors
+
+
+def test_inplace_updates_source(halves):
+    model = Word2Vec(halves[0], **PARAMS)
+    result = continue_training(model, halves[1], inplace=True)
+    assert result.model is model
+    assert "minister" in model.wv or result.report.added_words > 0
+
+
+def test_new_words_present_and_counts_combined(source, halves, continued):
+    model = continued.model
+    new_words = [w for w in dict.fromkeys(w for line in halves[1] for w in line) if w not in source.wv]
+    counts_new = {}
+    for line in halves[1]:
+        for w in line:
+            counts_new[w] = counts_new.get(w, 0) + 1
+    kept = [w for w in new_words if counts_new[w] >= PARAMS["min_count"]]
+    assert kept and all(w in model.wv for w in kept)
+    assert continued.report.added_words == len(kept)
+    for w in ["the", "minister", "police"]:
+        assert model.wv.get_vecattr(w, "count") == source.wv.get_vecattr(w, "count") + counts_new.get(w, 0)
+    assert isinstance(continued, ContinuationResult)
+
+
+def test_min_count_judged_on_combined_counts():
+    old = [["alpha", "beta", "gamma", "rare"]] * 3 + [["alpha", "beta", "gamma"]] * 20
+    new = [["alpha", "beta", "rare", "delta"]] * 3 + [["alpha", "beta", "gamma"]] * 20
+    src = Word2Vec(vector_size=8, min_count=5, workers=1, seed=1, epochs=1)
+    src.build_vocab(old, keep_raw_vocab=True)  # the old corpus's counts below min_count survive
+    src.train(old, total_examples=src.corpus_count, epochs=src.epochs)
+    assert "rare" not in src.wv
+    combined = continue_training(src, new, epochs=1)
+    assert "rare" in combined.model.wv  # 3 old + 3 new >= 5
+    assert "delta" not in combined.model.wv  # 3 new only
+    assert combined.report.admitted_by_combined_count == 1
+    assert combined.model.wv.get_vecattr("rare", "count") == 6
+    gensim_rule = continue_training(src, new, epochs=1, min_count_rule="new")
+    assert "rare" not in gensim_rule.model.wv
+
+
+def test_vocab_resorted_by_combined_frequency(continued):
+    wv = continued.model.wv
+    counts = wv.expandos["count"]
+    assert np.all(np.diff(counts) <= 0)
+    assert continued.report.moved_words > 0
+    assert len(continued.model.cum_table) == len(wv) == len(continued.model.syn1neg) == len(wv.vectors)
+    assert all(wv.key_to_index[k] == i for i, k in enumerate(wv.index_to_key))
+
+
+def test_resort_moves_every_array_together(halves):
+    model = Word2Vec(halves[0], **PARAMS)
+    model.wv.expandos["count"] = model.wv.expandos["count"][::-1].copy()  # force a full reorder
+    keys = list(model.wv.index_to_key)
+    before = {k: (model.wv[k].copy(), model.syn1neg[i].copy(), model.wv.get_vecattr(k, "count"),
+                  model.wv.get_vecattr(k, "sample_int")) for i, k in enumerate(keys)}
+    extra = np.arange(len(keys))
+    moved, (extra_sorted,) = _resort(model, extra)
+    assert moved > 0
+    for k, (vec, out, count, sample) in before.items():
+        i = model.wv.key_to_index[k]
+        assert np.array_equal(model.wv.vectors[i], vec)
+        assert np.array_equal(model.syn1neg[i], out)
+        assert model.wv.get_vecattr(k, "count") == count
+        assert model.wv.get_vecattr(k, "sample_int") == sample
+        assert keys[extra_sorted[i]] == k
+
+
+def test_most_similar_still_sane(source, continued):
+    # neighbourhoods of frequent words should largely survive a continuation on the same kind of text
+    words = source.wv.index_to_key[:60]
+    overlaps = []
+    for w in words:
+        a = {k for k, _ in source.wv.most_similar(w, topn=10)}
+        b = {k for k, _ in continued.model.wv.most_similar(w, topn=10)}
+        overlaps.append(len(a & b) / 10)
+    assert np.mean(overlaps) > 0.2  # a random neighbour list would share ~10/1500 of them
+
+
+def test_alpha_and_lockf_restored(source, halves):
+    result = continue_training(source, halves[1], alpha=0.01, min_alpha=0.001, epochs=1)
+    assert result.model.alpha == source.alpha and result.model.min_alpha == source.min_alpha
+    assert result.report.start_alpha == 0.01 and result.report.end_alpha == 0.001
+    assert result.model.wv.vectors_lockf.shape == (1,)
+
+
+def test_corpus_count_is_combined_record(source, halves, continued):
+    assert continued.model.corpus_count == source.corpus_count + len(halves[1])
+    assert continued.report.new_corpus_lines == len(halves[1])
+    assert continued.model.corpus_total_words == int(continued.model.wv.expandos["count"].sum())
+
+
+def test_continued_again(continued, halves):
+    third = [line[::-1] for line in halves[0][:50]] + [["quasar", "pulsar", "nebula"]] * 5
+    again = continue_training(continued.model, third, epochs=1)
+    assert "quasar" in again.model.wv
+    assert again.model.corpus_count == continued.model.corpus_count + len(third)
+    w = "the"
+    assert again.model.wv.get_vecattr(w, "count") > continued.model.wv.get_vecattr(w, "count")
+    assert np.all(np.isfinite(again.model.wv.vectors))
+
+
+def test_drift_correction_maps_unseen_old_words(source, halves):
+    unseen = ["police", "fire", "government", "Palestinian"]
+    plain = continue_training(source, halves[1], lock="none", drift_correction=False, resort=False)
+    for w in unseen:  # gensim leaves them where they were while the space moves
+        assert np.array_equal(plain.model.wv[w], source.wv[w])
+    fixed = continue_training(source, halves[1], lock="none", drift_correction=True, blend=0.0)
+    assert fixed.report.drift_corrected_words == fixed.report.old_words_unseen >= len(unseen)
+    assert fixed.report.anchors > 16 and fixed.report.fit_cosine > 0.5
+    for w in unseen:
+        assert not np.array_equal(fixed.model.wv[w], source.wv[w])
+
+
+def test_correct_drift_recovers_a_rotation():
+    rng = np.random.default_rng(1)
+    old = rng.normal(size=(200, 8))
+    q, _ = np.linalg.qr(rng.normal(size=(8, 8)))
+    new = 2.0 * old @ q
+    new[150:] = old[150:]
+    new_counts = np.r_[np.full(150, 20), np.zeros(50)]
+    fixed, info = correct_drift(old, new, np.full(200, 20), new_counts, blend=0.5)
+    np.testing.assert_allclose(fixed, 2.0 * old @ q, atol=1e-8)
+    assert info["mapped"] == 50 and info["blended"] == 150
+    assert info["fit_cosine"] == pytest.approx(1.0)
+
+
+def test_rehearsal_is_interleaved(source, halves):
+    sample = halves[0][:30]
+    result = continue_training(source, halves[1], rehearsal=sample, epochs=1)
+    assert result.report.rehearsal_lines == 30
+    mixed = list(_Interleaved(list(range(10)), ["a", "b"], 10, 2))
+    assert mixed == [0, 1, 2, 3, 4, "a", 5, 6, 7, 8, 9, "b"]
+
+
+def test_warm_start_from_vectors_alone(source, halves):
+    kv = copy.deepcopy(source.wv)
+    before = kv.vectors.copy()
+    result = continue_training(kv, halves[1], word2vec_kwargs=dict(window=3, min_count=3, workers=1, seed=7,
+                                                                    epochs=2))
+    assert np.array_equal(kv.vectors, before)
+    model = result.model
+    assert result.report.warm_start and result.report.warm_start_epochs == 1
+    assert all(w in model.wv for w in kv.index_to_key)
+    assert np.any(model.syn1neg != 0)
+    # the held vectors keep the old geometry: frequent words keep some old neighbours
+    w = "the"
+    a = {k for k, _ in source.wv.most_similar(w, topn=20)}
+    b = {k for k, _ in model.wv.most_similar(w, topn=20)}
+    assert len(a & b) >= 2
+
+
+def test_warm_start_size_mismatch(source, halves):
+    with pytest.raises(DimensionMismatchError, match="vector_size=32"):
+        continue_training(source.wv, halves[1], word2vec_kwargs=dict(vector_size=32))
+
+
+def test_path_sources_and_corpora(tmp_path, source, halves):
+    model_path = tmp_path / "m.model"
+    source.save(str(model_path))
+    corpus_path = tmp_path / "new.txt.gz"
+    with gzip.open(corpus_path, "wt") as fh:
+        fh.writelines(" ".join(line) + "\n" for line in halves[1])
+    result = continue_training(model_path, corpus_path, epochs=1)
+    assert result.report.new_corpus_lines == len(halves[1])
+    plain_path = tmp_path / "new.txt"
+    plain_path.write_text("".join(" ".join(line) + "\n" for line in halves[1]))
+    by_file = continue_training(source, corpus_file=str(plain_path), epochs=1)
+    assert by_file.report.new_corpus_words == sum(map(len, halves[1]))
+    kv_path = tmp_path / "v.kv"
+    source.wv.save(str(kv_path))
+    with pytest.raises(ModelFileError, match="vectors only"):
+        continue_training(kv_path, halves[1])
+    with pytest.raises(ModelFileError, match="no model file"):
+        continue_training(tmp_path / "missing.model", halves[1])
+
+
+@pytest.mark.parametrize("corpus, match", [
+    ([" ".join(line) for line in common_texts], "yields strings"),
+    ([], "empty"),
+    ([[]], "no tokens"),
+    ((line for line in common_texts), "one-shot"),
+    (iter(common_texts), "one-shot"),
+    ([[1, 2, 3]], "lists of str"),
+    ("/no/such/file.txt", "not a file"),
+    (42, "iterable"),
+])
+def test_corpus_errors(source, corpus, match):
+    with pytest.raises(CorpusError, match=match):
+        continue_training(source, corpus)
+
+
+def test_corpus_option_errors(source, tmp_path):
+    with pytest.raises(CorpusError, match="either corpus or corpus_file"):
+        continue_training(source, common_texts, corpus_file="x.txt")
+    with pytest.raises(CorpusError, match="no new corpus"):
+        continue_training(source)
+    gz = tmp_path / "c.txt.gz"
+    with gzip.open(gz, "wt") as fh:
+        fh.write("a b c\n")
+    with pytest.raises(CorpusError, match="compressed"):
+        continue_training(source, corpus_file=str(gz))
+
+
+def test_hs_refused():
+    model = Word2Vec(common_texts, vector_size=8, min_count=1, hs=1, negative=0, workers=1, seed=1)
+    with pytest.raises(IncompatibleModelError, match="hierarchical softmax"):
+        continue_training(model, common_texts)
+
+
+@pytest.mark.parametrize("cls", [Doc2Vec, FastText])
+def test_other_model_types_refused(cls):
+    if cls is Doc2Vec:
+        from gensim.models.doc2vec import TaggedDocument
+        model = cls([TaggedDocument(t, [i]) for i, t in enumerate(common_texts)], vector_size=8, min_count=1,
+                    workers=1, epochs=1)
+    else:
+        model = cls(common_texts, vector_size=8, min_count=1, workers=1, epochs=1)
+    with pytest.raises(IncompatibleModelError, match=cls.__name__):
+        continue_training(model, common_texts)
+
+
+def test_missing_training_state_refused(source):
+    model = copy.deepcopy(source)
+    del model.syn1neg
+    with pytest.raises(ModelFileError, match="output layer"):
+        continue_training(model, common_texts)
+    with pytest.raises(IncompatibleModelError, match="dict"):
+        continue_training({"a": 1}, common_texts)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(lock="sometimes"), "lock must be one of"),
+    (dict(min_count_rule="old"), "min_count_rule"),
+    (dict(blend=1.5), "blend"),
+    (dict(epochs=0), "epochs"),
+    (dict(alpha=0.01, min_alpha=0.1), "min_alpha"),
+    (dict(word2vec_kwargs=dict(window=2)), "warm start"),
+])
+def test_option_errors(source, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        continue_training(source, common_texts, **kwargs)
+
+
+def test_report_is_json_safe_and_readable(continued):
+    data = continued.report.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    text = str(continued.report)
+    assert "ContinuationReport" in text and "drift correction" in text
+    events = [e for e in continued.model.lifecycle_events if e.get("event") == "continue_training"]
+    assert events and events[-1]["added_words"] == continued.report.added_words
+
+
+def test_deterministic(source, halves):
+    a = continue_training(source, halves[1], epochs=1)
+    b = continue_training(source, halves[1], epochs=1)
+    assert a.model.wv.index_to_key == b.model.wv.index_to_key
+    assert np.array_equal(a.model.wv.vectors, b.model.wv.vectors)
+
+
+def test_keyedvectors_source_untouched_type():
+    kv = KeyedVectors(4)
+    with pytest.raises(Exception):
+        continue_training(kv, common_texts)
