@@ -47,6 +47,9 @@ DEFAULT_CHUNK_SIZE = 65536
 #: Below this many anchors, robust trimming and the held-out estimate are skipped (too few to spare).
 MIN_ANCHORS_FOR_STATISTICS = 50
 _MAD_TO_SIGMA = 1.4826  # median absolute deviation of a normal distribution, in standard deviations
+#: Smallest robust spread of the residuals (1 - cos) used for trimming: a near-perfect fit (a rotated copy)
+#: has residuals of 1e-16 whose MAD would otherwise make rounding noise look "far out".
+MIN_RESIDUAL_SIGMA = 0.01
 
 
 def fit_orthogonal(A, B, *, ridge=0.0):
@@ -394,7 +397,8 @@ def _robust_fit(A, B, method, center, normalize, ridge, trim, trim_threshold, ma
         residual = 1.0 - cosines
         med = np.median(residual[mask])
         mad = np.median(np.abs(residual[mask] - med))
-        new_mask = residual <= med + trim_threshold * _MAD_TO_SIGMA * mad
+        sigma = max(_MAD_TO_SIGMA * mad, MIN_RESIDUAL_SIGMA)
+        new_mask = residual <= med + trim_threshold * sigma
         if new_mask.sum() < max(2, A.shape[0] // 2) or np.array_equal(new_mask, mask):
             break
         mask = new_mask

@@ -289,6 +289,8 @@ def resolve_anchors(source, target, anchors=None, *, n_anchors=5000, min_count=2
     -------
     Anchors
     """
+    if on_missing not in ON_MISSING:
+        raise ValueError(f"on_missing must be one of {list(ON_MISSING)}, got {on_missing!r}")
     if anchors is None:
         return shared_anchors(source, target, n_anchors=n_anchors, min_count=min_count)
     return pair_anchors(source, target, anchors, on_missing=on_missing)

@@ -1,0 +1,33 @@
+"""Shared fixtures: a seeded generator, toy models built inline, random rotations."""
+
+import numpy as np
+import pytest
+
+from gensim_merge import MergeableKeyedVectors
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def make_kv(words, dim, rng, *, counts=None, cls=MergeableKeyedVectors, dtype=np.float32):
+    """A model holding `words` with random vectors (and `counts` as the ``count`` attribute)."""
+    kv = cls(dim, dtype=dtype)
+    kv.add_vectors(list(words), rng.normal(size=(len(words), dim)).astype(dtype))
+    if counts is not None:
+        kv.expandos["count"] = np.asarray(counts, dtype=np.int64)
+    return kv
+
+
+def random_orthogonal(dim, rng):
+    """A uniformly random orthogonal matrix (QR with sign correction)."""
+    q, r = np.linalg.qr(rng.normal(size=(dim, dim)))
+    return q * np.sign(np.diag(r))
+
+
+def rotated_copy(kv, rotation, *, scale=1.0, shift=0.0):
+    """A copy of `kv` whose vectors are turned by `rotation` (then scaled and shifted)."""
+    copy = MergeableKeyedVectors.from_keyed_vectors(kv)
+    copy.vectors = ((kv.vectors.astype(np.float64) @ rotation) * scale + shift).astype(kv.vectors.dtype)
+    return copy
