@@ -15,6 +15,7 @@ from gensim_merge.errors import (
     NonFiniteVectorsError,
 )
 from gensim_merge.keyedvectors import MergeableKeyedVectors
+from gensim_merge.merging import MergeReport, merge
 
 __version__ = "0.1.0"
 
@@ -22,6 +23,8 @@ __all__ = [
     "Alignment",
     "AlignmentReport",
     "MergeableKeyedVectors",
+    "MergeReport",
+    "merge",
     "AnchorError",
     "CorpusError",
     "DimensionMismatchError",

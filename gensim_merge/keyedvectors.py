@@ -24,6 +24,7 @@ from gensim_merge._validation import check_keyed_vectors, check_same_dim
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, fit_alignment
 from gensim_merge.anchors import resolve_anchors
 from gensim_merge.errors import IncompatibleModelError, ModelFileError
+from gensim_merge.merging import MergeReport, merge
 
 __all__ = ["MergeableKeyedVectors"]
 
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 #: Attribute under which our metadata travels inside a plain-gensim file.
 METADATA_ATTR = "gensim_merge_metadata"
 #: Attributes of MergeableKeyedVectors that plain KeyedVectors does not have (defaults in _set_defaults).
-_OWN_ATTRS = ("alignment", "sources", "model")
+_OWN_ATTRS = ("alignment", "sources", "merge_report", "model")
 
 
 class MergeableKeyedVectors(KeyedVectors):
@@ -54,6 +55,8 @@ class MergeableKeyedVectors(KeyedVectors):
         The map that brought these vectors into their current space (set by :meth:`align_to`).
     sources : list of str
         Names of the models merged into this one (set by merging); see :meth:`provenance`.
+    merge_report : MergeReport or None
+        What the merge that produced this model did (set by :meth:`merge_with`).
     model : gensim.models.Word2Vec or None
         The full trainable model behind these vectors, when they come from continued training. Not saved
         with the vectors (save it with ``model.save``).
@@ -72,7 +75,7 @@ class MergeableKeyedVectors(KeyedVectors):
         self._set_defaults()
 
     def _set_defaults(self):
-        for name, default in (("alignment", None), ("sources", []), ("model", None)):
+        for name, default in (("alignment", None), ("sources", []), ("merge_report", None), ("model", None)):
             if not hasattr(self, name):
                 setattr(self, name, default)
 
@@ -86,6 +89,8 @@ class MergeableKeyedVectors(KeyedVectors):
             self.alignment = Alignment.from_dict(metadata["alignment"])
         if metadata.get("sources") is not None:
             self.sources = list(metadata["sources"])
+        if metadata.get("merge_report") is not None:
+            self.merge_report = MergeReport.from_dict(metadata["merge_report"])
         self._set_defaults()
 
     # ------------------------------------------------------------------------------------------------
@@ -235,6 +240,28 @@ class MergeableKeyedVectors(KeyedVectors):
         kv = super().vectors_for_all(keys, allow_inference=allow_inference, copy_vecattrs=copy_vecattrs)
         return type(self).from_keyed_vectors(kv, copy=False)
 
+    def add_vectors(self, keys, weights, extras=None, replace=False):
+        """As :meth:`gensim.models.KeyedVectors.add_vectors`, without two gensim 4 traps.
+
+        gensim iterates the `extras` dict as if it held pairs (a ValueError), and leaves cached norms stale,
+        so ``most_similar`` answers wrongly for changed or added vectors until they are reset. Here `extras`
+        (``{attribute: array with one value per key}``) is stored for the given keys, every per-key attribute
+        is resized to the new vocabulary (new keys get 0 where no value is given), and norms are reset.
+        """
+        key_list = [keys] if isinstance(keys, (str, int, np.integer)) else list(keys)
+        known_before = np.fromiter((k in self.key_to_index for k in key_list), dtype=bool, count=len(key_list))
+        super().add_vectors(keys, weights, replace=replace)
+        self.norms = None
+        self.allocate_vecattrs()
+        for attr, values in (extras or {}).items():
+            values = np.asarray(values)
+            if len(values) != len(key_list):
+                raise ValueError(f"extras[{attr!r}] needs one value per key: {len(key_list)} keys, {len(values)} values")
+            index = np.fromiter((self.key_to_index[k] for k in key_list), dtype=np.intp, count=len(key_list))
+            take = np.ones(len(key_list), dtype=bool) if replace else ~known_before
+            self.allocate_vecattrs([attr], [values.dtype.type])
+            self.expandos[attr][index[take]] = values[take]
+
     # ------------------------------------------------------------------------------------------------
     # saving
     # ------------------------------------------------------------------------------------------------
@@ -246,6 +273,7 @@ class MergeableKeyedVectors(KeyedVectors):
         state[METADATA_ATTR] = {
             "alignment": self.alignment.to_dict() if self.alignment is not None else None,
             "sources": list(self.sources),
+            "merge_report": self.merge_report.to_dict() if self.merge_report is not None else None,
         }
         plain.__dict__.update(state)
         return plain
@@ -359,19 +387,35 @@ class MergeableKeyedVectors(KeyedVectors):
         >>> bool(np.allclose(aligned.vectors, target.vectors, atol=1e-5))
         True
         """
+        alignment = self.alignment_to(
+            target, anchors, method=method, center=center, normalize=normalize, ridge=ridge, n_anchors=n_anchors,
+            anchor_min_count=anchor_min_count, on_missing=on_missing, trim=trim, trim_threshold=trim_threshold,
+            heldout=heldout, seed=seed,
+        )
+        return self.apply_alignment(alignment, chunk_size=chunk_size)
+
+    def alignment_to(
+        self, target, anchors=None, *, method="orthogonal", center=False, normalize=True, ridge=0.0,
+        n_anchors=5000, anchor_min_count=20, on_missing="raise", trim=True, trim_threshold=3.0, heldout=0.1,
+        seed=0,
+    ):
+        """Fit the map :meth:`align_to` would apply, without mapping the model.
+
+        Takes the options of :meth:`align_to` (but `chunk_size`) and returns the fitted
+        :class:`~gensim_merge.alignment.Alignment`; apply it with :meth:`apply_alignment`.
+        """
         check_keyed_vectors(self, "source")
         check_keyed_vectors(target, "target")
         check_same_dim(self, target)
         resolved = resolve_anchors(
             self, target, anchors, n_anchors=n_anchors, min_count=anchor_min_count, on_missing=on_missing
         )
-        alignment = fit_alignment(
+        return fit_alignment(
             self.vectors[resolved.source_index], target.vectors[resolved.target_index], method=method,
             center=center, normalize=normalize, ridge=ridge, trim=trim, trim_threshold=trim_threshold,
             heldout=heldout, seed=seed, source_words=resolved.source_words, target_words=resolved.target_words,
             n_missing=resolved.n_missing,
         )
-        return self.apply_alignment(alignment, chunk_size=chunk_size)
 
     def apply_alignment(self, alignment, *, chunk_size=DEFAULT_CHUNK_SIZE):
         """A new model with this model's vectors mapped by a fitted :class:`Alignment`.
@@ -410,3 +454,69 @@ class MergeableKeyedVectors(KeyedVectors):
         new.vectors = vectors
         new.sources = list(self.sources)
         return new
+
+    # ------------------------------------------------------------------------------------------------
+    # merging
+    # ------------------------------------------------------------------------------------------------
+    def merge_with(self, *others, names=None, strategy="count", align=True, align_options=None,
+                   chunk_size=DEFAULT_CHUNK_SIZE):
+        """One union-vocabulary model from this one and `others`, in this model's space.
+
+        A thin front of :func:`gensim_merge.merging.merge` with this model as the reference; see there for
+        the combining strategies.
+
+        Parameters
+        ----------
+        *others : gensim.models.KeyedVectors
+        names : sequence of str, optional
+            One name per model, this one first (default ``model0``, ``model1``, ...).
+        strategy : {"count", "mean", "reference"}, optional
+        align : bool, optional
+            Align `others` onto this model first (default); False when they already share its space.
+        align_options : dict, optional
+            Options of :meth:`align_to` used for every alignment.
+        chunk_size : int, optional
+
+        Returns
+        -------
+        MergeableKeyedVectors
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> a, b = MergeableKeyedVectors(2), MergeableKeyedVectors(2)
+        >>> a.add_vectors(["cat", "dog"], np.array([[1, 0], [0, 1]], dtype=np.float32))
+        >>> b.add_vectors(["dog", "fish"], np.array([[0, 1], [1, 1]], dtype=np.float32))
+        >>> merged = a.merge_with(b, names=["pets", "more"], strategy="mean", align=False)
+        >>> merged.words_from("more", only=True)
+        ['fish']
+        """
+        return merge([self, *others], reference=0, names=names, strategy=strategy, align=align,
+                     align_options=align_options, chunk_size=chunk_size)
+
+    def provenance(self, key):
+        """Names of the merged inputs that held `key` (``[]`` for a model that is not a merge).
+
+        Raises
+        ------
+        KeyError
+            When `key` is not in the model.
+        """
+        index = self.get_index(key)
+        mask = self.expandos.get("provenance")
+        if mask is None or not self.sources:
+            return []
+        bits = int(mask[index])
+        return [name for bit, name in enumerate(self.sources) if bits >> bit & 1]
+
+    def words_from(self, source, *, only=False):
+        """The words that the merged input `source` held (``only=True``: held by no other input).
+
+        Vectorised over the vocabulary; returns the words in the model's order.
+        """
+        if source not in self.sources:
+            raise KeyError(f"{source!r} is not one of this model's sources {self.sources}")
+        mask = np.asarray(self.expandos["provenance"], dtype=np.uint64)
+        bit = np.uint64(1) << np.uint64(self.sources.index(source))
+        selected = (mask == bit) if only else (mask & bit) != 0
+        return [self.index_to_key[i] for i in np.flatnonzero(selected)]

@@ -1,0 +1,196 @@
+"""merge / merge_with: union vocabulary, combining, counts, order, provenance, errors, no mutation."""
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gensim_merge import (
+    DimensionMismatchError,
+    DuplicateKeyError,
+    EmptyModelError,
+    GensimMergeError,
+    MergeableKeyedVectors,
+    NonFiniteVectorsError,
+    merge,
+)
+from gensim_merge.merging import STRATEGIES
+from tests.conftest import make_kv, random_orthogonal, rotated_copy
+
+WORDS = [f"w{i}" for i in range(200)]
+
+
+@pytest.fixture
+def model_a(rng):
+    return make_kv(WORDS, 12, rng, counts=np.arange(400, 200, -1))
+
+
+def snapshot(kv):
+    return (kv.vectors.tobytes(), list(kv.index_to_key), {k: v.tobytes() for k, v in kv.expandos.items()})
+
+
+def test_merging_a_model_with_itself_changes_nothing(model_a):
+    merged = model_a.merge_with(model_a)
+    assert merged.index_to_key == model_a.index_to_key
+    np.testing.assert_allclose(merged.vectors, model_a.vectors, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(merged.expandos["count"], 2 * model_a.expandos["count"])
+
+
+def test_merging_with_a_rotated_copy_gives_back_the_original(model_a, rng):
+    turned = rotated_copy(model_a, random_orthogonal(12, rng), scale=3.0)
+    merged = model_a.merge_with(turned)
+    np.testing.assert_allclose(merged[WORDS], model_a[WORDS], rtol=1e-4, atol=1e-4)
+
+
+def test_union_keeps_every_word_and_sums_counts(model_a, rng):
+    other = make_kv(WORDS[100:] + ["new1", "new2"], 12, rng, counts=[20] * 100 + [5000, 7])
+    merged = model_a.merge_with(other, names=["a", "b"])
+    assert set(merged.index_to_key) == set(WORDS) | {"new1", "new2"}
+    assert len(merged) == 202
+    assert merged.get_vecattr("new1", "count") == 5000
+    assert merged.get_vecattr("w150", "count") == model_a.get_vecattr("w150", "count") + 20
+    counts = merged.expandos["count"]
+    assert np.all(counts[:-1] >= counts[1:])  # ordered by combined count
+    assert merged.index_to_key[0] == "new1"
+    assert merged.provenance("w150") == ["a", "b"]
+    assert merged.provenance("w3") == ["a"]
+    assert merged.words_from("b", only=True) == ["new1", "new2"]
+    assert len(merged.words_from("a")) == 200
+    # one-model words keep their (mapped) vector: norms and directions
+    aligned_other = other.align_to(model_a)
+    np.testing.assert_allclose(merged["new1"], aligned_other["new1"], rtol=1e-5, atol=1e-5)
+
+
+def test_count_weighting_prefers_the_better_estimate(rng):
+    a = make_kv(["x", "y", "z"], 4, rng, counts=[10000, 10, 10])
+    b = make_kv(["x", "y", "z"], 4, rng, counts=[5, 10, 10])
+    merged = a.merge_with(b, align=False)
+    cos = lambda u, v: u @ v / np.linalg.norm(u) / np.linalg.norm(v)  # noqa: E731
+    assert cos(merged["x"], a["x"]) > 0.999
+    mean = a.merge_with(b, align=False, strategy="mean")
+    expected = a["y"] / np.linalg.norm(a["y"]) + b["y"] / np.linalg.norm(b["y"])
+    assert cos(mean["y"], expected) == pytest.approx(1.0, abs=1e-6)
+    assert np.linalg.norm(mean["y"]) == pytest.approx((np.linalg.norm(a["y"]) + np.linalg.norm(b["y"])) / 2, rel=1e-5)
+
+
+def test_one_models_scale_does_not_dominate(rng):
+    a = make_kv([f"s{i}" for i in range(30)], 4, rng, counts=[100] * 30)
+    b = MergeableKeyedVectors.from_keyed_vectors(a)
+    b.vectors = b.vectors * 1000 + rng.normal(size=b.vectors.shape).astype(np.float32)
+    merged = a.merge_with(b, strategy="mean")  # aligned: b comes back at a's scale
+    ratio = np.linalg.norm(merged.vectors, axis=1) / np.linalg.norm(a.vectors, axis=1)
+    np.testing.assert_allclose(ratio, 1.0, rtol=0.05)
+
+
+def test_reference_strategy_keeps_the_reference_vectors(model_a, rng):
+    other = make_kv(WORDS[50:] + ["only_b"], 12, rng, counts=np.full(151, 10**6))
+    merged = model_a.merge_with(other, strategy="reference")
+    np.testing.assert_allclose(merged[WORDS], model_a[WORDS], rtol=1e-5, atol=1e-6)
+
+
+def test_three_models_independent_of_the_order_of_the_others(model_a, rng):
+    b = make_kv(WORDS[:150] + ["b1", "tie1"], 12, rng, counts=[50] * 152)
+    c = make_kv(WORDS[60:] + ["c1", "tie2"], 12, rng, counts=[50] * 142)
+    abc = merge([model_a, b, c], names=["a", "b", "c"])
+    acb = merge([model_a, c, b], names=["a", "c", "b"])
+    assert abc.index_to_key == acb.index_to_key
+    np.testing.assert_allclose(abc.vectors, acb.vectors, rtol=1e-5, atol=1e-6)
+    assert merge([b, model_a, c], reference=1, names=["b", "a", "c"]).index_to_key == abc.index_to_key
+
+
+def test_nested_merges_keep_the_original_sources(model_a, rng):
+    b = make_kv(WORDS[:30] + ["b1"], 12, rng, counts=[30] * 31)
+    c = make_kv(WORDS[:30] + ["c1"], 12, rng, counts=[30] * 31)
+    ab = model_a.merge_with(b, names=["a", "b"])
+    abc = ab.merge_with(c, names=["ab", "c"])
+    assert abc.sources == ["ab/a", "ab/b", "c"]
+    assert abc.provenance("w1") == ["ab/a", "ab/b", "c"]
+    assert abc.provenance("b1") == ["ab/b"]
+
+
+def test_merged_model_works_as_keyed_vectors(model_a, rng):
+    other = make_kv(WORDS[100:] + ["new"], 12, rng, counts=[90] * 101)
+    merged = model_a.merge_with(other)
+    merged.fill_norms()
+    top = merged.most_similar("w5", topn=3, restrict_vocab=50)
+    assert all(merged.get_index(w) < 50 for w, _ in top)
+    # gensim traps: extras in add_vectors, and stale norms after adding
+    merged.add_vectors(["zzz"], merged["w5"][None, :] * 2, extras={"count": np.array([1])})
+    assert merged.most_similar("w5", topn=1)[0][0] == "zzz"
+    assert merged.get_vecattr("zzz", "count") == 1
+    assert merged.provenance("zzz") == []
+
+
+def test_save_and_load_keep_provenance_and_report(model_a, rng, tmp_path):
+    merged = model_a.merge_with(make_kv(WORDS[:30] + ["x"], 12, rng, counts=[50] * 31), names=["a", "b"])
+    path = str(tmp_path / "merged.kv")
+    merged.save(path)
+    loaded = MergeableKeyedVectors.load(path)
+    assert loaded.sources == ["a", "b"]
+    assert loaded.merge_report == merged.merge_report
+    assert loaded.provenance("x") == ["b"]
+    plain = KeyedVectors.load(path)
+    assert type(plain) is KeyedVectors and len(plain) == len(merged)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_inputs_are_never_modified(model_a, rng, strategy):
+    other = make_kv(WORDS[100:] + ["new"], 12, rng, counts=[90] * 101)
+    before = snapshot(model_a), snapshot(other)
+    merged = model_a.merge_with(other, strategy=strategy)
+    assert (snapshot(model_a), snapshot(other)) == before
+    assert not np.shares_memory(merged.vectors, model_a.vectors)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sets(st.integers(0, 40), min_size=1, max_size=25), min_size=1, max_size=4))
+def test_union_never_loses_or_invents_a_word(vocabularies):
+    rng = np.random.default_rng(1)
+    models = [make_kv([f"k{i}" for i in sorted(v)], 3, rng, counts=np.arange(len(v), 0, -1)) for v in vocabularies]
+    merged = merge(models, align=False)
+    expected = set().union(*[{f"k{i}" for i in v} for v in vocabularies])
+    assert len(merged) == len(expected) and set(merged.index_to_key) == expected
+    for i, kv in enumerate(models):
+        assert set(merged.words_from(f"model{i}")) == set(kv.index_to_key)
+
+
+# ---------------------------------------------------------------- errors
+def test_different_dimensions(model_a, rng):
+    with pytest.raises(DimensionMismatchError, match=r"\(12,\) vs \(5,\)"):
+        model_a.merge_with(make_kv(["x"], 5, rng))
+
+
+def test_duplicate_keys(model_a, rng):
+    dup = make_kv(["x", "y"], 12, rng)
+    dup.index_to_key.append("x")
+    dup.vectors = np.vstack([dup.vectors, dup.vectors[:1]])
+    with pytest.raises(DuplicateKeyError, match=r"more than once \(e\.g\. \['x'\]\)"):
+        model_a.merge_with(dup, align=False, strategy="mean")
+
+
+def test_empty_model(model_a):
+    with pytest.raises(EmptyModelError):
+        model_a.merge_with(MergeableKeyedVectors(12))
+
+
+def test_non_finite_values(model_a, rng):
+    bad = make_kv(["x", "y"], 12, rng, counts=[1, 1])
+    bad.vectors[1, 0] = np.inf
+    with pytest.raises(NonFiniteVectorsError, match="'y'"):
+        model_a.merge_with(bad, align=False)
+
+
+def test_count_strategy_needs_counts(model_a, rng):
+    with pytest.raises(GensimMergeError, match="strategy='mean'"):
+        model_a.merge_with(make_kv(WORDS, 12, rng))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"strategy": "average"}, "strategy must be one of"),
+    ({"names": ["only_one"]}, "one name per model"),
+    ({"names": ["same", "same"]}, "unique"),
+])
+def test_bad_options(model_a, rng, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        model_a.merge_with(make_kv(WORDS, 12, rng, counts=[1] * 200), **kwargs)
