@@ -1,0 +1,122 @@
+"""Tests for the HTML alignment report, including a render in a real headless browser (Chromium)."""
+
+import base64
+import html
+import re
+import shutil
+import subprocess
+import tempfile
+
+import numpy as np
+import pytest
+
+from gensim_merge import IncompatibleModelError, MergeableKeyedVectors
+from gensim_merge.report_html import PNG_NAMES, alignment_report_html
+from tests.conftest import make_kv, random_orthogonal, rotated_copy
+
+pytest.importorskip("matplotlib")
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+
+
+@pytest.fixture
+def pair(rng):
+    """(source, target): the source is the target rotated, with ten words moved elsewhere."""
+    words = [f"w{i}" for i in range(150)]
+    target = make_kv(words, 8, rng, counts=np.arange(1500, 0, -10))
+    source = rotated_copy(target, random_orthogonal(8, rng))
+    source.vectors[:10] = rng.normal(size=(10, 8))
+    return source, target
+
+
+def _images(page):
+    return re.findall(r'<img[^>]*src="data:image/png;base64,([^"]+)"', page)
+
+
+def test_report_is_self_contained_with_every_section(tmp_path, pair):
+    source, target = pair
+    aligned = source.align_to(target, anchor_min_count=0)
+    out = alignment_report_html(source, target, aligned, tmp_path / "report.html")
+    page = open(out, encoding="utf8").read()
+    images = _images(page)
+    assert len(images) == 2
+    assert all(base64.b64decode(data).startswith(PNG_MAGIC) for data in images)
+    for heading in ("Estimated quality", "Anchor residuals", "Most shifted words", "Before and after alignment"):
+        assert heading in page
+    report = aligned.alignment.report
+    assert f"{report.n_anchors} / {report.n_used} / {len(report.trimmed)} / {report.n_heldout}" in page
+    # the most shifted words are the ones we moved, with their neighbours in each model
+    shifted_words = {s for s, _, _ in report.most_shifted[:5]}
+    assert shifted_words <= {f"w{i}" for i in range(10)}
+    assert "<td>w" in page and "neighbours in target" in page
+    assert not re.search(r'(src|href)="(?!data:)', page)  # nothing fetched from outside
+
+
+def test_accepts_an_alignment_and_writes_pngs(tmp_path, pair):
+    source, target = pair
+    alignment = source.alignment_to(target, anchor_min_count=0)
+    png_dir = tmp_path / "charts"
+    alignment_report_html(source, target, alignment, tmp_path / "r.html", png_dir=png_dir,
+                          words=["w0", ("w20", "w20"), "not-a-word"])
+    for name in PNG_NAMES.values():
+        assert (png_dir / name).read_bytes().startswith(PNG_MAGIC)
+
+
+def test_words_are_escaped(tmp_path, rng):
+    words = ["<script>", "a&b"] + [f"w{i}" for i in range(60)]
+    target = make_kv(words, 6, rng)
+    source = rotated_copy(target, random_orthogonal(6, rng))
+    aligned = source.align_to(target, anchor_min_count=0)
+    page = open(alignment_report_html(source, target, aligned, tmp_path / "r.html",
+                                      words=["<script>", "a&b"]), encoding="utf8").read()
+    assert "<script>" not in page and html.escape("<script>") in page
+
+
+def test_inputs_are_not_modified(tmp_path, pair):
+    source, target = pair
+    aligned = source.align_to(target, anchor_min_count=0)
+    before = [(kv.vectors.copy(), kv.norms) for kv in (source, target)]
+    alignment_report_html(source, target, aligned, tmp_path / "r.html")
+    for kv, (vectors, norms) in zip((source, target), before):
+        np.testing.assert_array_equal(kv.vectors, vectors)
+        assert kv.norms is norms
+
+
+def test_refuses_an_unaligned_model(tmp_path, pair):
+    source, target = pair
+    with pytest.raises(IncompatibleModelError, match="aligned model"):
+        alignment_report_html(source, target, MergeableKeyedVectors.from_keyed_vectors(source), tmp_path / "r.html")
+
+
+def _browser():
+    return next((shutil.which(name) for name in _BROWSERS if shutil.which(name)), None)
+
+
+def test_report_renders_with_its_images_in_headless_chromium(tmp_path, pair):
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium found (apt-get install -y chromium); the browser render check needs it")
+    source, target = pair
+    aligned = source.align_to(target, anchor_min_count=0)
+    page = open(alignment_report_html(source, target, aligned, tmp_path / "report.html"), encoding="utf8").read()
+    # a probe that writes, once the page has loaded, the decoded width of every image into the DOM
+    probe = ("<script>window.addEventListener('load', function () {var w = [];"
+             "for (var i = 0; i < document.images.length; i++) { w.push(document.images[i].naturalWidth); }"
+             "var p = document.createElement('pre'); p.id = 'probe'; p.textContent = w.join(',');"
+             "document.body.appendChild(p);});</script>")
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("</body>", probe + "</body>"), encoding="utf8")
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", probed.as_uri()],
+            capture_output=True, text=True, timeout=120,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    match = re.search(r'<pre id="probe">([^<]*)</pre>', done.stdout)
+    assert match, f"the probe did not run; DOM starts with {done.stdout[:300]!r}"
+    widths = [int(w) for w in match.group(1).split(",")]
+    assert len(widths) == 2 and all(w > 0 for w in widths)
+    assert "Most shifted words" in done.stdout
