@@ -512,8 +512,10 @@ def continue_training(
     min_count_rule="combined",
     resort=True,
     lock="evidence",
+    lock_power=1.0,
     drift_correction=True,
-    blend=0.5,
+    blend=0.0,
+    blend_every_epoch=False,
     anchors=DEFAULT_ANCHORS,
     rehearsal=None,
     warm_start_epochs=1,
@@ -547,11 +549,17 @@ def continue_training(
         Per-word learning-rate scale of the input vectors during the continuation: ``"evidence"`` scales each
         word by the new corpus's share of its combined count (``new / (old + new)``), so words the old corpus
         knew well move less; ``"none"`` lets every word move at the full rate (gensim's behaviour).
+    lock_power : float, default=1.0
+        With ``lock="evidence"``, the share is raised to this power (larger: old words move less).
     drift_correction : bool, default=True
         Map old words absent from the new corpus along with the moving space (see :func:`correct_drift`).
-    blend : float, default=0.5
+    blend : float, default=0.0
         Strength of the count-weighted blend of each shared word's old (mapped) vector into its continued one;
-        0 switches blending off. Ignored without `drift_correction`.
+        0 (the default: measured not to bring the result closer to joint training) switches it off.
+        Ignored without `drift_correction`.
+    blend_every_epoch : bool, default=False
+        Apply the drift correction and blend after every epoch instead of once at the end, so the rest of
+        the space (new words, the output layer) adapts to the blended positions while training goes on.
     anchors : int, default=5000
         Most frequent stable shared words fitting the drift map.
     rehearsal : {iterable of list of str, str, os.PathLike}, optional
@@ -614,6 +622,8 @@ def continue_training(
         raise ValueError(f"min_count_rule must be 'combined' or 'new', got {min_count_rule!r}")
     if lock not in LOCKS:
         raise ValueError(f"lock must be one of {sorted(LOCKS)}, got {lock!r}")
+    if not float(lock_power) > 0:
+        raise ValueError(f"lock_power must be positive, got {lock_power!r}")
     if not 0.0 <= float(blend) <= 1.0:
         raise ValueError(f"blend must lie in [0, 1], got {blend!r}")
     if int(anchors) < 2:
@@ -691,40 +701,59 @@ def continue_training(
     # --- training
     t0 = time.perf_counter()
     n = len(model.wv)
+    # old evidence that comes with an old vector (words admitted by combined counts start from random)
+    old_known = np.where(old_index >= 0, old_part, 0)
     if lock == "evidence":
-        share = new_part / np.maximum(old_part + new_part, 1)
-        lockf = np.where(old_part > 0, share, 1.0).astype(_REAL)
+        share = new_part / np.maximum(old_known + new_part, 1)
+        lockf = np.where(old_known > 0, share ** float(lock_power), 1.0).astype(_REAL)
     else:
         lockf = np.ones(n, dtype=_REAL)
     train_args = dict(corpus_iterable=train_corpus, corpus_file=corpus_file,
                       total_examples=new_lines + rehearsal_lines, total_words=total_words + rehearsal_words)
+    rows = np.flatnonzero(old_index >= 0)
+    snap = np.zeros_like(model.wv.vectors)
+    snap[rows] = old_vectors[old_index[rows]]
+    correct = bool(drift_correction and n_old)
+    info = {"anchors": 0, "fit_cosine": None, "mapped": 0, "blended": 0}
+    seconds_post = 0.0
+
+    def _correct():
+        nonlocal info, seconds_post
+        t = time.perf_counter()
+        model.wv.vectors, info = correct_drift(snap, model.wv.vectors, old_known, new_part, blend=float(blend),
+                                               anchors=int(anchors), min_count=model.min_count)
+        seconds_post += time.perf_counter() - t
+
     try:
         if warm and warm_start_epochs > 0:
             model.wv.vectors_lockf = np.where(old_index >= 0, 0.0, 1.0).astype(_REAL)
             model.train(epochs=int(warm_start_epochs), start_alpha=start_alpha, end_alpha=start_alpha,
                         **train_args)
         model.wv.vectors_lockf = lockf
-        model.train(epochs=epochs, start_alpha=start_alpha, end_alpha=end_alpha, **train_args)
+        if correct and blend_every_epoch:
+            # the same linear decay as one train() call, cut at epoch ends to pull shared words back
+            schedule = np.linspace(start_alpha, end_alpha, epochs + 1)
+            for epoch in range(epochs):
+                model.train(epochs=1, start_alpha=float(schedule[epoch]), end_alpha=float(schedule[epoch + 1]),
+                            **train_args)
+                _correct()
+        else:
+            model.train(epochs=epochs, start_alpha=start_alpha, end_alpha=end_alpha, **train_args)
     finally:
         model.wv.vectors_lockf = np.ones(1, dtype=_REAL)
         model.alpha, model.min_alpha = old_alpha, old_min_alpha
-    seconds_train = time.perf_counter() - t0
+    seconds_train = time.perf_counter() - t0 - seconds_post
 
     # --- drift correction
     t0 = time.perf_counter()
-    info = {"anchors": 0, "fit_cosine": None, "mapped": 0, "blended": 0}
-    if drift_correction and n_old:
-        rows = np.flatnonzero(old_index >= 0)
-        snap = np.zeros_like(model.wv.vectors)
-        snap[rows] = old_vectors[old_index[rows]]
-        model.wv.vectors, info = correct_drift(snap, model.wv.vectors, old_part, new_part, blend=float(blend),
-                                               anchors=int(anchors), min_count=model.min_count)
-        if not warm:  # output rows of unseen words drift too; a warm start had no old output layer
-            snap[rows] = old_syn1neg[old_index[rows]]
-            model.syn1neg, _ = correct_drift(snap, model.syn1neg, old_part, new_part, blend=0.0,
-                                             anchors=int(anchors), min_count=model.min_count)
+    if correct and not blend_every_epoch:
+        _correct()
+    if correct and not warm:  # output rows of unseen words drift too; a warm start had no old output layer
+        snap[rows] = old_syn1neg[old_index[rows]]
+        model.syn1neg, _ = correct_drift(snap, model.syn1neg, old_known, new_part, blend=0.0,
+                                         anchors=int(anchors), min_count=model.min_count)
+    seconds_post += time.perf_counter() - t0
     model.wv.norms = None
-    seconds_post = time.perf_counter() - t0
 
     combined_count = int(new_lines) + old_corpus_count
     model.corpus_count = combined_count

@@ -198,6 +198,13 @@ def test_correct_drift_recovers_a_rotation():
     assert info["fit_cosine"] == pytest.approx(1.0)
 
 
+def test_blend_every_epoch(source, halves):
+    result = continue_training(source, halves[1], blend=0.5, blend_every_epoch=True, epochs=2)
+    assert result.report.blended_words == result.report.shared_words
+    assert np.all(np.isfinite(result.model.wv.vectors))
+    assert result.model.wv.vectors_lockf.shape == (1,)
+
+
 def test_rehearsal_is_interleaved(source, halves):
     sample = halves[0][:30]
     result = continue_training(source, halves[1], rehearsal=sample, epochs=1)
@@ -306,6 +313,7 @@ def test_missing_training_state_refused(source):
     (dict(lock="sometimes"), "lock must be one of"),
     (dict(min_count_rule="old"), "min_count_rule"),
     (dict(blend=1.5), "blend"),
+    (dict(lock_power=0), "lock_power"),
     (dict(epochs=0), "epochs"),
     (dict(alpha=0.01, min_alpha=0.1), "min_alpha"),
     (dict(word2vec_kwargs=dict(window=2)), "warm start"),
