@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 DEMO_PARAMS = dict(vector_size=50, window=5, min_count=5, epochs=40, sg=0, negative=5, workers=1)
 #: Anchors for aligning the demo's small models: shared words seen at least this often in both halves.
 DEMO_ANCHOR_MIN_COUNT = 5
+#: Random word pairs per group for the similarity correlation (rho) of the closeness table.
+DEMO_PAIRS = 5000
+#: Words per group whose neighbours are compared (every word of the demo's groups).
+DEMO_MAX_WORDS = 2000
 _GROUPS = ("A-only", "B-only", "shared")
 
 
@@ -198,7 +202,8 @@ def run_demo(*, seed=1, out=print, say=None, progress=None):
         "continue A on B (plain gensim)": plain.wv,
         "joint, another seed (noise floor)": floor.wv,
     }
-    reports = {name: closeness(kv, joint.wv, groups=groups) for name, kv in candidates.items()}
+    reports = {name: closeness(kv, joint.wv, groups=groups, n_pairs=DEMO_PAIRS,
+                                 max_words_per_group=DEMO_MAX_WORDS) for name, kv in candidates.items()}
     floor_report = reports["joint, another seed (noise floor)"]
     ratios = {name: fidelity_ratio(report, floor_report)["overall"] for name, report in reports.items()}
     result = DemoResult(closeness=reports, ratios=ratios, alignment=aligned.alignment.report, seconds=seconds)
