@@ -251,6 +251,11 @@ def _cmd_merge(args, console):
     return 0
 
 
+#: Options of ``continue`` passed to continue_training when given (otherwise the library's defaults apply).
+_CONTINUE_OPTIONS = ("epochs", "alpha", "min_alpha", "workers", "min_count_rule", "resort", "lock", "lock_power",
+                     "drift_correction", "blend", "blend_every_epoch", "rehearsal", "warm_start_epochs")
+
+
 def _cmd_continue(args, console):
     from gensim.models import Word2Vec
 
@@ -282,21 +287,18 @@ def _cmd_continue(args, console):
         warm = True
     else:
         if warm_options:
-            raise ValueError(f"{', '.join('--' + k for k in warm_options)} apply to a warm start from vectors only; "
+            given = ", ".join("--" + k for k in warm_options)
+            raise ValueError(f"{given} apply to a warm start from vectors only; "
                              f"{args.model} is a full model that keeps its own training parameters")
         if args.min_count is not None:
             model.min_count = args.min_count
         source, word2vec_kwargs, warm = model, None, False
     epochs = args.epochs if args.epochs is not None else (model.epochs if model is not None else 5)
-    total = epochs + (args.warm_start_epochs if warm else 0)
+    total = epochs + ((1 if args.warm_start_epochs is None else args.warm_start_epochs) if warm else 0)
+    options = {name: getattr(args, name) for name in _CONTINUE_OPTIONS if getattr(args, name) is not None}
     with _TrainingProgress(console, total, "continue"):
-        result = continue_training(
-            source, args.corpus, epochs=args.epochs, alpha=args.alpha, min_alpha=args.min_alpha,
-            min_count_rule=args.min_count_rule, resort=args.resort, lock=args.lock,
-            drift_correction=args.drift_correction, blend=args.blend, rehearsal=args.rehearsal,
-            warm_start_epochs=args.warm_start_epochs, word2vec_kwargs=word2vec_kwargs, workers=args.workers,
-            inplace=model is not None,
-        )
+        result = continue_training(source, args.corpus, word2vec_kwargs=word2vec_kwargs, inplace=model is not None,
+                                   **options)
     console.out(str(result.report))
     _save(MergeableKeyedVectors.from_word2vec(result.model, copy=False), args.output, console)
     if args.save_model:
@@ -460,20 +462,25 @@ def build_parser():
                                                    "reproducible)")
     group.add_argument("--min-count", type=int, help="keep new words seen at least this often (default: the "
                                                      "model's own)")
-    group.add_argument("--min-count-rule", choices=("combined", "new"), default="combined",
+    group.add_argument("--min-count-rule", choices=("combined", "new"),
                        help="judge --min-count on old + new counts (default) or, as gensim does, new counts only")
-    group.add_argument("--lock", choices=("evidence", "none"), default="evidence",
+    group.add_argument("--lock", choices=("evidence", "none"),
                        help="per-word learning rate: in proportion to the new corpus's share of a word's "
                             "evidence (default), or the full rate for every word (gensim)")
-    group.add_argument("--no-resort", dest="resort", action="store_false",
+    group.add_argument("--lock-power", type=float, metavar="P",
+                       help="exponent applied to that share with --lock evidence (default 1)")
+    group.add_argument("--no-resort", dest="resort", action="store_false", default=None,
                        help="leave new words at the end (gensim) instead of re-sorting by combined frequency")
-    group.add_argument("--no-drift-correction", dest="drift_correction", action="store_false",
+    group.add_argument("--no-drift-correction", dest="drift_correction", action="store_false", default=None,
                        help="do not carry old words the new corpus never mentions along with the moving space")
-    group.add_argument("--blend", type=float, default=0.5,
-                       help="count-weighted blend of old vectors into shared words (0-1, default 0.5)")
+    group.add_argument("--blend", type=float, metavar="B",
+                       help="count-weighted blend of old vectors into shared words, 0-1 (default: the library's, "
+                            "see continue_training)")
+    group.add_argument("--blend-every-epoch", action="store_true", default=None,
+                       help="apply the drift correction and blend after every epoch instead of once at the end")
     group.add_argument("--rehearsal", metavar="FILE", help="a sample of the old corpus to interleave")
     group = p.add_argument_group("warm start options (MODEL holds vectors only)")
-    group.add_argument("--warm-start-epochs", type=int, default=1,
+    group.add_argument("--warm-start-epochs", type=int,
                        help="epochs spent learning the output layer first (default 1)")
     group.add_argument("--window", type=int, help="context window of the new model")
     group.add_argument("--negative", type=int, help="negative samples of the new model")

@@ -110,7 +110,8 @@ def format_table(result):
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
     lines = []
     for cells in (header, *rows):
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))))
+        padded = (c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        lines.append("  ".join(padded))
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -328,6 +328,7 @@ def load_vectors(path, *, fmt=None, mmap=None):
 
 def _load_word2vec(path, *, binary, no_header, compressed):
     kind = "binary" if binary else "text"
+    record = "word and its raw float32 vector" if binary else "word and its values"
     if compressed and not path.lower().endswith((".gz", ".gzip")):
         raise ModelFileError(f"{path!r} is gzip-compressed but its name does not end in .gz, which gensim needs "
                              "to decompress it; rename it to end in .gz")
@@ -337,7 +338,7 @@ def _load_word2vec(path, *, binary, no_header, compressed):
         detail = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ModelFileError(
             f"cannot read {path!r} as a word2vec {kind} file ({type(err).__name__}: {detail}); expected a header "
-            f"line 'n_words vector_size' then one {'word and its raw float32 vector' if binary else 'word and its values'}"
+            f"line 'n_words vector_size' then one {record}"
             " per record — is the file truncated, or is the header's word count wrong?"
         ) from err
 

@@ -318,7 +318,8 @@ def alignment_report_html(source, target, alignment_or_aligned, path, *, words=N
         '<p class="note">Held-out figures are measured on anchors kept out of the fit: the honest estimate. '
         "Precision@1: share of held-out anchors whose nearest target anchor is their own pair.</p>",
         "<h2>Anchor residuals</h2>",
-        f'<img id="residuals" alt="histogram of anchor residuals" src="data:image/png;base64,{images["residuals"]}">',
+        f'<img id="residuals" alt="histogram of anchor residuals" '
+        f'src="data:image/png;base64,{images["residuals"]}">',
         '<p class="note">Anchors far to the right moved most between the two models: often words used in a '
         "different sense in the two corpora; the robust refit drops them from the fit (dashed line).</p>",
         "<h2>Most shifted words</h2>",

@@ -121,7 +121,8 @@ def test_continue_a_full_model(files):
 
 def test_evaluate_with_a_reference_as_json(files, run_main):
     d = files["dir"]
-    code, out, err = run_main("evaluate", d / "source.bin", "--reference", d / "target.kv", "--topn", "5", "--json")
+    code, out, err = run_main("evaluate", d / "source.bin", "--reference", d / "target.kv", "--topn", "5",
+                              "--json")
     assert code == 0, err
     payload = json.loads(out)
     assert set(payload) == {"standard_scores", "closeness"}
@@ -202,7 +203,8 @@ def test_every_command_has_help_with_an_example(command, capsys):
     (["align", "{d}/garbage.kv", "{d}/target.kv", "-o", "{d}/out.kv"], "garbage.kv"),
     (["align", "{d}/source.bin", "{d}/target.kv", "-o", "{d}/nodir/out.kv"], "does not exist"),
     (["merge", "{d}/source.bin", "-o", "{d}/out.kv"], "at least two models"),
-    (["merge", "{d}/source.bin", "{d}/target.kv", "-o", "{d}/out.kv", "--reference", "nope"], "--reference 'nope'"),
+    (["merge", "{d}/source.bin", "{d}/target.kv", "-o", "{d}/out.kv", "--reference", "nope"],
+     "--reference 'nope'"),
     (["merge", "{d}/source.bin", "{d}/target.kv", "-o", "{d}/out.kv", "--names", "one"], "one name per model"),
     (["continue", "{d}/old.model", "{d}/missing.txt", "-o", "{d}/out.kv"], "missing.txt"),
     (["continue", "{d}/old.model", "{d}/new.txt", "-o", "{d}/out.kv", "--window", "3"], "warm start"),

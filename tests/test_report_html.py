@@ -86,7 +86,8 @@ def test_inputs_are_not_modified(tmp_path, pair):
 def test_refuses_an_unaligned_model(tmp_path, pair):
     source, target = pair
     with pytest.raises(IncompatibleModelError, match="aligned model"):
-        alignment_report_html(source, target, MergeableKeyedVectors.from_keyed_vectors(source), tmp_path / "r.html")
+        unaligned = MergeableKeyedVectors.from_keyed_vectors(source)
+        alignment_report_html(source, target, unaligned, tmp_path / "r.html")
 
 
 def _browser():
