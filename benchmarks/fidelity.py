@@ -236,6 +236,7 @@ def build_parser():
     parser.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
     parser.add_argument("--output", help="also write the table, parameters and command to this markdown file")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
+    parser.add_argument("--from-json", help="render the tables of a JSON file written by --json, run nothing")
     parser.add_argument("--verbose", action="store_true", help="show gensim's own progress logging")
     return parser
 
@@ -575,12 +576,27 @@ def evaluate(kv, reference, groups, args):
                      n_pairs=args.n_pairs, seed=0)
 
 
+def _group_mean(nn):
+    """Unweighted mean of the A-only, B-only and shared figures (NaN if a group is empty).
+
+    This is what /work/shared/FIDELITY.md calls "overall" (three equal samples of 2000 words); our
+    "overall" samples the whole shared vocabulary instead, where B-only words are the majority.
+    """
+    return float(np.mean([nn[g] for g in GROUPS[:3]]))
+
+
 def figures(report, floor_report):
     """JSON-safe dict of a report: nn per group, ratio per group, rho per group, coverage."""
     ratio = fidelity_ratio(report, floor_report) if floor_report is not None else {}
+    nn = {name: report[name].nn_overlap for name in GROUPS}
+    floor_mean = None
+    if floor_report is not None:
+        floor_mean = _group_mean({name: floor_report[name].nn_overlap for name in GROUPS})
     return {
-        "nn10": {name: report[name].nn_overlap for name in GROUPS},
+        "nn10": nn,
         "ratio": {name: ratio.get(name, math.nan) for name in GROUPS},
+        "nn10_mean": _group_mean(nn),
+        "ratio_mean": _group_mean(nn) / floor_mean if floor_mean else math.nan,
         "rho": report.overall.spearman,
         "rho_groups": {name: report[name].spearman for name in GROUPS},
         "n_words": {name: report[name].n_words for name in GROUPS},
@@ -639,8 +655,13 @@ def _fmt(value, digits=3):
     return text[1:] if text.startswith("0.") else text.replace("-0.", "-.")
 
 
-def markdown_table(rows, *, standard=True):
-    head = ["candidate", *(f"{g} nn10" for g in GROUPS), *(f"ratio {g}" for g in GROUPS), "ρ", "coverage"]
+def markdown_table(rows, *, standard=None):
+    """The main table; `standard` (default: whether the rows have them) adds WS353/SimLex/analogies."""
+    if standard is None:
+        standard = any(row.get("standard") for row in rows)
+    floor = next((row["figures"] for row in rows if row["name"] == "noise-floor"), None)
+    head = ["candidate", *(f"{g} nn10" for g in GROUPS), "mean nn10", *(f"ratio {g}" for g in GROUPS),
+            "ratio mean", "ρ", "coverage"]
     if standard:
         head += ["WS353", "SimLex", "analogies"]
     head += ["train s", "combine s"]
@@ -648,8 +669,11 @@ def markdown_table(rows, *, standard=True):
     for row in rows:
         f = row["figures"]
         cells = [row["label"]]
-        cells += [_fmt(f["nn10"][g]) for g in GROUPS] if f else ["–"] * 4
-        cells += [_fmt(f["ratio"][g], 2) for g in GROUPS] if f else ["–"] * 4
+        if f:  # mean of the groups computed here too, so that older JSON results render the same
+            mean = _group_mean(f["nn10"])
+            ratio_mean = mean / _group_mean(floor["nn10"]) if floor else f.get("ratio_mean", math.nan)
+        cells += [_fmt(f["nn10"][g]) for g in GROUPS] + [_fmt(mean)] if f else ["–"] * 5
+        cells += [_fmt(f["ratio"][g], 2) for g in GROUPS] + [_fmt(ratio_mean, 2)] if f else ["–"] * 5
         cells += [_fmt(f["rho"]), _fmt(f["coverage"])] if f else ["–", "–"]
         if standard:
             s = row.get("standard") or {}
@@ -724,7 +748,23 @@ def run(args):
     return rows, summary
 
 
-def render(rows, summary, args, command):
+LEGEND = """\
+`nn10`: mean share of a word's 10 nearest neighbours (searched within the vocabulary the candidate and
+the joint model share) that are the same in both, over a seeded sample of up to `max_words` words per
+group. Groups are words of the joint vocabulary: `A-only` = in A's model but not B's, `B-only` = the
+reverse, `shared` = in both; `overall` samples every word the candidate shares with the joint model
+(so the largest group weighs most); `mean` = unweighted mean of A-only, B-only and shared (what
+/work/shared/FIDELITY.md calls "overall"). `ratio` = nn10 / the noise floor's nn10 (the noise floor is a second joint training
+with another seed). `ρ` = Spearman correlation of the cosines of `n_pairs` random pairs of shared words,
+candidate vs joint. `coverage` = share of the joint vocabulary the candidate holds. WS353 / SimLex:
+Spearman ρ against human scores (pairs out of vocabulary skipped); analogies: accuracy on the Google
+questions among the 30 000 most frequent words (questions out of vocabulary skipped). `train s` =
+training time of the cached models the candidate starts from (measured when they were trained);
+`combine s` = wall time of building the candidate from them (for continued training, the training on B).
+"""
+
+
+def render(rows, summary, command):
     """Markdown section: parameters, command, vocabulary sizes and the tables."""
     models = summary["models"]
     corpus_line = ", ".join(
@@ -746,8 +786,9 @@ def render(rows, summary, args, command):
         f"- joint-vocabulary groups: {groups}",
         f"- evaluation: {summary['evaluation']}",
         "",
-        markdown_table(rows, standard=args.standard),
+        markdown_table(rows),
         "",
+        LEGEND,
         "Per-group ρ and number of joint-vocabulary words each candidate holds:",
         "",
         detail_table(rows),
@@ -763,8 +804,12 @@ def main(argv=None):
     given = sys.argv[1:] if argv is None else argv
     command = "python benchmarks/fidelity.py " + " ".join(shlex.quote(a) for a in given)
     start = time.perf_counter()
-    rows, summary = run(args)
-    text = render(rows, summary, args, command)
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        rows, summary, command = saved["rows"], saved["summary"], saved["command"]
+    else:
+        rows, summary = run(args)
+    text = render(rows, summary, command)
     print(text)
     if args.output:
         Path(args.output).write_text(text)
