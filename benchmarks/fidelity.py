@@ -752,15 +752,16 @@ LEGEND = """\
 `nn10`: mean share of a word's 10 nearest neighbours (searched within the vocabulary the candidate and
 the joint model share) that are the same in both, over a seeded sample of up to `max_words` words per
 group. Groups are words of the joint vocabulary: `A-only` = in A's model but not B's, `B-only` = the
-reverse, `shared` = in both; `overall` samples every word the candidate shares with the joint model
-(so the largest group weighs most); `mean` = unweighted mean of A-only, B-only and shared (what
-/work/shared/FIDELITY.md calls "overall"). `ratio` = nn10 / the noise floor's nn10 (the noise floor is
-a second joint training with another seed). `ρ` = Spearman correlation of the cosines of `n_pairs` random pairs of shared words,
-candidate vs joint. `coverage` = share of the joint vocabulary the candidate holds. WS353 / SimLex:
-Spearman ρ against human scores (pairs out of vocabulary skipped); analogies: accuracy on the Google
-questions among the 30 000 most frequent words (questions out of vocabulary skipped). `train s` =
-training time of the cached models the candidate starts from (measured when they were trained);
-`combine s` = wall time of building the candidate from them (for continued training, the training on B).
+reverse, `shared` = in both; `overall` samples every word the candidate shares with the joint model (so
+the largest group weighs most); `mean` = unweighted mean of A-only, B-only and shared (what
+/work/shared/FIDELITY.md calls "overall"). `ratio` = nn10 / the noise floor's nn10 (the noise floor is a
+second joint training with another seed). `ρ` = Spearman correlation of the cosines of `n_pairs` random
+pairs of shared words, candidate vs joint. `coverage` = share of the joint vocabulary the candidate
+holds. WS353 / SimLex: Spearman ρ against human scores (pairs out of vocabulary skipped); analogies:
+accuracy on the Google questions among the 30 000 most frequent words (questions out of vocabulary
+skipped). `train s` = training time of the cached models the candidate starts from (measured when they
+were trained); `combine s` = wall time of building the candidate from them (for continued training, the
+training on B).
 """
 
 
