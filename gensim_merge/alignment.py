@@ -50,6 +50,10 @@ _MAD_TO_SIGMA = 1.4826  # median absolute deviation of a normal distribution, in
 #: Smallest robust spread of the residuals (1 - cos) used for trimming: a near-perfect fit (a rotated copy)
 #: has residuals of 1e-16 whose MAD would otherwise make rounding noise look "far out".
 MIN_RESIDUAL_SIGMA = 0.01
+#: Rows per block in the anchor products (bounds temporaries; keeps float32 sums at float32 precision).
+_BLOCK_ROWS = 4096
+#: Smallest ratio of the extreme singular values of an anchor cross product that the fast SVD driver serves.
+_WELL_CONDITIONED = 1e-6
 
 
 def fit_orthogonal(A, B, *, ridge=0.0):
@@ -81,8 +85,24 @@ def fit_orthogonal(A, B, *, ridge=0.0):
     """
     if ridge:
         raise ValueError(f"ridge applies to method='linear' only, got ridge={ridge} with method='orthogonal'")
-    cross = np.asarray(A, dtype=np.float64).T @ np.asarray(B, dtype=np.float64)
-    u, _, vt = scipy.linalg.svd(cross, full_matrices=False, lapack_driver="gesvd")
+    return _orthogonal_from_cross(np.asarray(A, dtype=np.float64).T @ np.asarray(B, dtype=np.float64))
+
+
+def _orthogonal_from_cross(cross):
+    """The orthogonal factor ``U Vᵀ`` of the (d, d) float64 cross product ``Aᵀ B``.
+
+    The divide-and-conquer SVD (``gesdd``) is several times faster than ``gesvd`` and agrees with it to
+    rounding where the factor is unique (``cross`` of full rank); where it is not (fewer independent anchors
+    than dimensions) or nearly so (condition number above 1e6), ``gesvd`` decides, as it always has, so
+    that results do not depend on the driver.
+    """
+    try:
+        u, s, vt = scipy.linalg.svd(cross, full_matrices=False, lapack_driver="gesdd", check_finite=False)
+        full_rank = s[-1] > s[0] * _WELL_CONDITIONED
+    except np.linalg.LinAlgError:
+        full_rank = False
+    if not full_rank:
+        u, _, vt = scipy.linalg.svd(cross, full_matrices=False, lapack_driver="gesvd")
     return u @ vt
 
 
@@ -136,16 +156,117 @@ def _warn_underdetermined(n, d, detail):
     )
 
 
-def _unit_rows(X):
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return X / np.where(norms > 0, norms, 1.0)
+def _row_dots(X, Y):
+    """Dot product of each row of X with the same row of Y (no (n, d) temporary), as float64."""
+    return np.einsum("ij,ij->i", X, Y).astype(np.float64, copy=False)
+
+
+def _cosines(dots, x_sq, y_sq):
+    """Cosines from row dot products and squared row norms (0 where a row is zero)."""
+    den = np.sqrt(x_sq * y_sq)
+    return np.divide(dots, den, out=np.zeros_like(dots), where=den > 0)
 
 
 def _row_cosines(X, Y):
-    """Cosine of each row of X with the same row of Y (0 where a row is zero)."""
-    num = np.einsum("ij,ij->i", X, Y)
-    den = np.linalg.norm(X, axis=1) * np.linalg.norm(Y, axis=1)
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    """Cosine of each row of X with the same row of Y (0 where a row is zero), as float64."""
+    return _cosines(_row_dots(X, Y), _row_dots(X, X), _row_dots(Y, Y))
+
+
+def _prepared(X, mean, normalize, dtype=np.float64):
+    """A new array: the rows of X minus `mean` (None: nothing), at unit length if `normalize`, as `dtype`.
+
+    The arithmetic is done in float64 (no cancellation when the mean is large), the result rounded once.
+    """
+    out = np.array(X, dtype=np.float64)
+    if mean is not None:
+        out -= mean
+    if normalize:
+        norms = np.sqrt(np.einsum("ij,ij->i", out, out))
+        norms[norms == 0] = 1.0
+        out /= norms[:, None]
+    return out.astype(dtype, copy=False)
+
+
+def _blocks(n, size=None):
+    """(start, stop) of consecutive blocks of `size` rows (default :data:`_BLOCK_ROWS`) covering n rows."""
+    size = size or _BLOCK_ROWS
+    return ((start, min(start + size, n)) for start in range(0, n, size))
+
+
+def _row_blocks(rows):
+    """(start, stop, index) per block of the sorted, distinct anchor indices `rows`.
+
+    ``index`` selects ``rows[start:stop]``: a slice (a view, no copy) when `rows` are consecutive.
+    """
+    consecutive = rows.size > 0 and rows[-1] - rows[0] + 1 == rows.size
+    for start, stop in _blocks(rows.size):
+        yield start, stop, (slice(rows[0] + start, rows[0] + stop) if consecutive else rows[start:stop])
+
+
+def _squared_norms(X, rows):
+    """Squared norm of the rows `rows` of X, as float64."""
+    out = np.empty(rows.size)
+    for start, stop, idx in _row_blocks(rows):
+        block = X[idx]
+        out[start:stop] = _row_dots(block, block)
+    return out
+
+
+def _cross_product(A, B, rows, *, weights=None, means=None, normalize=False):
+    """``Σ_i w_i · prep(a_i)ᵀ prep(b_i)`` over the anchors `rows`, as float64.
+
+    Without `means`, ``prep`` is nothing and ``w_i`` are the `weights` (aligned with `rows`; None: 1):
+    with weights ``1 / (|a_i| |b_i|)`` this is the cross product of the unit rows without forming them.
+    With ``means = (mu_s, mu_t)``, each row is centred and, if `normalize`, brought to unit length (in
+    float64) first.
+
+    Each block of rows is multiplied in the anchors' own dtype and the blocks' products are summed in
+    float64. For float32 anchors this costs half a float64 product, needs no float64 copy of the anchors,
+    and is as accurate: the rounding error of a float32 product grows with the length of its sums, and
+    blocks of a few thousand rows keep it at about float32 precision, below the rounding of the inputs.
+    """
+    d = A.shape[1]
+    total = np.zeros((d, d))
+    for start, stop, idx in _row_blocks(rows):
+        if means is None:
+            a = A[idx]
+            b = B[idx] if weights is None else B[idx] * weights[start:stop, None].astype(B.dtype)
+        else:
+            a = _prepared(A[idx], means[0], normalize, A.dtype)
+            b = _prepared(B[idx], means[1], normalize, B.dtype)
+        total += a.T @ b
+    return total
+
+
+def _residual_terms(A, B, rows, matrix, means=None):
+    """Per anchor of `rows`: squared norm of the mapped source, and its dot product with the target.
+
+    Also the targets' squared norms when `means` (centred rows) are given, else None. The map is applied
+    block by block in the anchors' dtype: one (n, d)·(d, d) product in all, no (n, d) temporary.
+    """
+    weight = matrix.astype(A.dtype)
+    mapped_sq, dots = np.empty(rows.size), np.empty(rows.size)
+    target_sq = None if means is None else np.empty(rows.size)
+    for start, stop, idx in _row_blocks(rows):
+        if means is None:
+            x, y = A[idx], B[idx]
+        else:
+            x, y = _prepared(A[idx], means[0], False, A.dtype), _prepared(B[idx], means[1], False, B.dtype)
+            target_sq[start:stop] = _row_dots(y, y)
+        mapped = x @ weight
+        mapped_sq[start:stop] = _row_dots(mapped, mapped)
+        dots[start:stop] = _row_dots(mapped, y)
+    return mapped_sq, dots, target_sq
+
+
+def _probably_finite(X):
+    """Cheap test (one pass, no temporary): True guarantees every value of X is finite.
+
+    A NaN or inf anywhere makes the sum non-finite; a False may also come from a sum that overflows, so
+    callers follow a False with the exact row-by-row check.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(np.add.reduce(X, axis=None)))
 
 
 @dataclass(frozen=True)
@@ -308,10 +429,12 @@ class Alignment:
         for start in range(0, vectors.shape[0], chunk_size):
             stop = min(start + chunk_size, vectors.shape[0])
             block = np.asarray(vectors[start:stop], dtype=dtype)
-            np.matmul(block, weight, out=out[start:stop])
+            mapped = out[start:stop]
+            np.matmul(block, weight, out=mapped)
             if bias is not None:
-                out[start:stop] += bias
-            if not np.isfinite(out[start:stop]).all():
+                mapped += bias
+            # a NaN or inf in a source row spreads to its mapped row: one cheap pass over the output
+            if not _probably_finite(mapped):
                 check_finite_rows(block, keys, "the source model", row_offset=start)
         return out
 
@@ -360,38 +483,82 @@ class Alignment:
             raise ModelFileError(f"cannot read an alignment from {fname}: {err}") from err
 
 
-def _precision_at_1(mapped, targets, rows, target_words, block=256):
-    """Share of mapped rows whose nearest target (by cosine, among all anchor targets) is their pair."""
-    candidates = _unit_rows(targets).astype(np.float32)
-    mapped = _unit_rows(mapped).astype(np.float32)
-    hits = 0
-    for start in range(0, len(rows), block):
-        best = (mapped[start:start + block] @ candidates.T).argmax(axis=1)
-        hits += sum(target_words[b] == target_words[r] for b, r in zip(best, rows[start:start + block]))
+def _unit_rows(X, mean=None, dtype=np.float32):
+    """A new `dtype` array: the rows of X minus `mean` (None: nothing), at unit length (zero rows stay 0)."""
+    if mean is not None or X.dtype != dtype:
+        return _prepared(X, mean, True, dtype)
+    lengths = np.sqrt(_row_dots(X, X)).astype(dtype)
+    lengths[lengths == 0] = 1
+    return X / lengths[:, None]
+
+
+def _precision_at_1(mapped, targets, mean, rows, target_words):
+    """Share of the mapped rows whose nearest target anchor (by cosine, among all `targets`) is their pair.
+
+    `targets` holds every target anchor, `mean` is subtracted from them first (None: nothing), `rows` are
+    the mapped rows' anchor indices. Scored in float32, the candidates brought to unit length a block at a
+    time (no copy of all of them); ties go to the first candidate.
+    """
+    queries = _unit_rows(mapped)
+    best = np.zeros(len(rows), dtype=np.intp)
+    best_score = np.full(len(rows), -np.inf, dtype=np.float32)
+    everyone = np.arange(len(rows))
+    for start, stop in _blocks(targets.shape[0]):
+        scores = queries @ _unit_rows(targets[start:stop], mean).T
+        top = scores.argmax(axis=1)
+        top_score = scores[everyone, top]
+        better = top_score > best_score
+        best[better] = start + top[better]
+        best_score[better] = top_score[better]
+    hits = sum(target_words[b] == target_words[r] for b, r in zip(best, rows))
     return hits / len(rows)
 
 
-def _fit_once(A, B, mask, method, center, normalize, ridge):
-    As, Bs = A[mask], B[mask]
-    d = A.shape[1]
-    source_mean = As.mean(axis=0) if center else np.zeros(d)
-    target_mean = Bs.mean(axis=0) if center else np.zeros(d)
-    Ac, Bc = As - source_mean, Bs - target_mean
-    if normalize:
-        matrix = ALIGNERS[method](_unit_rows(Ac), _unit_rows(Bc), ridge=ridge)
-    else:
-        matrix = ALIGNERS[method](Ac, Bc, ridge=ridge)
-    mapped_norm = np.linalg.norm(Ac @ matrix)
-    scale = float(np.linalg.norm(Bc) / mapped_norm) if mapped_norm > 0 else 1.0
-    return matrix, scale, source_mean, target_mean
+def _robust_fit(A, B, rows, method, center, normalize, ridge, trim, trim_threshold, max_rounds):
+    """Fit on the anchors `rows`, trim those whose residual is far out (median + k·MAD), refit until stable.
 
-
-def _robust_fit(A, B, method, center, normalize, ridge, trim, trim_threshold, max_rounds):
-    """Fit, trim anchors whose residual is far out (median + k·MAD), refit until the set is stable."""
-    mask = np.ones(A.shape[0], dtype=bool)
+    `A` and `B` hold the anchors in the working dtype (float32 for float32 models). Maps are solved in
+    float64 (the SVD, the least squares); the (n, d)·(d, d) products run block by block in the working dtype.
+    An orthogonal fit without centering forms the cross product once and, in later rounds, subtracts the
+    trimmed rows' share instead of recomputing it.
+    """
+    n, d = rows.size, A.shape[1]
+    mask = np.ones(n, dtype=bool)
+    incremental = method == "orthogonal" and not center
+    if not center:
+        target_sq = _squared_norms(B, rows)
+        weights = None
+        if normalize:
+            lengths = np.sqrt(_squared_norms(A, rows) * target_sq)
+            weights = np.divide(1.0, lengths, out=np.zeros_like(lengths), where=lengths > 0)
+    if incremental:
+        full_cross = _cross_product(A, B, rows, weights=weights)
     for _ in range(max_rounds if trim else 1):
-        matrix, scale, mu_s, mu_t = _fit_once(A, B, mask, method, center, normalize, ridge)
-        cosines = _row_cosines((A - mu_s) @ matrix, B - mu_t)
+        mu_s = A[rows[mask]].mean(axis=0, dtype=np.float64) if center else np.zeros(d)
+        mu_t = B[rows[mask]].mean(axis=0, dtype=np.float64) if center else np.zeros(d)
+        means = (mu_s, mu_t) if center else None
+        if incremental:
+            cross = full_cross
+            if not mask.all():
+                out = ~mask
+                out_weights = None if weights is None else weights[out]
+                cross = full_cross - _cross_product(A, B, rows[out], weights=out_weights)
+            matrix = _orthogonal_from_cross(cross)
+        elif method == "orthogonal":
+            cross = _cross_product(A, B, rows[mask], means=means, normalize=normalize)
+            matrix = _orthogonal_from_cross(cross)
+        else:
+            kept = rows[mask]
+            matrix = ALIGNERS[method](
+                _prepared(A[kept], mu_s if center else None, normalize),
+                _prepared(B[kept], mu_t if center else None, normalize), ridge=ridge,
+            )
+        mapped_sq, dots, centred_target_sq = _residual_terms(A, B, rows, matrix, means)
+        if center:
+            target_sq = centred_target_sq
+        cosines = _cosines(dots, mapped_sq, target_sq)
+        mapped_norm = np.sqrt(mapped_sq[mask].sum())
+        scale = float(np.sqrt(target_sq[mask].sum()) / mapped_norm) if mapped_norm > 0 else 1.0
         if not trim:
             break
         residual = 1.0 - cosines
@@ -399,10 +566,17 @@ def _robust_fit(A, B, method, center, normalize, ridge, trim, trim_threshold, ma
         mad = np.median(np.abs(residual[mask] - med))
         sigma = max(_MAD_TO_SIGMA * mad, MIN_RESIDUAL_SIGMA)
         new_mask = residual <= med + trim_threshold * sigma
-        if new_mask.sum() < max(2, A.shape[0] // 2) or np.array_equal(new_mask, mask):
+        if new_mask.sum() < max(2, n // 2) or np.array_equal(new_mask, mask):
             break
         mask = new_mask
     return matrix, scale, mu_s, mu_t, mask, cosines
+
+
+def _working_dtype(*arrays):
+    """float32 when every array is float32 or narrower (vectors as gensim stores them), else float64."""
+    if all(a.dtype.kind == "f" and a.dtype.itemsize <= 4 for a in arrays):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
 
 
 def fit_alignment(
@@ -456,10 +630,21 @@ def fit_alignment(
         Source and target anchors of different widths.
     NonFiniteVectorsError
         NaN or inf in an anchor.
+
+    Notes
+    -----
+    Cost: one pass of (n, d)·(d, d) products for the cross product and one per fitting round for the
+    residuals, plus, with a held-out share, scoring the held-out anchors against all n target anchors.
+    With float32 (or narrower) anchors these products run in float32, a few thousand rows at a time, summed
+    in float64; the maps themselves (SVD, least squares) are always solved in float64. Other dtypes are
+    worked in float64 throughout.
     """
     check_choice(method, ALIGNERS, "method")
-    A = np.asarray(source_anchors, dtype=np.float64)
-    B = np.asarray(target_anchors, dtype=np.float64)
+    A = np.asarray(source_anchors)
+    B = np.asarray(target_anchors)
+    work = _working_dtype(A, B)
+    A = np.asarray(A, dtype=work)
+    B = np.asarray(B, dtype=work)
     if A.ndim != 2 or B.ndim != 2:
         raise AnchorError(f"anchor arrays must be 2-D (n, d), got shapes {A.shape} and {B.shape}")
     if A.shape[1] != B.shape[1]:
@@ -477,8 +662,10 @@ def fit_alignment(
         )
     source_words = list(source_words) if source_words is not None else [f"#{i}" for i in range(n)]
     target_words = list(target_words) if target_words is not None else source_words
-    check_finite_rows(A, source_words, "the source model")
-    check_finite_rows(B, target_words, "the target model")
+    if not _probably_finite(A):
+        check_finite_rows(A, source_words, "the source model")
+    if not _probably_finite(B):
+        check_finite_rows(B, target_words, "the target model")
     if ridge and method != "linear":
         raise ValueError(f"ridge applies to method='linear' only, got ridge={ridge} with method={method!r}")
 
@@ -493,13 +680,14 @@ def fit_alignment(
         _warn_underdetermined(fit_rows.size, d, "fewer pairs than dimensions")
 
     matrix, scale, mu_s, mu_t, mask, cosines = _robust_fit(
-        A[fit_rows], B[fit_rows], method, center, normalize, ridge, trim and enough, trim_threshold, max_rounds,
+        A, B, fit_rows, method, center, normalize, ridge, trim and enough, trim_threshold, max_rounds,
     )
     heldout_cosine = heldout_p1 = None
     if heldout_rows.size:
-        mapped = (A[heldout_rows] - mu_s) @ matrix
-        heldout_cosine = float(_row_cosines(mapped, B[heldout_rows] - mu_t).mean())
-        heldout_p1 = _precision_at_1(mapped, B - mu_t, heldout_rows, target_words)
+        mapped = _prepared(A[heldout_rows], mu_s if center else None, False, work) @ matrix.astype(work)
+        paired = _prepared(B[heldout_rows], mu_t if center else None, False, work)
+        heldout_cosine = float(_row_cosines(mapped, paired).mean())
+        heldout_p1 = _precision_at_1(mapped, B, mu_t if center else None, heldout_rows, target_words)
 
     fit_src = [source_words[i] for i in fit_rows]
     fit_tgt = [target_words[i] for i in fit_rows]
