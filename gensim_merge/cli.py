@@ -244,7 +244,7 @@ def _cmd_merge(args, console):
     options = _alignment_options(args)
     start = time.perf_counter()
     merged = merge(models, reference=reference, names=names, strategy=args.strategy, align=args.align,
-                   align_options=options, refine_k=args.refine_k)
+                   align_options=options)
     console.say(f"merged in {time.perf_counter() - start:.2f} s")
     console.out(str(merged.merge_report))
     _save(merged, args.output, console)
@@ -438,9 +438,6 @@ def build_parser():
                                                               "the file names)")
     p.add_argument("--no-align", dest="align", action="store_false",
                    help="the models already share one space (e.g. continued from one model): do not align")
-    p.add_argument("--refine-k", type=int, default=0, metavar="K",
-                   help="move words known to one model by the interpolated move of their K nearest shared "
-                        "words (default 0: off)")
     p.add_argument("--mmap", action="store_const", const="r", help="memory-map the inputs where possible")
     _add_alignment_options(p)
 
