@@ -53,9 +53,9 @@ class Every:
                 yield line
 
 
-def load_setup(split):
+def load_setup(split, extra_args=()):
     """Source model, corpora, reference, noise floor and groups for one split ('domains' or 'halves')."""
-    return fidelity.continuation_setup(split)
+    return fidelity.continuation_setup(split, extra_args=extra_args)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -180,9 +180,11 @@ def table(paths):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", default="domains", choices=["domains", "halves"])
+    parser.add_argument("--split", default="domains", choices=["domains", "halves", "quick"])
     parser.add_argument("--variants", default="plain,default")
     parser.add_argument("--out", default="benchmarks/.cache/continuation_results.jsonl")
+    parser.add_argument("--fidelity-args", default="",
+                        help="extra options for benchmarks/fidelity.py, e.g. '--corpus-a a.txt --corpus-b b.txt'")
     parser.add_argument("--table", nargs="*", help="print a markdown table of these JSON-lines files and exit")
     args = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s", level=logging.INFO)
@@ -190,7 +192,7 @@ def main(argv=None):
     if args.table is not None:
         print(table(args.table or [args.out]))
         return
-    setup = load_setup(args.split)
+    setup = load_setup(args.split, args.fidelity_args.split())
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     for variant in args.variants.split(","):
         for row in run(variant, setup, VARIANTS[variant]):

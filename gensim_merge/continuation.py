@@ -513,7 +513,7 @@ def continue_training(
     resort=True,
     lock="evidence",
     lock_power=1.0,
-    drift_correction=True,
+    drift_correction=False,
     blend=0.0,
     blend_every_epoch=False,
     anchors=DEFAULT_ANCHORS,
@@ -551,8 +551,11 @@ def continue_training(
         knew well move less; ``"none"`` lets every word move at the full rate (gensim's behaviour).
     lock_power : float, default=1.0
         With ``lock="evidence"``, the share is raised to this power (larger: old words move less).
-    drift_correction : bool, default=True
+    drift_correction : bool, default=False
         Map old words absent from the new corpus along with the moving space (see :func:`correct_drift`).
+        Off by default: on the fidelity benchmark it lowered the neighbour overlap of those words with the
+        jointly trained model (0.82 -> 0.79 of the noise floor) without raising the pair correlation; use
+        it when the old words must be compared with the moved space by a linear probe or across models.
     blend : float, default=0.0
         Strength of the count-weighted blend of each shared word's old (mapped) vector into its continued one;
         0 (the default: measured not to bring the result closer to joint training) switches it off.

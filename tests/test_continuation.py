@@ -199,7 +199,8 @@ def test_correct_drift_recovers_a_rotation():
 
 
 def test_blend_every_epoch(source, halves):
-    result = continue_training(source, halves[1], blend=0.5, blend_every_epoch=True, epochs=2)
+    result = continue_training(source, halves[1], drift_correction=True, blend=0.5, blend_every_epoch=True,
+                               epochs=2)
     assert result.report.blended_words == result.report.shared_words
     assert np.all(np.isfinite(result.model.wv.vectors))
     assert result.model.wv.vectors_lockf.shape == (1,)
