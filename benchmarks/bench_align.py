@@ -94,13 +94,18 @@ def model_dir(args, n):
     return os.path.join(args.workdir, f"n{n}_d{args.dim}_s{args.seed}_noise{args.noise}_shift{args.shifted}")
 
 
+def mmap_mode(config):
+    return "r" if config == "gm-mmap" else None
+
+
 def blas_limits(threads):
     """A context limiting BLAS threads with threadpoolctl where installed (else the env vars set by main)."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
         import contextlib
-        return contextlib.nullcontext(), "threadpoolctl not installed; OPENBLAS/OMP/MKL_NUM_THREADS=%d" % threads
+        note = f"threadpoolctl not installed; OPENBLAS/OMP/MKL_NUM_THREADS={threads}"
+        return contextlib.nullcontext(), note
     return threadpool_limits(threads), f"threadpoolctl limit {threads}"
 
 
@@ -142,17 +147,21 @@ def make_jobs(args, n, config):
 
     path = model_dir(args, n)
     target = MergeableKeyedVectors.load(os.path.join(path, "target.kv"))
-    source = MergeableKeyedVectors.load(os.path.join(path, "source.kv"), mmap="r" if config == "gm-mmap" else None)
+    source = MergeableKeyedVectors.load(os.path.join(path, "source.kv"), mmap=mmap_mode(config))
     a = args.anchors
     # the anchors align_to picks (no counts: vocabulary order) -- prepared outside the timings
     anchor_src = np.array(source.vectors[:a])
     anchor_tgt = np.array(target.vectors[:a])
     weight = np.random.default_rng(1).standard_normal((args.dim, args.dim)).astype(np.float32)
     info = {"source_is_memmap": isinstance(source.vectors, np.memmap)}
+    floor_parts = info["floor_parts"] = []  # (cross product, mapping product) seconds per floor call
 
     def floor():
+        t0 = time.perf_counter()
         cross = anchor_src.T @ anchor_tgt
+        t1 = time.perf_counter()
         mapped = source.vectors @ weight
+        floor_parts.append((t1 - t0, time.perf_counter() - t1))
         return cross, mapped
 
     if config == "floor":
@@ -267,7 +276,7 @@ def stage_times(args, config):
 
     path = model_dir(args, args.size)
     target = MergeableKeyedVectors.load(os.path.join(path, "target.kv"))
-    source = MergeableKeyedVectors.load(os.path.join(path, "source.kv"), mmap="r" if config == "gm-mmap" else None)
+    source = MergeableKeyedVectors.load(os.path.join(path, "source.kv"), mmap=mmap_mode(config))
     opts = {} if config != "gm-plain" else {"trim": False, "heldout": 0}
     t = time.perf_counter()
     anchors = resolve_anchors(source, target, None, n_anchors=args.anchors, min_count=0)
@@ -276,8 +285,9 @@ def stage_times(args, config):
     a_src, a_tgt = source.vectors[anchors.source_index], target.vectors[anchors.target_index]
     t_gather = time.perf_counter() - t
     t = time.perf_counter()
-    alignment = fit_alignment(a_src, a_tgt, source_words=anchors.source_words, target_words=anchors.target_words,
-                              **opts)
+    alignment = fit_alignment(
+        a_src, a_tgt, source_words=anchors.source_words, target_words=anchors.target_words, **opts
+    )
     t_fit = time.perf_counter() - t
     t = time.perf_counter()
     mapped = alignment.apply(source.vectors, keys=source.index_to_key)
@@ -334,8 +344,8 @@ def fmt_row(r):
         floor_s, ratio_s = f"{f:.3f} ± {fs:.3f}", f"{rm:.2f} ± {rs:.2f}"
     else:
         floor_s, ratio_s = "(itself)", "1"
-    return (f"| {r['n']:>9,} | {r['config']:<10} | {t:8.3f} ± {ts:.3f} | {floor_s} | {ratio_s} | {load:.2f} | "
-            f"{r['peak_rss_above_models'] / mib:.0f} | {traced} |")
+    return (f"| {r['n']:>9,} | {r['config']:<10} | {t:8.3f} ± {ts:.3f} | {floor_s} | {ratio_s} | "
+            f"{load:.2f} | {r['peak_rss_above_models'] / mib:.0f} | {traced} |")
 
 
 HEADER = ("| words | config | time (s) | interleaved floor (s) | time / floor | load avg (1 min) | "
@@ -351,8 +361,8 @@ def main(argv=None):
     if args.worker:
         (run_profile if args.profile else run_worker)(args, args.worker)
         return
-    print(f"# machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus, "
-          f"python {platform.python_version()}, BLAS threads {args.threads}; load {os.getloadavg()}", flush=True)
+    print(f"# machine: {platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}, "
+          f"BLAS threads {args.threads}; load {os.getloadavg()}", flush=True)
     for n in args.sizes:
         if not os.path.exists(os.path.join(model_dir(args, n), "done.json")):
             t = time.perf_counter()
@@ -366,7 +376,7 @@ def main(argv=None):
     for n in args.sizes:
         for config in args.configs:
             if config == "tm" and args.skip_tm_above is not None and n > args.skip_tm_above:
-                print(f"| {n:>9,} | tm | skipped (--skip-tm-above {args.skip_tm_above}) | | | | | |", flush=True)
+                print(f"| {n:>9,} | tm | skipped (--skip-tm-above {args.skip_tm_above}) |||||", flush=True)
                 continue
             result = spawn(args, config, n)
             print(fmt_row(result), flush=True)
