@@ -334,7 +334,8 @@ def _load_word2vec(path, *, binary, no_header, compressed):
                              "to decompress it; rename it to end in .gz")
     try:
         return MergeableKeyedVectors.load_word2vec_format(path, binary=binary, no_header=no_header)
-    except (ValueError, EOFError, UnicodeDecodeError, OSError, struct.error, zlib.error) as err:
+    except ModelFileError as wrapped:  # the class method wraps what gensim raises; name the cause here
+        err = wrapped.__cause__ or wrapped
         detail = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ModelFileError(
             f"cannot read {path!r} as a word2vec {kind} file ({type(err).__name__}: {detail}); expected a header "

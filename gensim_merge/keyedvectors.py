@@ -14,6 +14,9 @@ on it, and the files it saves load in plain gensim (no gensim_merge needed to re
 
 import logging
 import pickle
+import struct
+import warnings
+import zlib
 
 import numpy as np
 from gensim.models import KeyedVectors, Word2Vec
@@ -234,6 +237,45 @@ class MergeableKeyedVectors(KeyedVectors):
             obj = cls.from_keyed_vectors(obj, copy=False)
         obj._restore_metadata()
         return obj
+
+    @classmethod
+    def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict",
+                             limit=None, datatype=np.float32, no_header=False):
+        """As :meth:`gensim.models.KeyedVectors.load_word2vec_format`, with our errors and no blank keys.
+
+        gensim keeps the first of a duplicated word but leaves an empty (``None``) key with a zero vector
+        at the end for each duplicate; here those slots are dropped (with one warning giving the count).
+
+        Raises
+        ------
+        ModelFileError
+            The file is missing, truncated, or not in the word2vec format.
+        """
+        try:
+            kv = super().load_word2vec_format(
+                fname, fvocab=fvocab, binary=binary, encoding=encoding, unicode_errors=unicode_errors,
+                limit=limit, datatype=datatype, no_header=no_header,
+            )
+        except FileNotFoundError as err:
+            raise ModelFileError(f"no such word2vec file: {fname}") from err
+        except (ValueError, EOFError, OSError, struct.error, zlib.error) as err:
+            detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise ModelFileError(
+                f"cannot read {fname} as a word2vec {'binary' if binary else 'text'} file ({type(err).__name__}: "
+                f"{detail}); expected a header line 'n_words vector_size' then one word and its vector per record "
+                "— is the file truncated, its header's word count wrong, or binary= wrong?"
+            ) from err
+        n_keys = len(kv.key_to_index)
+        if n_keys < len(kv.index_to_key):
+            n_dupes = len(kv.index_to_key) - n_keys
+            warnings.warn(f"{fname} lists {n_dupes} word(s) more than once; kept the first occurrence of each "
+                          "(gensim's rule) and dropped the others", UserWarning, stacklevel=2)
+            kv.index_to_key = kv.index_to_key[:n_keys]
+            kv.vectors = np.ascontiguousarray(kv.vectors[:n_keys])
+            kv.expandos = {name: values[:n_keys] for name, values in kv.expandos.items()}
+            kv.next_index = n_keys
+            kv.norms = None
+        return kv
 
     def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
         """As :meth:`gensim.models.KeyedVectors.vectors_for_all`, returning this class."""

@@ -1,0 +1,181 @@
+"""The bad-input catalogue of docs/reliability.md: every entry, over the Python API and the command line.
+
+Each bad input gets the package's own error (a GensimMergeError subclass) with a message naming the way out,
+or a documented behaviour tested here; never a silent wrong answer, a mutated input or a lost word.
+"""
+
+import glob
+import hashlib
+import logging
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from gensim.models import Word2Vec
+
+from gensim_merge import Alignment, MergeableKeyedVectors, merge
+from gensim_merge.cli import main
+from gensim_merge.errors import (
+    AnchorError,
+    CorpusError,
+    DimensionMismatchError,
+    EmptyModelError,
+    GensimMergeError,
+    ModelFileError,
+    NonFiniteVectorsError,
+)
+from gensim_merge.io import load_vectors, save_vectors
+from tests.conftest import make_kv, random_orthogonal, rotated_copy
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORDS = [f"w{i}" for i in range(60)]
+DIM = 8
+FORMATS = ["m.kv", "m.safetensors", "m.txt", "m.bin", "m.txt.gz", "m.bin.gz", "m.kv.gz"]
+
+
+@pytest.fixture
+def pair(rng):
+    """A model and a rotated, rescaled copy of it sharing 40 words (with counts)."""
+    a = make_kv(WORDS, DIM, rng, counts=np.arange(1000, 940, -1))
+    b = rotated_copy(a, random_orthogonal(DIM, rng), scale=2.0).vectors_for_all(WORDS[20:])
+    b.add_vectors(["x", "y"], rng.normal(size=(2, DIM)).astype(np.float32))
+    b.expandos["count"] = np.full(len(b), 50, dtype=np.int64)
+    return a, b
+
+
+def snapshot(kv):
+    return (np.array(kv.vectors).tobytes(), list(kv.index_to_key), dict(kv.key_to_index),
+            {k: np.array(v).tobytes() for k, v in kv.expandos.items()})
+
+
+def file_digests(pattern):
+    return {path: hashlib.sha256(open(path, "rb").read()).hexdigest() for path in sorted(glob.glob(pattern))}
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run the command line in this process (tests/test_cli.py runs the real command in subprocesses)."""
+    root = logging.getLogger()
+
+    def run(*args, cwd):
+        monkeypatch.chdir(cwd)
+        handlers, level = list(root.handlers), root.level
+        try:
+            with warnings.catch_warnings():
+                code = main(list(args))
+        finally:
+            logging.captureWarnings(False)
+            for handler in root.handlers[:]:
+                if handler not in handlers:
+                    root.removeHandler(handler)
+            root.setLevel(level)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+    return run
+
+
+def error_line(done):
+    lines = done.stderr.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# duplicate words in a word2vec file
+
+
+def _write_binary(path, records, dim):
+    with open(path, "wb") as fout:
+        fout.write(f"{len(records)} {dim}\n".encode())
+        for word, vector in records:
+            fout.write(word.encode() + b" " + np.asarray(vector, dtype="<f4").tobytes() + b"\n")
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_duplicate_words_in_a_word2vec_file_keep_the_first_and_leave_no_blank_key(tmp_path, binary):
+    # gensim itself keeps the first but leaves a None key with a zero vector per duplicate
+    records = [("cat", [1.0, 0.0]), ("dog", [0.0, 1.0]), ("cat", [5.0, 5.0]), ("eel", [1.0, 1.0])]
+    path = str(tmp_path / ("dup.bin" if binary else "dup.txt"))
+    if binary:
+        _write_binary(path, records, 2)
+    else:
+        with open(path, "w") as fout:
+            fout.write("4 2\n" + "".join(f"{w} {v[0]} {v[1]}\n" for w, v in records))
+    for load in (lambda: MergeableKeyedVectors.load_word2vec_format(path, binary=binary),
+                 lambda: load_vectors(path)[0]):
+        with pytest.warns(UserWarning, match="1 word.* more than once; kept the first"):
+            kv = load()
+        assert kv.index_to_key == ["cat", "dog", "eel"]
+        assert None not in kv.key_to_index
+        np.testing.assert_array_equal(kv.vectors, [[1, 0], [0, 1], [1, 1]])
+        assert len(kv.expandos["count"]) == 3 and kv.next_index == 3
+        assert kv.most_similar("cat", topn=1)[0][0] == "eel"
+
+
+def test_duplicate_words_on_the_command_line(tmp_path, cli, caplog):
+    (tmp_path / "dup.txt").write_text("3 2\ncat 1 0\ndog 0 1\ncat 5 5\n")
+    done = cli("evaluate", "dup.txt", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr  # was: AttributeError on the None key gensim leaves
+    assert "<vector_size=2, 2 keys>" in done.stderr
+    assert "more than once; kept the first" in caplog.text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# missing and truncated files, every format
+
+
+@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize("keep", [0.5, 0.99])
+def test_truncated_files_of_every_format(tmp_path, rng, cli, name, keep):
+    kv = make_kv([f"w{i}" for i in range(500)], 16, rng, counts=np.arange(2000, 1500, -1))
+    path = str(tmp_path / name)
+    save_vectors(kv, path)
+    data = open(path, "rb").read()
+    with open(path, "wb") as fout:
+        fout.write(data[:int(len(data) * keep)])
+    with pytest.raises(ModelFileError, match="truncated"):
+        load_vectors(path)
+    if ".kv" in name:
+        with pytest.raises(ModelFileError, match="truncated"):
+            MergeableKeyedVectors.load(path)
+    elif ".safetensors" not in name:
+        with pytest.raises(ModelFileError, match="truncated"):
+            MergeableKeyedVectors.load_word2vec_format(path, binary=".bin" in name)
+    done = cli("evaluate", path, cwd=tmp_path)
+    assert done.returncode == 1 and "truncated" in error_line(done) and "Traceback" not in done.stderr
+
+
+def test_truncated_or_missing_side_file_of_a_native_save(tmp_path, rng):
+    kv = make_kv(WORDS, DIM, rng)
+    path = str(tmp_path / "m.kv")
+    kv.save(path, separately=["vectors"])
+    side = path + ".vectors.npy"
+    data = open(side, "rb").read()
+    with open(side, "wb") as fout:
+        fout.write(data[: len(data) // 2])
+    for mmap in (None, "r"):
+        with pytest.raises(ModelFileError, match="truncated"):
+            MergeableKeyedVectors.load(path, mmap=mmap)
+    os.remove(side)
+    with pytest.raises(ModelFileError, match="no such"):
+        load_vectors(path)
+
+
+@pytest.mark.parametrize("name", ["missing.kv", "missing.safetensors", "missing.txt", "missing.bin"])
+def test_missing_files(tmp_path, cli, name):
+    path = str(tmp_path / name)
+    with pytest.raises(ModelFileError, match="no such"):
+        load_vectors(path)
+    with pytest.raises(ModelFileError, match="no such"):
+        MergeableKeyedVectors.load(path)
+    with pytest.raises(ModelFileError, match="no such"):
+        MergeableKeyedVectors.load_word2vec_format(path)
+    with pytest.raises(ModelFileError, match="(?i)no such"):
+        Alignment.load(path)
+    done = cli("align", name, name, "-o", "out.safetensors", cwd=tmp_path)
+    assert done.returncode == 1 and "no such file" in error_line(done)
