@@ -109,11 +109,29 @@ def _check_unique_keys(kv, name):
         )
 
 
-def _counts(kv):
+_MAX_COUNT = np.iinfo(np.int64).max
+
+
+def _counts(kv, name):
+    """The ``count`` attribute of `kv` as int64 (None when absent), or an error for counts that are no counts."""
     counts = kv.expandos.get("count")
     if counts is None or len(counts) != len(kv.index_to_key):
         return None
-    return np.asarray(counts, dtype=np.int64)
+    counts = np.asarray(counts)
+    if counts.size and counts.dtype.kind in "iuf":
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(counts) | (counts < 0) | (counts > (2.0 ** 63 - 1024 if counts.dtype.kind == "f"
+                                                                  else _MAX_COUNT))
+    else:
+        bad = np.zeros(counts.shape, dtype=bool) if counts.dtype.kind in "iufb" else np.ones(counts.shape, bool)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise GensimMergeError(
+            f"{name}'s 'count' attribute holds {counts[i].item()!r} for {kv.index_to_key[i]!r} "
+            f"({int(bad.sum())} such value(s)): counts must be whole numbers from 0 to 2**63 - 1; repair them on "
+            "a copy, or drop them (del kv.expandos['count']) and merge with strategy='mean'"
+        )
+    return counts.astype(np.int64)
 
 
 def _source_names(models, names):
@@ -201,7 +219,7 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
         check_keyed_vectors(kv, name)
         check_same_dim(models[reference], kv, names[reference], name)
         _check_unique_keys(kv, name)
-    counts = [_counts(kv) for kv in models]
+    counts = [_counts(kv, name) for name, kv in zip(names, models)]
     if strategy == "count" and any(c is None for c in counts):
         missing = [n for n, c in zip(names, counts) if c is None]
         raise GensimMergeError(
@@ -232,8 +250,16 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
     combined_count = np.zeros(n_union, dtype=np.int64)
     holders = np.zeros(n_union, dtype=np.int64)
     provenance = np.zeros(n_union, dtype=np.uint64)
-    for kv, pos, cnt, offset in zip(models, positions, counts, bit_offsets):
+    for kv, pos, cnt, offset, name in zip(models, positions, counts, bit_offsets, names):
         if cnt is not None:
+            overflow = combined_count[pos] > _MAX_COUNT - cnt
+            if overflow.any():
+                i = int(np.flatnonzero(overflow)[0])
+                raise GensimMergeError(
+                    f"the counts of {kv.index_to_key[i]!r} sum to more than 2**63 - 1 (int64) once {name}'s are "
+                    f"added ({int(overflow.sum())} such word(s)); counts that large are not word counts: check the "
+                    "inputs' 'count' attributes, or scale them down on copies (kv.expandos['count'] //= 1000)"
+                )
             combined_count[pos] += cnt
         holders[pos] += 1
         inner = kv.expandos.get("provenance") if getattr(kv, "sources", None) else None
@@ -297,15 +323,21 @@ def _combine(models, alignments, positions, weights, n_union, dtype, chunk_size,
         for start in range(0, len(kv.index_to_key), chunk_size):
             stop = min(start + chunk_size, len(kv.index_to_key))
             block = np.asarray(kv.vectors[start:stop], dtype=dtype)
+            # an all-zero row is no estimate: it weighs nothing (its length would otherwise shrink the mean)
+            wb = np.where(block.any(axis=1), w[start:stop], 0.0)
             if alignment is not None:
                 block = alignment.apply(block, keys=kv.index_to_key[start:stop])
             elif not np.isfinite(block).all():
                 check_finite_rows(block, kv.index_to_key, name, row_offset=start)
             lengths = np.linalg.norm(block, axis=1)
-            wb = w[start:stop]
             scale = np.divide(wb, lengths, out=np.zeros_like(wb), where=lengths > 0)
             rows = pos[start:stop]  # unique within one input, so fancy-index += is exact
-            out[rows] += block * scale[:, None].astype(dtype)
+            if alignment is not None:  # a fresh array: scale it in place (one temporary less)
+                block *= scale[:, None].astype(dtype)
+            else:  # a view of the input: never written to
+                block = block * scale[:, None].astype(dtype)
+            out[rows] += block
+            del block
             length_sum[rows] += wb * lengths
             weight_sum[rows] += wb
     for start in range(0, n_union, chunk_size):

@@ -179,3 +179,61 @@ def test_missing_files(tmp_path, cli, name):
         Alignment.load(path)
     done = cli("align", name, name, "-o", "out.safetensors", cwd=tmp_path)
     assert done.returncode == 1 and "no such file" in error_line(done)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# counts: huge, negative, out of int64
+
+
+@pytest.mark.parametrize("counts_a, counts_b, match", [
+    (np.full(60, np.iinfo(np.int64).max - 5), np.full(60, 10), "sum to more than 2\\*\\*63 - 1"),
+    (np.full(60, 2 ** 62), np.full(60, 2 ** 62), "sum to more than 2\\*\\*63 - 1"),
+    (np.full(60, 2 ** 63 + 5, dtype=np.uint64), np.full(60, 10), "holds 9223372036854775813 for 'w0'"),
+    (np.full(60, -5), np.full(60, 10), "holds -5 for 'w0'"),
+    (np.full(60, np.nan), np.full(60, 10), "holds nan for 'w0'"),
+])
+def test_counts_that_would_overflow_or_are_no_counts_are_refused(rng, counts_a, counts_b, match):
+    a, b = make_kv(WORDS, DIM, rng), make_kv(WORDS, DIM, rng)
+    a.expandos["count"], b.expandos["count"] = counts_a, counts_b
+    before = snapshot(a), snapshot(b)
+    for strategy in ("count", "mean"):
+        with pytest.raises(GensimMergeError, match=match):
+            merge([a, b], align=False, strategy=strategy)
+    assert (snapshot(a), snapshot(b)) == before
+
+
+def test_counts_up_to_the_int64_limit_sum_exactly(rng):
+    a, b = make_kv(WORDS, DIM, rng), make_kv(WORDS, DIM, rng)
+    a.expandos["count"] = np.full(60, np.iinfo(np.int64).max - 10)
+    b.expandos["count"] = np.full(60, 10, dtype=np.uint32)
+    merged = merge([a, b], align=False)
+    assert merged.expandos["count"].dtype == np.int64
+    assert np.all(merged.expandos["count"] == np.iinfo(np.int64).max)
+
+
+def test_huge_counts_on_the_command_line(tmp_path, rng, cli):
+    a, b = make_kv(WORDS, DIM, rng), make_kv(WORDS, DIM, rng)
+    a.expandos["count"] = np.full(60, np.iinfo(np.int64).max)
+    b.expandos["count"] = np.full(60, 1)
+    save_vectors(a, str(tmp_path / "a.safetensors"))
+    save_vectors(b, str(tmp_path / "b.safetensors"))
+    done = cli("merge", "a.safetensors", "b.safetensors", "-o", "m.safetensors", "--no-align", cwd=tmp_path)
+    assert done.returncode == 1 and "sum to more than 2**63 - 1" in error_line(done)
+    assert not os.path.exists(tmp_path / "m.safetensors")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# all-zero vectors
+
+
+@pytest.mark.parametrize("strategy", ["count", "mean"])
+def test_a_zero_vector_in_one_input_takes_the_other_inputs_vector(rng, strategy):
+    a = make_kv(WORDS, DIM, rng, counts=np.full(60, 100))
+    b = make_kv(WORDS, DIM, rng, counts=np.full(60, 100))
+    a.vectors[:5] = 0  # e.g. rows never trained, or zeroed on purpose
+    merged = merge([a, b], align=False, strategy=strategy)
+    # was: the zero row's length 0 entered the mean length, halving these vectors
+    np.testing.assert_allclose(merged[WORDS[:5]], b[WORDS[:5]], rtol=1e-6)
+    both_zero = merge([a, a], align=False, strategy=strategy)
+    assert not both_zero[WORDS[:5]].any() and np.isfinite(both_zero.vectors).all()
+    assert both_zero.index_to_key.count("w0") == 1
