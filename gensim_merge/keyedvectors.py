@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 #: Attribute under which our metadata travels inside a plain-gensim file.
 METADATA_ATTR = "gensim_merge_metadata"
 #: Attributes of MergeableKeyedVectors that plain KeyedVectors does not have (defaults in _set_defaults).
-_OWN_ATTRS = ("alignment", "sources", "merge_report", "model")
+_OWN_ATTRS = ("alignment", "sources", "merge_report", "model", "continuation_report")
 
 
 class MergeableKeyedVectors(KeyedVectors):
@@ -61,7 +61,8 @@ class MergeableKeyedVectors(KeyedVectors):
     merge_report : MergeReport or None
         What the merge that produced this model did (set by :meth:`merge_with`).
     model : gensim.models.Word2Vec or None
-        The full trainable model behind these vectors, when they come from continued training. Not saved
+        The full trainable model behind these vectors, when they come from continued training
+        (:meth:`continue_from`): pass it to :meth:`continue_from` again to continue once more. Not saved
         with the vectors (save it with ``model.save``).
 
     Examples
@@ -78,7 +79,8 @@ class MergeableKeyedVectors(KeyedVectors):
         self._set_defaults()
 
     def _set_defaults(self):
-        for name, default in (("alignment", None), ("sources", []), ("merge_report", None), ("model", None)):
+        for name, default in (("alignment", None), ("sources", []), ("merge_report", None), ("model", None),
+                              ("continuation_report", None)):
             if not hasattr(self, name):
                 setattr(self, name, default)
 
@@ -562,3 +564,57 @@ class MergeableKeyedVectors(KeyedVectors):
         bit = np.uint64(1) << np.uint64(self.sources.index(source))
         selected = (mask == bit) if only else (mask & bit) != 0
         return [self.index_to_key[i] for i in np.flatnonzero(selected)]
+
+    # ------------------------------------------------------------------------------------------------
+    # continued training
+    # ------------------------------------------------------------------------------------------------
+    @classmethod
+    def continue_from(cls, source, corpus=None, **options):
+        """Continue training `source` on a new corpus; the updated vectors, with the full model attached.
+
+        A thin front of :func:`gensim_merge.continuation.continue_training`, which does the work through
+        gensim's ``build_vocab(corpus, update=True)`` and ``train`` on a copy of the source (the source is
+        not modified unless ``inplace=True``).
+
+        Parameters
+        ----------
+        source : {gensim.models.Word2Vec, str, os.PathLike, gensim.models.KeyedVectors}
+            A full Word2Vec model (best: it carries the output layer), a path to one saved with
+            ``Word2Vec.save``, or vectors alone (a warm start; see ``continue_training``).
+        corpus : {iterable of list of str, str, os.PathLike}, optional
+            The new corpus (or pass ``corpus_file=``).
+        **options
+            The keyword options of :func:`~gensim_merge.continuation.continue_training` (``epochs``,
+            ``alpha``, ``min_count_rule``, ``resort``, ``lock``, ``drift_correction``, ``rehearsal``, ...);
+            an unknown name raises ``TypeError`` listing the known ones.
+
+        Returns
+        -------
+        MergeableKeyedVectors
+            The continued vectors (sharing the continued model's arrays); ``result.model`` is the full model,
+            ready to be continued again, and ``result.continuation_report`` says what was done.
+
+        Examples
+        --------
+        >>> from gensim.models import Word2Vec
+        >>> from gensim.test.utils import common_texts
+        >>> old = Word2Vec(common_texts[:5], vector_size=8, min_count=1, workers=1, seed=1)
+        >>> new = MergeableKeyedVectors.continue_from(old, common_texts[5:])
+        >>> "trees" in new and "trees" not in old.wv
+        True
+        >>> again = MergeableKeyedVectors.continue_from(new.model, [["human", "trees"]])
+        """
+        import inspect
+
+        from gensim_merge.continuation import continue_training
+
+        known = [name for name, p in inspect.signature(continue_training).parameters.items()
+                 if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            raise TypeError(f"continue_from got unknown option(s) {unknown}; the options are {known}")
+        result = continue_training(source, corpus, **options)
+        vectors = cls.from_word2vec(result.model, copy=False)
+        vectors.model = result.model
+        vectors.continuation_report = result.report
+        return vectors
