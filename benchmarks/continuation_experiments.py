@@ -10,7 +10,7 @@ blend strength) are scored from one training each. Results are appended as JSON 
 
 Usage (from the repository root)::
 
-    python benchmarks/continuation_experiments.py --variants plain,bare,lock --out benchmarks/.cache/cont.jsonl
+    python benchmarks/continuation_experiments.py --variants plain,bare --out benchmarks/.cache/cont.jsonl
     python benchmarks/continuation_experiments.py --split halves --variants plain,lock
     python benchmarks/continuation_experiments.py --table benchmarks/.cache/cont.jsonl
 """
@@ -161,7 +161,8 @@ VARIANTS = {
 
 def table(paths):
     """Markdown table of the JSON-lines results."""
-    lines = ["| split | variant | A-only | B-only | shared | overall | ratio (A/B/shared/overall) | ρ | coverage | time s |",
+    lines = ["| split | variant | A-only | B-only | shared | overall | ratio (A/B/shared/overall) | ρ "
+             "| coverage | time s |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for path in paths:
         with open(path) as fh:
@@ -179,13 +180,15 @@ def table(paths):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", default="domains", choices=["domains", "halves", "quick"])
     parser.add_argument("--variants", default="plain,default")
     parser.add_argument("--out", default="benchmarks/.cache/continuation_results.jsonl")
     parser.add_argument("--fidelity-args", default="",
-                        help="extra options for benchmarks/fidelity.py, e.g. '--corpus-a a.txt --corpus-b b.txt'")
-    parser.add_argument("--table", nargs="*", help="print a markdown table of these JSON-lines files and exit")
+                        help="extra options for benchmarks/fidelity.py, e.g. '--corpus-a a.txt'")
+    parser.add_argument("--table", nargs="*",
+                        help="print a markdown table of these JSON-lines files and exit")
     args = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s", level=logging.INFO)
     logging.getLogger("gensim").setLevel(logging.WARNING)

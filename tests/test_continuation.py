@@ -20,6 +20,7 @@ from gensim_merge.continuation import (
 from gensim_merge.errors import (
     CorpusError,
     DimensionMismatchError,
+    EmptyModelError,
     IncompatibleModelError,
     ModelFileError,
 )
@@ -340,7 +341,6 @@ def test_deterministic(source, halves):
     assert np.array_equal(a.model.wv.vectors, b.model.wv.vectors)
 
 
-def test_keyedvectors_source_untouched_type():
-    kv = KeyedVectors(4)
-    with pytest.raises(Exception):
-        continue_training(kv, common_texts)
+def test_empty_vectors_refused():
+    with pytest.raises(EmptyModelError, match="empty"):
+        continue_training(KeyedVectors(4), common_texts)
