@@ -237,3 +237,37 @@ def test_a_zero_vector_in_one_input_takes_the_other_inputs_vector(rng, strategy)
     both_zero = merge([a, a], align=False, strategy=strategy)
     assert not both_zero[WORDS[:5]].any() and np.isfinite(both_zero.vectors).all()
     assert both_zero.index_to_key.count("w0") == 1
+
+
+@pytest.mark.parametrize("side", ["source", "target"])
+def test_zero_rows_are_not_used_as_anchors(pair, side, caplog):
+    a, b = pair
+    zeroed = MergeableKeyedVectors.from_keyed_vectors(b if side == "source" else a)
+    zeroed.vectors[[zeroed.key_to_index[w] for w in WORDS[20:30]]] = 0
+    source, target = (zeroed, a) if side == "source" else (b, zeroed)
+    aligned = source.align_to(target, anchor_min_count=0)
+    report = aligned.alignment.report
+    # was: the zero rows were fitted, then trimmed and reported as the "most shifted" words
+    assert report.n_anchors == 30 and not report.trimmed
+    assert not set(report.most_shifted) & set(WORDS[20:30])
+    assert report.mean_cosine > 0.999
+    assert "dropping 10 of 40 anchor pairs with an all-zero vector" in caplog.text
+    np.testing.assert_allclose(aligned[WORDS[30:]], a[WORDS[30:]],
+                               rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("side", ["source", "target"])
+def test_an_all_zero_model_cannot_be_aligned(pair, side, tmp_path, cli):
+    a, b = pair
+    zero = MergeableKeyedVectors.from_keyed_vectors(b)
+    zero.vectors[:] = 0  # was: an all-zero target gave an all-zero result, silently
+    source, target = (zero, a) if side == "source" else (a, zero)
+    with pytest.raises(AnchorError, match="all-zero vector .* no direction to align"):
+        source.align_to(target, anchor_min_count=0)
+    with pytest.raises(AnchorError, match="all-zero vector"):
+        merge([target, source], align_options={"anchor_min_count": 0})
+    save_vectors(source, str(tmp_path / "s.safetensors"))
+    save_vectors(target, str(tmp_path / "t.safetensors"))
+    done = cli("align", "s.safetensors", "t.safetensors", "-o", "o.safetensors", "--anchor-min-count", "0",
+               cwd=tmp_path)
+    assert done.returncode == 1 and "no direction to align" in error_line(done)
