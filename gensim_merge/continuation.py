@@ -545,7 +545,8 @@ def continue_training(
     min_count_rule : {"combined", "new"}, default="combined"
         Keep a new word when its old + new count reaches ``min_count`` (old counts below the source's
         ``min_count`` are known only if the source kept ``raw_vocab``), or, as gensim does, on new counts
-        alone.
+        alone. The words only the combined rule admits are rare in the new corpus and start from random
+        vectors: coverage of the joint vocabulary rises, neighbour fidelity falls (see the benchmark notes).
     resort : bool, default=True
         Re-sort the vocabulary by combined frequency (gensim leaves new words at the end).
     lock : {"none", "evidence"}, default="none"
