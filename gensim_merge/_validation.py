@@ -1,5 +1,7 @@
 """Checks run once, at the public boundary; each raises the package's own error with a remedy."""
 
+import re
+
 import numpy as np
 from gensim.models import KeyedVectors
 
@@ -7,10 +9,13 @@ from gensim_merge.errors import (
     DimensionMismatchError,
     EmptyModelError,
     IncompatibleModelError,
+    ModelFileError,
     NonFiniteVectorsError,
 )
 
-__all__ = ["check_keyed_vectors", "check_same_dim", "check_finite_rows", "check_choice"]
+__all__ = ["check_keyed_vectors", "check_same_dim", "check_finite_rows", "check_choice", "check_word2vec_keys"]
+
+_WHITESPACE = re.compile(r"\s")
 
 
 def check_keyed_vectors(kv, name):
@@ -70,3 +75,33 @@ def check_choice(value, choices, name):
     """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
     if value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
+
+
+def check_word2vec_keys(keys, fmt):
+    """Raise :class:`ModelFileError` unless the word2vec formats can hold every key and load it back as it is.
+
+    They cannot hold empty keys, keys containing whitespace (a record is split on it) or keys that are not
+    encodable as UTF-8 (lone surrogates).
+    """
+    keys = [str(k) for k in keys]
+    joined = "\x00".join(keys)
+    if _WHITESPACE.search(joined) is not None or (keys and min(len(k) for k in keys) == 0):
+        example = next((k for k in keys if not k or _WHITESPACE.search(k)), "")
+        raise ModelFileError(
+            f"the {fmt} format cannot hold keys that are empty or contain whitespace (e.g. {example!r}): the "
+            "file would load back with different keys; save as .safetensors (or .kv) instead")
+    try:
+        joined.encode("utf8")
+    except UnicodeEncodeError:
+        example = next(k for k in keys if not _encodable(k))
+        raise ModelFileError(
+            f"the {fmt} format holds UTF-8 keys and {example!r} cannot be encoded (a lone surrogate); save as "
+            ".safetensors (or .kv) instead, or repair the key") from None
+
+
+def _encodable(key):
+    try:
+        key.encode("utf8")
+    except UnicodeEncodeError:
+        return False
+    return True

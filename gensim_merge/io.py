@@ -59,7 +59,6 @@ import json
 import logging
 import math
 import os
-import re
 import struct
 import zlib
 
@@ -472,20 +471,6 @@ def _as_mergeable(kv):
     return MergeableKeyedVectors.from_keyed_vectors(kv, copy=False)
 
 
-_WHITESPACE = re.compile(r"\s")
-
-
-def _check_word2vec_keys(kv, fmt):
-    keys = [str(k) for k in kv.index_to_key]
-    joined = "\x00".join(keys)
-    bad = _WHITESPACE.search(joined)
-    if bad is not None or (keys and min(len(k) for k in keys) == 0):
-        example = next((k for k in keys if not k or _WHITESPACE.search(k)), "")
-        raise ModelFileError(
-            f"the {fmt} format cannot hold keys that are empty or contain whitespace (e.g. {example!r}): the "
-            "file would load back with different keys; save as .safetensors (or .kv) instead")
-
-
 def save_vectors(kv, path, *, fmt=None):
     """Save word vectors atomically, in the format named by `path`'s extension (or `fmt`).
 
@@ -533,7 +518,6 @@ def save_vectors(kv, path, *, fmt=None):
     elif fmt == "native":
         kv.save(path)
     else:
-        _check_word2vec_keys(kv, fmt)
         kv.save_word2vec_format(path, binary=fmt == "word2vec-binary")
     logger.info("saved %s to %s as %s", kv, path, describe_format(fmt, compressed=compressed))
     return fmt

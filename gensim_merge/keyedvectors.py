@@ -23,7 +23,7 @@ from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
 
 from gensim_merge._io import atomic_output
-from gensim_merge._validation import check_keyed_vectors, check_same_dim
+from gensim_merge._validation import check_keyed_vectors, check_same_dim, check_word2vec_keys
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, fit_alignment
 from gensim_merge.anchors import resolve_anchors
 from gensim_merge.errors import IncompatibleModelError, ModelFileError
@@ -347,7 +347,14 @@ class MergeableKeyedVectors(KeyedVectors):
         """As :meth:`gensim.models.KeyedVectors.save_word2vec_format`, written atomically.
 
         With ``append=True`` the existing file is copied and appended to, then renamed over the original.
+
+        Raises
+        ------
+        ModelFileError
+            Keys the format cannot hold (empty, containing whitespace, or not encodable as UTF-8): the file
+            would load back with different keys (gensim writes them anyway).
         """
+        check_word2vec_keys(self.index_to_key, "word2vec-binary" if binary else "word2vec-text")
         if kwargs.get("append"):
             import shutil
 

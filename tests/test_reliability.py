@@ -271,3 +271,58 @@ def test_an_all_zero_model_cannot_be_aligned(pair, side, tmp_path, cli):
     done = cli("align", "s.safetensors", "t.safetensors", "-o", "o.safetensors", "--anchor-min-count", "0",
                cwd=tmp_path)
     assert done.returncode == 1 and "no direction to align" in error_line(done)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# odd unicode and whitespace in keys
+
+ODD_KEYS = ["", " ", "new york", "tab\there", "line\nbreak", "\u00a0nbsp", "x\u2028y", "\u3000ideo", "café",
+            "cafe\u0301", "\ufeffbom", "zero\u200bwidth", "\ud800", "😀", "nul\x00byte", "  lead", "trail  "]
+
+
+def test_odd_keys_align_merge_and_round_trip_where_the_format_can_hold_them(tmp_path, rng):
+    kv = make_kv(ODD_KEYS + WORDS, DIM, rng, counts=np.arange(500, 500 - len(ODD_KEYS) - 60, -1))
+    other = rotated_copy(kv, random_orthogonal(DIM, rng))
+    aligned = other.align_to(kv, anchor_min_count=0)
+    assert aligned.index_to_key == kv.index_to_key
+    merged = merge([kv, other])
+    assert sorted(merged.index_to_key) == sorted(kv.index_to_key)
+    for name in ("m.kv", "m.safetensors"):
+        path = str(tmp_path / name)
+        save_vectors(merged, path)
+        loaded, _ = load_vectors(path)
+        assert loaded.index_to_key == merged.index_to_key
+        assert loaded.provenance("\ud800") == merged.provenance("\ud800")
+
+
+@pytest.mark.parametrize("key", ["", " ", "new york", "tab\there", "\u00a0nbsp", "x\u2028y", "\u3000ideo",
+                                 "\ud800"])
+@pytest.mark.parametrize("binary", [False, True])
+def test_word2vec_formats_refuse_keys_that_would_load_back_differently(tmp_path, rng, key, binary):
+    kv = make_kv(["ok", key], DIM, rng)
+    path = str(tmp_path / ("m.bin" if binary else "m.txt"))
+    for save in (lambda: save_vectors(kv, path), lambda: kv.save_word2vec_format(path, binary=binary)):
+        # was: gensim wrote them (whitespace keys came back split) or raised UnicodeEncodeError
+        with pytest.raises(ModelFileError, match="save as .safetensors"):
+            save()
+        assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("key", ["café", "cafe\u0301", "\ufeffbom", "zero\u200bwidth", "😀", "nul\x00byte"])
+def test_word2vec_text_keeps_other_unicode_keys(tmp_path, rng, key):
+    kv = make_kv(["ok", key], DIM, rng)
+    save_vectors(kv, str(tmp_path / "m.txt"))
+    assert load_vectors(str(tmp_path / "m.txt"))[0].index_to_key == ["ok", key]
+
+
+def test_odd_key_output_on_the_command_line(tmp_path, rng, cli):
+    kv = make_kv(["new york"] + WORDS, DIM, rng, counts=np.arange(200, 139, -1))
+    save_vectors(kv, str(tmp_path / "a.safetensors"))
+    save_vectors(rotated_copy(kv, random_orthogonal(DIM, rng)), str(tmp_path / "b.safetensors"))
+    done = cli("align", "b.safetensors", "a.safetensors", "-o", "out.txt", "--anchor-min-count", "0", cwd=tmp_path)
+    assert done.returncode == 1 and "'new york'" in error_line(done) and "save as .safetensors" in error_line(done)
+    assert sorted(os.listdir(tmp_path)) == ["a.safetensors", "b.safetensors"]
+    done = cli("align", "b.safetensors", "a.safetensors", "-o", "out.safetensors", "--anchor-min-count", "0",
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "new york" in load_vectors(str(tmp_path / "out.safetensors"))[0].key_to_index
