@@ -27,9 +27,9 @@ def check_keyed_vectors(kv, name):
         )
     if len(kv.index_to_key) == 0 or kv.vectors.shape[0] == 0:
         raise EmptyModelError(f"{name} holds no vectors; train or load a model with at least one word first")
-    if kv.vectors.shape[0] != len(kv.index_to_key):
+    if kv.vectors.shape[0] != len(kv.index_to_key) or kv.index_to_key[-1] is None:
         raise EmptyModelError(
-            f"{name} has {kv.vectors.shape[0]} vector rows for {len(kv.index_to_key)} keys; "
+            f"{name} has {kv.vectors.shape[0]} vector rows for {len(kv.key_to_index)} keys; "
             "it was pre-allocated and only partly filled (gensim's KeyedVectors(count=...) followed by "
             "add_vectors): build it with add_vectors on an empty KeyedVectors(vector_size) instead"
         )
