@@ -196,10 +196,12 @@ def _sniff(path):
     """(format, gzip?, no_header?) of `path` from its bytes."""
     raw, head, compressed = _read_head(path)
     path = os.fspath(path)
+    # safetensors first: its 8-byte header length can start with the pickle magic bytes (e.g. 896 = 80 03 ..)
+    if (not compressed and len(raw) >= 10 and raw[8:10] == b'{"'
+            and struct.unpack("<Q", raw[:8])[0] <= os.path.getsize(path) - 8):
+        return "safetensors", False, False
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return "native", compressed, False
-    if len(raw) >= 9 and raw[8:9] == b"{" and not compressed:
-        return "safetensors", False, False
     newline = head.find(b"\n")
     first = head[:newline if newline >= 0 else len(head)]
     try:

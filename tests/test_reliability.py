@@ -639,3 +639,19 @@ def test_pickle_free_loads(pair, tmp_path, no_unpickling, cli):
     done = cli("evaluate", "m.safetensors", "--reference", "al.safetensors", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "as safetensors (pickle-free)" in done.stderr
+
+
+def test_a_safetensors_header_length_that_looks_like_pickle_magic(tmp_path, rng):
+    # found by tests/test_fuzz.py: a header of 0x380 bytes starts the file with 80 03, pickle protocol 3's magic
+    kv = make_kv(WORDS, DIM, rng)
+    path = str(tmp_path / "m.safetensors")
+    for k in range(2000):
+        kv.sources = ["s" * k]
+        save_vectors(kv, path)
+        head = open(path, "rb").read(2)
+        if head[0] == 0x80 and 2 <= head[1] <= 5:
+            break
+    else:
+        pytest.fail("no header length with the pickle magic found")
+    loaded, fmt = load_vectors(path)  # was: read as a gensim native file, ModelFileError (UnpicklingError)
+    assert fmt == "safetensors" and loaded.sources == kv.sources
