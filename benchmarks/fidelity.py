@@ -580,23 +580,61 @@ def _group_mean(nn):
     """Unweighted mean of the A-only, B-only and shared figures (NaN if a group is empty).
 
     This is what /work/shared/FIDELITY.md calls "overall" (three equal samples of 2000 words); our
-    "overall" samples the whole shared vocabulary instead, where B-only words are the majority.
+    "overall" samples all the words a candidate shares with the joint model instead.
     """
     return float(np.mean([nn[g] for g in GROUPS[:3]]))
 
 
+def restrict(kv, keys):
+    """A new KeyedVectors holding only `keys` (in that order) with their vectors from `kv`."""
+    rows = np.fromiter((kv.key_to_index[k] for k in keys), np.intp, len(keys))
+    out = KeyedVectors(kv.vector_size, dtype=kv.vectors.dtype)
+    out.add_vectors(list(keys), kv.vectors[rows])
+    return out
+
+
+class Scorer:
+    """Scores models against the joint model; ratios divide by the noise floor *on the same vocabulary*.
+
+    Neighbours are searched within the words a model shares with the joint model, so a model that
+    lacks the rarest words (e.g. the union of two half-corpus models, where min_count applied to each
+    half) is compared on an easier, smaller vocabulary. For a like-for-like ratio the noise floor is
+    evaluated after restricting it to the candidate's vocabulary: same query words (the samples are
+    seeded per group and drawn in the joint model's order), same search space.
+    """
+
+    def __init__(self, reference, floor, groups, args):
+        self.reference, self.floor, self.groups, self.args = reference, floor, groups, args
+        self.floor_report = evaluate(floor, reference, groups, args)
+
+    def report(self, kv):
+        """(report of `kv`, report of the noise floor restricted to the words `kv` holds)."""
+        report = evaluate(kv, self.reference, self.groups, self.args)
+        keys, floor_keys = kv.key_to_index, self.floor.key_to_index
+        held = [w for w in self.reference.index_to_key if w in keys and w in floor_keys]
+        if len(held) == self.floor_report.n_shared:
+            return report, self.floor_report
+        logger.info("evaluating the noise floor on the %d joint-vocabulary words the candidate holds",
+                    len(held))
+        return report, evaluate(restrict(self.floor, held), self.reference, self.groups, self.args)
+
+    def score(self, kv):
+        """Figures of `kv` (see :func:`figures`)."""
+        return figures(*self.report(kv))
+
+
 def figures(report, floor_report):
-    """JSON-safe dict of a report: nn per group, ratio per group, rho per group, coverage."""
-    ratio = fidelity_ratio(report, floor_report) if floor_report is not None else {}
+    """JSON-safe dict: nn10, ratio and ρ per group, the mean of the groups, coverage."""
     nn = {name: report[name].nn_overlap for name in GROUPS}
-    floor_mean = None
-    if floor_report is not None:
-        floor_mean = _group_mean({name: floor_report[name].nn_overlap for name in GROUPS})
+    floor_nn = {name: floor_report[name].nn_overlap for name in GROUPS}
+    ratio = fidelity_ratio(report, floor_report)
+    floor_mean = _group_mean(floor_nn)
     return {
         "nn10": nn,
-        "ratio": {name: ratio.get(name, math.nan) for name in GROUPS},
+        "ratio": {name: ratio[name] for name in GROUPS},
         "nn10_mean": _group_mean(nn),
-        "ratio_mean": _group_mean(nn) / floor_mean if floor_mean else math.nan,
+        "ratio_mean": _group_mean(nn) / floor_mean if floor_mean > 0 else math.nan,
+        "floor_nn10": floor_nn,
         "rho": report.overall.spearman,
         "rho_groups": {name: report[name].spearman for name in GROUPS},
         "n_words": {name: report[name].n_words for name in GROUPS},
@@ -621,7 +659,7 @@ def continuation_setup(split="domains", *, cache_dir=None, extra_args=()):
         ``split``, ``args``, ``params`` (``Word2Vec(**params)`` is an untrained model with the run's
         settings), ``source`` (the full model of A; copy it before training), ``models`` and ``metas``
         (by role), ``corpus_a``, ``corpus_b``, ``reference`` (joint KeyedVectors), ``groups``,
-        ``floor_report``.
+        ``scorer`` (a :class:`Scorer`; :func:`score` uses it).
     """
     argv = {"domains": [], "halves": ["--halves"], "quick": ["--quick"]}[split] + list(extra_args)
     if cache_dir is not None:
@@ -631,17 +669,15 @@ def continuation_setup(split="domains", *, cache_dir=None, extra_args=()):
     corpus_a, corpus_b = corpora(args)
     groups, _ = word_groups(models)
     reference = models["joint"].wv
-    setup = {"split": split, "args": args, "params": word2vec_params(args), "source": models["a"],
-             "models": models, "metas": metas, "corpus_a": corpus_a, "corpus_b": corpus_b,
-             "reference": reference, "groups": groups}
-    setup["floor_report"] = evaluate(models["floor"].wv, reference, groups, args)
-    return setup
+    return {"split": split, "args": args, "params": word2vec_params(args), "source": models["a"],
+            "models": models, "metas": metas, "corpus_a": corpus_a, "corpus_b": corpus_b,
+            "reference": reference, "groups": groups,
+            "scorer": Scorer(reference, models["floor"].wv, groups, args)}
 
 
 def score(kv, setup):
     """Figures (see :func:`figures`) of `kv` against the joint model of a :func:`continuation_setup`."""
-    report = evaluate(kv, setup["reference"], setup["groups"], setup["args"])
-    return figures(report, setup["floor_report"])
+    return setup["scorer"].score(kv)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -669,9 +705,11 @@ def markdown_table(rows, *, standard=None):
     for row in rows:
         f = row["figures"]
         cells = [row["label"]]
-        if f:  # mean of the groups computed here too, so that older JSON results render the same
+        if f:
             mean = _group_mean(f["nn10"])
-            ratio_mean = mean / _group_mean(floor["nn10"]) if floor else f.get("ratio_mean", math.nan)
+            ratio_mean = f.get("ratio_mean")
+            if ratio_mean is None:  # JSON written before the column existed
+                ratio_mean = mean / _group_mean(floor["nn10"]) if floor else math.nan
         cells += [_fmt(f["nn10"][g]) for g in GROUPS] + [_fmt(mean)] if f else ["–"] * 5
         cells += [_fmt(f["ratio"][g], 2) for g in GROUPS] + [_fmt(ratio_mean, 2)] if f else ["–"] * 5
         cells += [_fmt(f["rho"]), _fmt(f["coverage"])] if f else ["–", "–"]
@@ -712,7 +750,7 @@ def run(args):
     reference = models["joint"].wv
     logger.info("joint vocabulary %d words: %s, %d in neither A's nor B's model", len(reference),
                 ", ".join(f"{g} {len(w)}" for g, w in groups.items()), neither)
-    floor_report = evaluate(models["floor"].wv, reference, groups, args)
+    scorer = Scorer(reference, models["floor"].wv, groups, args)
 
     rows = []
     joint_row = {"name": "joint", "label": "joint model (reference)", "figures": None,
@@ -726,8 +764,7 @@ def run(args):
         start = time.perf_counter()
         kv = candidate.build(context)
         combine = time.perf_counter() - start
-        report = floor_report if name == "noise-floor" else evaluate(kv, reference, groups, args)
-        row = {"name": name, "label": candidate.label, "figures": figures(report, floor_report),
+        row = {"name": name, "label": candidate.label, "figures": scorer.score(kv),
                "train_seconds": sum(train_seconds[r] for r in candidate.uses), "combine_seconds": combine,
                "vocabulary": len(kv)}
         if args.standard:
@@ -754,14 +791,15 @@ the joint model share) that are the same in both, over a seeded sample of up to 
 group. Groups are words of the joint vocabulary: `A-only` = in A's model but not B's, `B-only` = the
 reverse, `shared` = in both; `overall` samples every word the candidate shares with the joint model (so
 the largest group weighs most); `mean` = unweighted mean of A-only, B-only and shared (what
-/work/shared/FIDELITY.md calls "overall"). `ratio` = nn10 / the noise floor's nn10 (the noise floor is a
-second joint training with another seed). `ρ` = Spearman correlation of the cosines of `n_pairs` random
-pairs of shared words, candidate vs joint. `coverage` = share of the joint vocabulary the candidate
-holds. WS353 / SimLex: Spearman ρ against human scores (pairs out of vocabulary skipped); analogies:
-accuracy on the Google questions among the 30 000 most frequent words (questions out of vocabulary
-skipped). `train s` = training time of the cached models the candidate starts from (measured when they
-were trained); `combine s` = wall time of building the candidate from them (for continued training, the
-training on B).
+/work/shared/FIDELITY.md calls "overall"). `ratio` = nn10 / the noise floor's nn10 on the same words (the
+noise floor is a second joint training with another seed, restricted to the words the candidate holds, so
+that both search neighbours in the same vocabulary). `ρ` = Spearman correlation of the cosines of
+`n_pairs` random pairs of shared words, candidate vs joint. `coverage` = share of the joint vocabulary
+the candidate holds. WS353 / SimLex: Spearman ρ against human scores (pairs out of vocabulary skipped);
+analogies: accuracy on the Google questions among the 30 000 most frequent words (questions out of
+vocabulary skipped). `train s` = training time of the cached models the candidate starts from (measured
+when they were trained); `combine s` = wall time of building the candidate from them (for continued
+training, the training on B).
 """
 
 

@@ -120,3 +120,18 @@ def test_corpora_read_gzip_halves_and_interleave(fidelity, tmp_path):
     mixed = [line[0] for line in fidelity.InterleavedCorpus(first, second, 6, 3)]
     assert mixed == ["a0", "b0", "a1", "a2", "b1", "a3", "a4", "b2", "a5"]
     assert len(list(fidelity.InterleavedCorpus(first, second, 1, 100))) == 9  # wrong sizes lose nothing
+
+
+def test_ratios_compare_with_the_floor_on_the_same_vocabulary(fidelity, quick_run):
+    tmp, _, _ = quick_run
+    setup = fidelity.continuation_setup("quick", cache_dir=tmp / "cache", extra_args=TINY[1:])
+    floor = setup["models"]["floor"].wv
+    assert set(setup) >= {"source", "params", "corpus_a", "corpus_b", "reference", "groups", "scorer"}
+    # the floor itself, cut down to its most frequent 60 %: compared with the floor cut the same way,
+    # so every ratio is exactly 1 although its neighbour overlap differs from the full floor's
+    part = fidelity.restrict(floor, floor.index_to_key[: int(0.6 * len(floor))])
+    figures = fidelity.score(part, setup)
+    assert figures["coverage"] == pytest.approx(0.6, abs=0.01)
+    assert all(figures["ratio"][g] == 1.0 for g in fidelity.GROUPS if not math.isnan(figures["nn10"][g]))
+    assert figures["nn10"]["overall"] != setup["scorer"].floor_report.overall.nn_overlap
+    assert fidelity.score(floor, setup)["ratio"] == {g: 1.0 for g in fidelity.GROUPS}
