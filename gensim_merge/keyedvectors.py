@@ -19,6 +19,7 @@ import warnings
 import zlib
 
 import numpy as np
+import scipy.sparse
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
 
@@ -337,6 +338,13 @@ class MergeableKeyedVectors(KeyedVectors):
         if not isinstance(fname, (str, bytes)) and not hasattr(fname, "__fspath__"):
             raise TypeError(f"save needs a file path (atomic saves cannot write to an open handle), got {fname!r}")
         plain = self._plain_copy()
+        separately = kwargs.get("separately", args[0] if args else None) or []
+        not_arrays = [name for name in separately if name in plain.__dict__
+                      and not isinstance(plain.__dict__[name], np.ndarray)
+                      and not scipy.sparse.issparse(plain.__dict__[name])]
+        if not_arrays:  # gensim sets such attributes aside and writes nothing: they would load as None
+            raise ValueError(f"separately names {not_arrays}, which are not arrays: gensim would leave them out of "
+                             "the file; name array attributes only (e.g. separately=['vectors'])")
         with atomic_output(fname) as tmp:
             plain.save(tmp, *args, **kwargs)
         if "lifecycle_events" in plain.__dict__:

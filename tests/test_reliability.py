@@ -655,3 +655,15 @@ def test_a_safetensors_header_length_that_looks_like_pickle_magic(tmp_path, rng)
         pytest.fail("no header length with the pickle magic found")
     loaded, fmt = load_vectors(path)  # was: read as a gensim native file, ModelFileError (UnpicklingError)
     assert fmt == "safetensors" and loaded.sources == kv.sources
+
+
+@pytest.mark.parametrize("separately", [["vectors", "expandos"], ["index_to_key"]])
+def test_save_refuses_separately_names_that_gensim_would_drop(pair, tmp_path, separately):
+    # gensim sets a non-array attribute named in `separately` aside and writes nothing: it loads back as None
+    a, _ = pair
+    with pytest.raises(ValueError, match="not arrays: gensim would leave them out"):
+        a.save(str(tmp_path / "m.kv"), separately=separately)
+    assert os.listdir(tmp_path) == []
+    a.save(str(tmp_path / "m.kv"), separately=["vectors"])
+    loaded = MergeableKeyedVectors.load(str(tmp_path / "m.kv"))
+    np.testing.assert_array_equal(loaded.expandos["count"], a.expandos["count"])
