@@ -667,3 +667,22 @@ def test_save_refuses_separately_names_that_gensim_would_drop(pair, tmp_path, se
     a.save(str(tmp_path / "m.kv"), separately=["vectors"])
     loaded = MergeableKeyedVectors.load(str(tmp_path / "m.kv"))
     np.testing.assert_array_equal(loaded.expandos["count"], a.expandos["count"])
+
+
+def test_float_counts_are_truncated_to_integers(rng):
+    a, b = make_kv(WORDS, DIM, rng), make_kv(WORDS, DIM, rng)
+    a.expandos["count"], b.expandos["count"] = np.full(60, 3.7), np.full(60, 2, dtype=np.int32)
+    assert merge([a, b], align=False).expandos["count"].tolist() == [5] * 60
+
+
+@pytest.mark.parametrize("output, message", [("out.weird", "cannot tell the output format"),
+                                             ("no/such/dir/out.kv", "does not exist"),
+                                             ("out.safetensors.gz", "not compressed")])
+def test_unusable_output_paths_fail_before_any_work(pair, tmp_path, cli, output, message):
+    a, b = pair
+    save_vectors(a, str(tmp_path / "a.safetensors"))
+    save_vectors(b, str(tmp_path / "b.safetensors"))
+    done = cli("merge", "a.safetensors", "b.safetensors", "-o", output, cwd=tmp_path)
+    assert done.returncode == 1 and message in error_line(done)
+    assert "loaded" not in done.stderr  # refused before loading anything
+    assert sorted(os.listdir(tmp_path)) == ["a.safetensors", "b.safetensors"]
