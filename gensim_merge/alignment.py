@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import warnings
+import zipfile
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -485,7 +486,7 @@ class Alignment:
             with np.load(os.fspath(fname), allow_pickle=False) as npz:
                 meta = json.loads(str(npz["meta"]))
                 return cls.from_dict({**meta, **{k: npz[k] for k in ("matrix", "source_mean", "target_mean")}})
-        except (OSError, KeyError, ValueError) as err:
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as err:
             raise ModelFileError(f"cannot read an alignment from {fname}: {err}") from err
 
 

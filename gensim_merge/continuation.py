@@ -245,7 +245,26 @@ def _check_corpus(corpus, name):
     if not isinstance(first, (list, tuple)) or not all(isinstance(tok, str) for tok in first):
         raise CorpusError(f"{name} must yield lists of str tokens, first item is {type(first).__name__} "
                           f"{str(first)[:60]}")
-    return corpus
+    return _TokenListsOnly(corpus, name)
+
+
+class _TokenListsOnly:
+    """Pass a corpus through, refusing any later item that is a plain string (checked on every pass).
+
+    The first item is checked eagerly by :func:`_check_corpus`; a string further on would otherwise make
+    gensim train on its single characters.
+    """
+
+    def __init__(self, corpus, name):
+        self.corpus, self.name = corpus, name
+
+    def __iter__(self):
+        for i, sentence in enumerate(self.corpus):
+            if isinstance(sentence, (str, bytes)):
+                raise CorpusError(
+                    f"{self.name} item {i} is a string ({str(sentence)[:40]!r}) where a token list is needed: "
+                    "word2vec would train on single characters; split every sentence into tokens")
+            yield sentence
 
 
 def _count_lines(corpus):

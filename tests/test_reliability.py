@@ -492,8 +492,6 @@ def test_continue_training_refuses_corpora_that_are_not_token_lists(small_word2v
     np.testing.assert_array_equal(small_word2vec.wv.vectors, before)
 
 
-@pytest.mark.xfail(strict=True, reason="defect reported to continuation.py's owner: only the first sentence is "
-                                       "checked, a later plain string trains on single characters")
 def test_continue_training_refuses_a_string_after_the_first_sentence(small_word2vec):
     from gensim_merge.continuation import continue_training
 
@@ -579,8 +577,6 @@ def test_interrupted_saves_leave_the_existing_file_intact(pair, tmp_path, monkey
         assert load_vectors(path)[0].vectors.tobytes() == old.vectors.tobytes()
 
 
-@pytest.mark.xfail(strict=True, reason="defect reported to alignment.py's owner: Alignment.load lets "
-                                       "zipfile.BadZipFile through for a truncated .npz")
 def test_truncated_alignment_file(pair, tmp_path):
     a, b = pair
     path = str(tmp_path / "map.npz")
