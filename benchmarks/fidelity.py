@@ -722,15 +722,17 @@ def markdown_table(rows, *, standard=None):
 
 
 def detail_table(rows):
-    """Per-group rho and word counts."""
-    head = ["candidate", *(f"ρ {g}" for g in GROUPS), *(f"words {g}" for g in GROUPS)]
+    """Per-group rho, word counts and the noise floor's nn10 on the candidate's vocabulary."""
+    head = ["candidate", *(f"ρ {g}" for g in GROUPS), *(f"words {g}" for g in GROUPS),
+            *(f"floor nn10 {g}" for g in GROUPS)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         f = row["figures"]
         if not f:
             continue
+        floor = f.get("floor_nn10", {})
         cells = [row["label"], *(_fmt(f["rho_groups"][g]) for g in GROUPS),
-                 *(str(f["n_words"][g]) for g in GROUPS)]
+                 *(str(f["n_words"][g]) for g in GROUPS), *(_fmt(floor.get(g)) for g in GROUPS)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -828,7 +830,8 @@ def render(rows, summary, command):
         markdown_table(rows),
         "",
         LEGEND,
-        "Per-group ρ and number of joint-vocabulary words each candidate holds:",
+        ("Per-group ρ, number of joint-vocabulary words each candidate holds, and the noise floor's nn10 "
+         "on the candidate's vocabulary (the denominators of the ratios):"),
         "",
         detail_table(rows),
         "",
