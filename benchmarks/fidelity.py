@@ -64,6 +64,7 @@ from scipy.linalg import orthogonal_procrustes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from gensim_merge import MergeableKeyedVectors
 from gensim_merge.evaluation import closeness, fidelity_ratio, standard_scores  # noqa: E402
 
 logger = logging.getLogger("fidelity")
@@ -546,6 +547,40 @@ def continued_plain(context):
     model.build_vocab(context.corpus_b, update=True)
     model.train(context.corpus_b, total_examples=model.corpus_count, epochs=model.epochs)
     return model.wv
+
+
+# gensim-merge's own methods, with their defaults
+
+
+@register("gm-merge", label="gensim-merge: B.align_to(A) + A.merge_with(B) (defaults)")
+def gm_merge(context):
+    a = MergeableKeyedVectors.from_word2vec(context.models["a"], copy=False)
+    b = MergeableKeyedVectors.from_word2vec(context.models["b"], copy=False)
+    return a.merge_with(b, names=["A", "B"])
+
+
+@register("gm-continue", uses=("a",), label="gensim-merge: continue_from(A model, B) (defaults)")
+def gm_continue(context):
+    return MergeableKeyedVectors.continue_from(context.models["a"], context.corpus_b)
+
+
+class _EveryNth:
+    """Restartable iterable over every n-th sentence of a corpus (a deterministic rehearsal sample)."""
+
+    def __init__(self, corpus, n):
+        self.corpus, self.n = corpus, n
+
+    def __iter__(self):
+        for i, sentence in enumerate(self.corpus):
+            if i % self.n == 0:
+                yield sentence
+
+
+@register("gm-continue-rehearsal", uses=("a",),
+          label="gensim-merge: continue_from(A model, B, rehearsal=every 10th line of A)")
+def gm_continue_rehearsal(context):
+    return MergeableKeyedVectors.continue_from(context.models["a"], context.corpus_b,
+                                               rehearsal=_EveryNth(context.corpus_a, 10))
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -115,8 +115,9 @@ def main(argv=None):
     setup = fidelity.continuation_setup(args.split)
     a = MergeableKeyedVectors.from_word2vec(setup["models"]["a"], copy=False)
     b = MergeableKeyedVectors.from_word2vec(setup["models"]["b"], copy=False)
-    floor = fidelity.figures(setup["floor_report"], setup["floor_report"])
-    print(f"split={args.split} noise floor nn10: {json.dumps(floor['nn10'])}")
+    floor = setup["scorer"].floor_report
+    print(f"split={args.split} noise floor nn10 (whole joint vocabulary): "
+          f"{json.dumps({name: round(floor[name].nn_overlap, 4) for name in fidelity.GROUPS})}")
     for name in args.variants.split(","):
         start = time.perf_counter()
         if name in LIB_VARIANTS:
