@@ -13,6 +13,14 @@ from gensim_merge.errors import (
     IncompatibleModelError,
     ModelFileError,
     NonFiniteVectorsError,
+    NoSharedVocabularyError,
+)
+from gensim_merge.evaluation import (
+    closeness,
+    fidelity_ratio,
+    neighbour_overlap,
+    similarity_correlation,
+    standard_scores,
 )
 from gensim_merge.keyedvectors import MergeableKeyedVectors
 from gensim_merge.merging import MergeReport, merge
@@ -34,6 +42,12 @@ __all__ = [
     "IncompatibleModelError",
     "ModelFileError",
     "NonFiniteVectorsError",
+    "NoSharedVocabularyError",
+    "closeness",
+    "fidelity_ratio",
+    "neighbour_overlap",
+    "similarity_correlation",
+    "standard_scores",
     "__version__",
 ]
 

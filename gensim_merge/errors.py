@@ -21,6 +21,7 @@ __all__ = [
     "IncompatibleModelError",
     "CorpusError",
     "ModelFileError",
+    "NoSharedVocabularyError",
 ]
 
 
@@ -58,3 +59,7 @@ class CorpusError(GensimMergeError, ValueError):
 
 class ModelFileError(GensimMergeError, ValueError):
     """A model file is missing, truncated, or in a format that cannot be read."""
+
+
+class NoSharedVocabularyError(GensimMergeError, ValueError):
+    """Two models have no (or too few) words in common to be compared."""

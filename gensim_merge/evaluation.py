@@ -52,9 +52,9 @@ from scipy import stats
 from gensim_merge.errors import (
     DimensionMismatchError,
     EmptyModelError,
-    GensimMergeError,
     IncompatibleModelError,
     NonFiniteVectorsError,
+    NoSharedVocabularyError,
 )
 
 __all__ = [
@@ -75,10 +75,6 @@ OVERALL = "overall"
 """Name of the report row computed over the whole shared vocabulary."""
 
 _PAIR_CHUNK = 65536  # rows per block when computing pair cosines; bounds the temporary memory
-
-
-class NoSharedVocabularyError(GensimMergeError, ValueError):
-    """Two models have no (or too few) words in common to be compared."""
 
 
 # --------------------------------------------------------------------------------------------------
