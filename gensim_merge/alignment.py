@@ -401,15 +401,18 @@ class Alignment:
         return weight, (bias if np.any(bias) else None)
 
     def apply(self, vectors, *, chunk_size=DEFAULT_CHUNK_SIZE, keys=None):
-        """Map the rows of `vectors` into the target space, `chunk_size` rows at a time.
+        """Map the rows of `vectors` into the target space.
 
-        The input is only read (a memory-mapped array is streamed, never copied whole); one output array
-        is allocated. float32 input gives float32 output, float64 gives float64, float16 gives float32.
+        The input is only read, never copied whole: rows already in the output's dtype (a memory-mapped
+        array included) are read in place by one product; others are converted and mapped `chunk_size` rows
+        at a time. One output array is allocated. float32 input gives float32 output, float64 gives
+        float64, float16 gives float32.
 
         Parameters
         ----------
         vectors : (n, d) array_like
         chunk_size : int, optional
+            Rows converted at a time (bounds temporary memory), and rows per finiteness check.
         keys : list of str, optional
             Keys of the rows, to name the first non-finite row in the error.
 
@@ -433,16 +436,21 @@ class Alignment:
         dtype = np.result_type(vectors.dtype, np.float32)
         weight, bias = self._affine(dtype)
         out = np.empty(vectors.shape, dtype=dtype)
+        in_place = vectors.dtype == dtype and vectors.flags.c_contiguous
+        if in_place:
+            # rows that need no conversion are read where they are, in one product: chunked products into a
+            # fresh output measured about 15% slower (1M x 300, float32)
+            np.matmul(vectors, weight, out=out)
         for start in range(0, vectors.shape[0], chunk_size):
             stop = min(start + chunk_size, vectors.shape[0])
-            block = np.asarray(vectors[start:stop], dtype=dtype)
             mapped = out[start:stop]
-            np.matmul(block, weight, out=mapped)
+            if not in_place:
+                np.matmul(np.asarray(vectors[start:stop], dtype=dtype), weight, out=mapped)
             if bias is not None:
                 mapped += bias
             # a NaN or inf in a source row spreads to its mapped row: one cheap pass over the output
             if not _probably_finite(mapped):
-                check_finite_rows(block, keys, "the source model", row_offset=start)
+                check_finite_rows(np.asarray(vectors[start:stop]), keys, "the source model", row_offset=start)
         return out
 
     def to_dict(self):
