@@ -301,7 +301,8 @@ class MergeableKeyedVectors(KeyedVectors):
         for attr, values in (extras or {}).items():
             values = np.asarray(values)
             if len(values) != len(key_list):
-                raise ValueError(f"extras[{attr!r}] needs one value per key: {len(key_list)} keys, {len(values)} values")
+                raise ValueError(
+                    f"extras[{attr!r}] needs one value per key: {len(key_list)} keys, {len(values)} values")
             index = np.fromiter((self.key_to_index[k] for k in key_list), dtype=np.intp, count=len(key_list))
             take = np.ones(len(key_list), dtype=bool) if replace else ~known_before
             self.allocate_vecattrs([attr], [values.dtype.type])

@@ -9,9 +9,7 @@ import hashlib
 import logging
 import os
 import pickle
-import struct
 import subprocess
-import sys
 import warnings
 
 import numpy as np
