@@ -36,7 +36,9 @@ Usage (from the repository root)::
     python benchmarks/bench_align.py --sizes 100000 --repeats 5 --configs floor gm-default
     python benchmarks/bench_align.py --sizes 100000 --profile gm-default  # where the time goes
 
-Results go to stdout (a table) and, as JSON lines, to --json.
+Results go to stdout (a table) and, as JSON lines, to --json; ``--table FILE.jsonl`` prints the table again.
+With one BLAS thread the CPU-time ratio is the steadier figure on a shared machine (time spent waiting for
+a core does not count).
 """
 
 import argparse
@@ -69,6 +71,8 @@ def parse_args(argv=None):
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the extra tracemalloc call")
     parser.add_argument("--workdir", default=DEFAULT_WORKDIR, help="where the synthetic models are cached")
     parser.add_argument("--json", default=None, help="append one JSON line per configuration here")
+    parser.add_argument("--table", nargs="+", default=None, metavar="JSONL",
+                        help="only print the table of results saved earlier with --json")
     parser.add_argument("--profile", choices=CONFIGS[1:], default=None,
                         help="instead of timing: profile one call of this configuration (cProfile + stages)")
     parser.add_argument("--worker", choices=CONFIGS + ("generate",), default=None, help=argparse.SUPPRESS)
@@ -339,18 +343,27 @@ def fmt_row(r):
     traced = "-" if r["tracemalloc_peak"] is None else f"{r['tracemalloc_peak'] / mib:.0f}"
     if r["floor_times"]:
         f, fs = mean_std(r["floor_times"])
-        ratios = [m / fl for m, fl in zip(r["times"], r["floor_times"])]
-        rm, rs = mean_std(ratios)
-        floor_s, ratio_s = f"{f:.3f} ± {fs:.3f}", f"{rm:.2f} ± {rs:.2f}"
+        rm, rs = mean_std([m / fl for m, fl in zip(r["times"], r["floor_times"])])
+        cm, cs = mean_std([m / fl for m, fl in zip(r["cpu"], r["floor_cpu"])])
+        floor_s, ratio_s, cpu_s = f"{f:.3f} ± {fs:.3f}", f"{rm:.2f} ± {rs:.2f}", f"{cm:.2f} ± {cs:.2f}"
     else:
-        floor_s, ratio_s = "(itself)", "1"
-    return (f"| {r['n']:>9,} | {r['config']:<10} | {t:8.3f} ± {ts:.3f} | {floor_s} | {ratio_s} | "
+        floor_s, ratio_s, cpu_s = "(itself)", "1", "1"
+    return (f"| {r['n']:>9,} | {r['config']:<10} | {t:8.3f} ± {ts:.3f} | {floor_s} | {ratio_s} | {cpu_s} | "
             f"{load:.2f} | {r['peak_rss_above_models'] / mib:.0f} | {traced} |")
 
 
-HEADER = ("| words | config | time (s) | interleaved floor (s) | time / floor | load avg (1 min) | "
-          "peak RSS above models (MiB) | tracemalloc peak (MiB) |\n"
-          "|---:|---|---:|---:|---:|---:|---:|---:|")
+HEADER = ("| words | config | time (s) | interleaved floor (s) | time / floor | CPU time / floor CPU time | "
+          "load avg (1 min) | peak RSS above models (MiB) | tracemalloc peak (MiB) |\n"
+          "|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+
+
+def print_table(paths):
+    """Print the table of results stored as JSON lines (by --json) in `paths`."""
+    print(HEADER)
+    for path in paths:
+        with open(path) as fin:
+            for line in fin:
+                print(fmt_row(json.loads(line)))
 
 
 def main(argv=None):
@@ -360,6 +373,9 @@ def main(argv=None):
         return
     if args.worker:
         (run_profile if args.profile else run_worker)(args, args.worker)
+        return
+    if args.table:
+        print_table(args.table)
         return
     print(f"# machine: {platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}, "
           f"BLAS threads {args.threads}; load {os.getloadavg()}", flush=True)
@@ -376,7 +392,7 @@ def main(argv=None):
     for n in args.sizes:
         for config in args.configs:
             if config == "tm" and args.skip_tm_above is not None and n > args.skip_tm_above:
-                print(f"| {n:>9,} | tm | skipped (--skip-tm-above {args.skip_tm_above}) |||||", flush=True)
+                print(f"| {n:>9,} | tm | skipped (--skip-tm-above {args.skip_tm_above}) ||||||", flush=True)
                 continue
             result = spawn(args, config, n)
             print(fmt_row(result), flush=True)
