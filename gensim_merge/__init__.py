@@ -30,9 +30,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Alignment",
     "AlignmentReport",
-    "MergeableKeyedVectors",
-    "MergeReport",
-    "merge",
     "AnchorError",
     "CorpusError",
     "DimensionMismatchError",
@@ -40,15 +37,18 @@ __all__ = [
     "EmptyModelError",
     "GensimMergeError",
     "IncompatibleModelError",
+    "MergeReport",
+    "MergeableKeyedVectors",
     "ModelFileError",
-    "NonFiniteVectorsError",
     "NoSharedVocabularyError",
+    "NonFiniteVectorsError",
+    "__version__",
     "closeness",
     "fidelity_ratio",
+    "merge",
     "neighbour_overlap",
     "similarity_correlation",
     "standard_scores",
-    "__version__",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -13,7 +13,7 @@ from gensim_merge.errors import (
     NonFiniteVectorsError,
 )
 
-__all__ = ["check_keyed_vectors", "check_same_dim", "check_finite_rows", "check_choice", "check_word2vec_keys"]
+__all__ = ["check_choice", "check_finite_rows", "check_keyed_vectors", "check_same_dim", "check_word2vec_keys"]
 
 _WHITESPACE = re.compile(r"\s")
 

@@ -33,12 +33,12 @@ from gensim_merge.errors import AnchorError, DimensionMismatchError, ModelFileEr
 
 __all__ = [
     "ALIGNERS",
+    "DEFAULT_CHUNK_SIZE",
     "Alignment",
     "AlignmentReport",
-    "fit_orthogonal",
-    "fit_linear",
     "fit_alignment",
-    "DEFAULT_CHUNK_SIZE",
+    "fit_linear",
+    "fit_orthogonal",
 ]
 
 logger = logging.getLogger(__name__)

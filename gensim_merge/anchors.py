@@ -16,7 +16,7 @@ import numpy as np
 
 from gensim_merge.errors import AnchorError
 
-__all__ = ["Anchors", "resolve_anchors", "shared_anchors", "pair_anchors", "read_pairs_file", "frequency_ranks"]
+__all__ = ["Anchors", "frequency_ranks", "pair_anchors", "read_pairs_file", "resolve_anchors", "shared_anchors"]
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ import traceback
 from gensim_merge import __version__
 from gensim_merge.errors import GensimMergeError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def _cmd_continue(args, console):
     from gensim.models import Word2Vec
 
     from gensim_merge.continuation import continue_training
-    from gensim_merge.io import detect_format, describe_format
+    from gensim_merge.io import describe_format, detect_format
     from gensim_merge.keyedvectors import MergeableKeyedVectors
 
     _check_output(args.output)
@@ -349,7 +349,11 @@ def _cmd_evaluate(args, console):
 
 def _cmd_report(args, console):
     from gensim_merge.alignment import Alignment
-    from gensim_merge.report_html import PNG_NAMES, _require_matplotlib, alignment_report_html
+    from gensim_merge.report_html import (
+        PNG_NAMES,
+        _require_matplotlib,
+        alignment_report_html,
+    )
 
     _require_matplotlib()  # fail before loading anything when the optional dependency is missing
     if not args.output.lower().endswith((".html", ".htm")):

@@ -27,7 +27,7 @@ from gensim_merge.continuation import continue_training
 from gensim_merge.evaluation import closeness, fidelity_ratio
 from gensim_merge.keyedvectors import MergeableKeyedVectors
 
-__all__ = ["DEMO_PARAMS", "DemoResult", "load_demo_corpus", "train_demo_model", "run_demo", "format_table"]
+__all__ = ["DEMO_PARAMS", "DemoResult", "format_table", "load_demo_corpus", "run_demo", "train_demo_model"]
 
 logger = logging.getLogger(__name__)
 

@@ -12,16 +12,16 @@ True
 """
 
 __all__ = [
-    "GensimMergeError",
-    "DimensionMismatchError",
     "AnchorError",
-    "NonFiniteVectorsError",
-    "EmptyModelError",
-    "DuplicateKeyError",
-    "IncompatibleModelError",
     "CorpusError",
+    "DimensionMismatchError",
+    "DuplicateKeyError",
+    "EmptyModelError",
+    "GensimMergeError",
+    "IncompatibleModelError",
     "ModelFileError",
     "NoSharedVocabularyError",
+    "NonFiniteVectorsError",
 ]
 
 

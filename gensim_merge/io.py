@@ -67,17 +67,21 @@ from gensim.models import KeyedVectors, Word2Vec
 
 from gensim_merge._io import atomic_output
 from gensim_merge.alignment import Alignment
-from gensim_merge.errors import DuplicateKeyError, IncompatibleModelError, ModelFileError
+from gensim_merge.errors import (
+    DuplicateKeyError,
+    IncompatibleModelError,
+    ModelFileError,
+)
 from gensim_merge.keyedvectors import MergeableKeyedVectors
 from gensim_merge.merging import MergeReport
 
 __all__ = [
-    "FORMATS",
     "EXTENSIONS",
+    "FORMATS",
     "SAFETENSORS_FORMAT",
+    "describe_format",
     "detect_format",
     "format_for_path",
-    "describe_format",
     "load_vectors",
     "save_vectors",
 ]

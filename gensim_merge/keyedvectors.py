@@ -24,7 +24,11 @@ from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
 
 from gensim_merge._io import atomic_output
-from gensim_merge._validation import check_keyed_vectors, check_same_dim, check_word2vec_keys
+from gensim_merge._validation import (
+    check_keyed_vectors,
+    check_same_dim,
+    check_word2vec_keys,
+)
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, fit_alignment
 from gensim_merge.anchors import resolve_anchors
 from gensim_merge.errors import IncompatibleModelError, ModelFileError

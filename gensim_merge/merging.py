@@ -20,11 +20,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gensim_merge._validation import check_choice, check_finite_rows, check_keyed_vectors, check_same_dim
+from gensim_merge._validation import (
+    check_choice,
+    check_finite_rows,
+    check_keyed_vectors,
+    check_same_dim,
+)
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE
 from gensim_merge.errors import DuplicateKeyError, GensimMergeError
 
-__all__ = ["merge", "MergeReport", "STRATEGIES", "MAX_SOURCES"]
+__all__ = ["MAX_SOURCES", "STRATEGIES", "MergeReport", "merge"]
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +207,9 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
     >>> merged.index_to_key, merged.provenance("dog")
     (['cat', 'dog', 'fish'], ['model0', 'model1'])
     """
-    from gensim_merge.keyedvectors import MergeableKeyedVectors  # the class module imports this one
+    from gensim_merge.keyedvectors import (
+        MergeableKeyedVectors,  # the class module imports this one
+    )
 
     models = list(models)
     if len(models) < 1:

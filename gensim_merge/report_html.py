@@ -26,7 +26,7 @@ from gensim_merge.alignment import Alignment
 from gensim_merge.anchors import resolve_anchors
 from gensim_merge.errors import IncompatibleModelError
 
-__all__ = ["alignment_report_html", "PNG_NAMES"]
+__all__ = ["PNG_NAMES", "alignment_report_html"]
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from gensim_merge import AnchorError
-from gensim_merge.anchors import frequency_ranks, pair_anchors, read_pairs_file, resolve_anchors, shared_anchors
+from gensim_merge.anchors import (
+    frequency_ranks,
+    pair_anchors,
+    read_pairs_file,
+    resolve_anchors,
+    shared_anchors,
+)
 from tests.conftest import make_kv
 
 

@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors, Word2Vec
 
-from gensim_merge import DuplicateKeyError, IncompatibleModelError, MergeableKeyedVectors, ModelFileError
+from gensim_merge import (
+    DuplicateKeyError,
+    IncompatibleModelError,
+    MergeableKeyedVectors,
+    ModelFileError,
+)
 from gensim_merge import io as gm_io
 from gensim_merge.io import (
     EXTENSIONS,
