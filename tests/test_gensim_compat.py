@@ -11,7 +11,7 @@ import pytest
 
 gensim_tests = pytest.importorskip("gensim.test.test_keyedvectors")
 
-from gensim_merge import MergeableKeyedVectors
+from gensim_merge import MergeableKeyedVectors  # noqa: E402
 
 
 class _OnSubclass:
