@@ -55,6 +55,8 @@ MIN_RESIDUAL_SIGMA = 0.01
 _BLOCK_ROWS = 2048
 #: Smallest ratio of the extreme singular values of an anchor cross product that the fast SVD driver serves.
 _WELL_CONDITIONED = 1e-6
+#: Allowance for float32 rounding in anchor cosines when bounding how far a refit can move them.
+_COSINE_ROUNDING = 1e-4
 
 
 def fit_orthogonal(A, B, *, ridge=0.0):
@@ -194,76 +196,89 @@ def _blocks(n, size=None):
     return ((start, min(start + size, n)) for start in range(0, n, size))
 
 
-def _row_blocks(rows):
-    """(start, stop, index) per block of the sorted, distinct anchor indices `rows`.
+def _block_index(start, stop, rows):
+    """Selects block ``start:stop`` of all rows (`rows` None: a slice, a view) or of the given `rows`."""
+    return slice(start, stop) if rows is None else rows[start:stop]
 
-    ``index`` selects ``rows[start:stop]``: a slice (a view, no copy) when `rows` are consecutive.
+
+def _as_work(X, mean, dtype):
+    """Rows X as `dtype` minus `mean` (None: nothing): a new array only where a conversion is needed.
+
+    Callers never write into the result: it may be a view of the caller's anchors.
     """
-    consecutive = rows.size > 0 and rows[-1] - rows[0] + 1 == rows.size
-    for start, stop in _blocks(rows.size):
-        yield start, stop, (slice(rows[0] + start, rows[0] + stop) if consecutive else rows[start:stop])
+    if mean is None:
+        return np.asarray(X, dtype=dtype)
+    return _prepared(X, mean, False, dtype)
 
 
-def _squared_norms(X, rows):
-    """Squared norm of the rows `rows` of X, summed in float64."""
-    out = np.empty(rows.size)
-    for start, stop, idx in _row_blocks(rows):
-        block = X[idx].astype(np.float64)
-        out[start:stop] = _row_dots(block, block)
-    return out
+def _inverse_lengths(x_sq, y_sq):
+    """``1 / (|x_i| |y_i|)`` from squared norms, 0 where a row is zero."""
+    lengths = np.sqrt(x_sq * y_sq)
+    return np.divide(1.0, lengths, out=np.zeros_like(lengths), where=lengths > 0)
 
 
-def _cross_product(A, B, rows, *, means=None, normalize=False):
-    """``Σ_i prep(a_i)ᵀ prep(b_i)`` over the anchors `rows`, in float64, and the rows' squared norms.
+def _cross_product(A, B, *, means=None, normalize=False, rows=None, norms=None):
+    """``Σ_i prep(a_i)ᵀ prep(b_i)`` over the paired anchor rows of A and B (all, or `rows`), and their norms.
 
     ``prep`` subtracts ``means = (mu_s, mu_t)`` (None: nothing) and, if `normalize`, brings rows to unit
     length (by weighting each pair's product by ``1 / (|a_i| |b_i|)``, without forming the unit rows).
 
-    Rows are converted to float64 a block at a time (no float64 copy of all anchors). The product itself
-    must be float64: the unit rows of real embeddings share a dominant direction, which makes the map
-    sensitive to this matrix (condition numbers near 1e6 measured on word2vec models), and a float32
-    product, even in short blocks, moves the fitted map by 1e-6 to 1e-5, ten to a hundred times the effect
-    of the inputs' own rounding.
+    Each block of :data:`_BLOCK_ROWS` pairs is multiplied in the anchors' dtype (float32 for float32
+    models: the speed of the bare product) and summed into a float64 total, so rounding grows with the
+    block, not with the number of anchors. On word2vec models (cross products of condition ~1e6) this
+    moves the fitted map by about 1e-5 against an all-float64 product: far below the noise of the
+    anchors themselves, which the held-out cosine measures (cosines of 0.5-0.9 on real models).
+
+    `norms`, the rows' squared norms ``(source_sq, target_sq)`` where the caller has them already (all rows,
+    uncentred), saves computing them again.
 
     Returns
     -------
     cross : (d, d) ndarray of float64
-    source_sq, target_sq : (len(rows),) ndarray of float64
+    source_sq, target_sq : ndarray of float64
         Squared norms of the rows after centring (before normalising).
     """
     mu_s, mu_t = (None, None) if means is None else means
+    n = A.shape[0] if rows is None else rows.size
     cross = np.zeros((A.shape[1], A.shape[1]))
-    source_sq, target_sq = np.empty(rows.size), np.empty(rows.size)
-    for start, stop, idx in _row_blocks(rows):
-        a, b = _prepared(A[idx], mu_s, False), _prepared(B[idx], mu_t, False)
-        source_sq[start:stop] = a_sq = _row_dots(a, a)
-        target_sq[start:stop] = b_sq = _row_dots(b, b)
+    source_sq, target_sq = (np.empty(n), np.empty(n)) if norms is None else norms
+    for start, stop in _blocks(n):
+        idx = _block_index(start, stop, rows)
+        a, b = _as_work(A[idx], mu_s, A.dtype), _as_work(B[idx], mu_t, B.dtype)
+        if norms is None:
+            source_sq[start:stop] = _row_dots(a, a)
+            target_sq[start:stop] = _row_dots(b, b)
+        a_sq, b_sq = source_sq[start:stop], target_sq[start:stop]
         if normalize:
-            lengths = np.sqrt(a_sq * b_sq)
-            b *= np.divide(1.0, lengths, out=np.zeros_like(lengths), where=lengths > 0)[:, None]
+            b = b * _inverse_lengths(a_sq, b_sq).astype(b.dtype)[:, None]
         cross += a.T @ b
     return cross, source_sq, target_sq
 
 
-def _residual_terms(A, B, rows, matrix, means=None):
-    """Per anchor of `rows`: squared norm of the mapped source, and its dot product with the target.
+def _residual_terms(A, B, matrix, *, means=None, rows=None):
+    """Per anchor pair (all, or `rows`): squared norms of the mapped source and of the target, and their dot.
 
-    Also the targets' squared norms when `means` (centred rows) are given, else None. The map is applied
-    block by block in the anchors' dtype: one (n, d)·(d, d) product in all, no (n, d) temporary.
+    The map is applied block by block in the anchors' dtype: one (n, d)·(d, d) product in all, no (n, d)
+    temporary.
     """
+    mu_s, mu_t = (None, None) if means is None else means
     weight = matrix.astype(A.dtype)
-    mapped_sq, dots = np.empty(rows.size), np.empty(rows.size)
-    target_sq = None if means is None else np.empty(rows.size)
-    for start, stop, idx in _row_blocks(rows):
-        if means is None:
-            x, y = A[idx], B[idx]
-        else:
-            x, y = _prepared(A[idx], means[0], False, A.dtype), _prepared(B[idx], means[1], False, B.dtype)
-            target_sq[start:stop] = _row_dots(y, y)
+    n = A.shape[0] if rows is None else rows.size
+    mapped_sq, dots, target_sq = np.empty(n), np.empty(n), np.empty(n)
+    for start, stop in _blocks(n):
+        idx = _block_index(start, stop, rows)
+        x, y = _as_work(A[idx], mu_s, A.dtype), _as_work(B[idx], mu_t, B.dtype)
         mapped = x @ weight
         mapped_sq[start:stop] = _row_dots(mapped, mapped)
         dots[start:stop] = _row_dots(mapped, y)
+        target_sq[start:stop] = _row_dots(y, y)
     return mapped_sq, dots, target_sq
+
+
+def _exact_cosines(A, B, matrix, means=None, rows=None):
+    """Cosine between each mapped source anchor (all, or `rows`) and its target anchor."""
+    mapped_sq, dots, target_sq = _residual_terms(A, B, matrix, means=means, rows=rows)
+    return _cosines(dots, mapped_sq, target_sq)
 
 
 def _probably_finite(X):
@@ -294,8 +309,8 @@ class AlignmentReport:
     mean_cosine : float
         Mean cosine between mapped source anchors and their target anchors (pairs used in the fit).
     heldout_cosine, heldout_precision_at_1 : float or None
-        On anchors held out from the fit: the mean cosine, and the share whose nearest target anchor
-        (by cosine) is their own pair. An honest estimate of quality; None when too few anchors.
+        On anchors held out from the fit: the mean cosine, and the share whose nearest held-out target
+        anchor (by cosine) is their own pair. An honest estimate of quality; None when too few anchors.
     n_heldout : int
     most_shifted : tuple of (str, str, float)
         The anchors with the lowest cosine after mapping, trimmed or not.
@@ -507,78 +522,120 @@ def _unit_rows(X, mean=None, dtype=np.float32):
     return X / lengths[:, None]
 
 
-def _precision_at_1(mapped, targets, mean, rows, target_words):
-    """Share of the mapped rows whose nearest target anchor (by cosine, among all `targets`) is their pair.
+def _precision_at_1(mapped, targets, target_words=None):
+    """Share of the mapped rows whose nearest row of `targets` (by cosine) is their own pair.
 
-    `targets` holds every target anchor, `mean` is subtracted from them first (None: nothing), `rows` are
-    the mapped rows' anchor indices. Scored in float32, the candidates brought to unit length a block at a
-    time (no copy of all of them); ties go to the first candidate.
+    Row ``i`` of `mapped` pairs with row ``i`` of `targets` (the held-out target anchors, already centred
+    where the fit centres). A retrieved row naming the same target word counts as a hit (a dictionary may
+    pair one target word with several source words). Scored in float32; ties go to the first candidate.
     """
-    queries = _unit_rows(mapped)
-    best = np.zeros(len(rows), dtype=np.intp)
-    best_score = np.full(len(rows), -np.inf, dtype=np.float32)
-    everyone = np.arange(len(rows))
-    for start, stop in _blocks(targets.shape[0]):
-        scores = queries @ _unit_rows(targets[start:stop], mean).T
-        top = scores.argmax(axis=1)
-        top_score = scores[everyone, top]
-        better = top_score > best_score
-        best[better] = start + top[better]
-        best_score[better] = top_score[better]
-    hits = sum(target_words[b] == target_words[r] for b, r in zip(best, rows))
-    return hits / len(rows)
+    best = (_unit_rows(mapped) @ _unit_rows(targets).T).argmax(axis=1)
+    if target_words is None:
+        return float(np.mean(best == np.arange(best.size)))
+    return sum(target_words[b] == target_words[i] for i, b in enumerate(best)) / best.size
 
 
-def _robust_fit(A, B, rows, method, center, normalize, ridge, trim, trim_threshold, max_rounds):
-    """Fit on the anchors `rows`, trim those whose residual is far out (median + k·MAD), refit until stable.
+def _trim_cutoff(residual, mask, trim_threshold):
+    """The robust rule's cut-off: median + k·σ of the kept residuals, σ = max(1.4826·MAD, floor)."""
+    kept = residual[mask]
+    med = np.median(kept)
+    sigma = max(_MAD_TO_SIGMA * float(np.median(np.abs(kept - med))), MIN_RESIDUAL_SIGMA)
+    return med + trim_threshold * sigma
 
-    `A` and `B` hold the anchors in the working dtype (float32 for float32 models). Maps are solved in
-    float64 from float64 cross products; the residuals (one (n, d)·(d, d) product per round) are computed
-    block by block in the working dtype. An orthogonal fit without centering forms the cross product once
-    and, in later rounds, subtracts the trimmed rows' share instead of recomputing it.
+
+def _cosines_for_report(A, B, matrix, previous, mask, valid, n_lowest):
+    """Cosines under `matrix`, from the previous round's ``(map, cosines)``, exact where the report reads them.
+
+    The new map differs from the previous one by ``delta = ‖R_new − R_old‖₂``, which moves every cosine by at
+    most delta. The report names the trimmed anchors and the `n_lowest` lowest, and an anchor can only be
+    among those if its previous cosine is within 2·delta of the previous `n_lowest`-th lowest: those are
+    recomputed; the others keep their previous value, which only serves to order them after the named ones.
+    The Frobenius norm bounds delta first (free); the spectral norm (an SVD of the difference) only where
+    that bound leaves many anchors to recompute.
     """
-    n, d = rows.size, A.shape[1]
-    mask = np.ones(n, dtype=bool)
+    old_matrix, cosines = previous
+    k = min(n_lowest, int(valid.sum()))
+    kth_lowest = np.partition(cosines[valid], k - 1)[k - 1] if k else -np.inf
+
+    def wanted(delta):
+        return valid & (~mask | (cosines <= kth_lowest + 2.0 * (delta + _COSINE_ROUNDING)))
+
+    rows = np.flatnonzero(wanted(np.linalg.norm(matrix - old_matrix)))
+    if rows.size > max(4 * A.shape[1], valid.size // 20):
+        rows = np.flatnonzero(wanted(scipy.linalg.svdvals(matrix - old_matrix, check_finite=False)[0]))
+    cosines = cosines.copy()
+    cosines[rows] = _exact_cosines(A, B, matrix, rows=rows)
+    return cosines
+
+
+def _robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim_threshold, max_rounds, n_lowest):
+    """Fit on the `valid` anchor pairs (rows of A and B), trim those far out (median + k·MAD), refit until stable.
+
+    Rows outside `valid` (held out, or all-zero) take no part in the fit; `norms` are the rows' squared norms.
+
+    Returns ``(matrix, scale, mu_s, mu_t, mask, cosines, mean_cosine)``: ``mask`` marks the pairs the map
+    was fitted on, ``cosines`` are under the final map (exact for every pair the report names, see
+    :func:`_cosines_for_report`), ``mean_cosine`` is over the fitted pairs.
+
+    Maps are solved in float64 from float64 totals of block products run in the anchors' dtype. The default
+    (orthogonal, uncentred, unit-length) fit forms the cross product once and downdates it by the trimmed
+    pairs, and after the last refit it does not map all anchors again: that map differs from the previous
+    one by ``delta = ‖R_new − R_old‖₂``, which moves every cosine by at most delta, so only the pairs the
+    report names (trimmed, or within 2·delta of the lowest) are recomputed, and the mean cosine of the
+    fitted pairs is read off the cross product (``⟨R, Σ âᵢᵀ b̂ᵢ⟩ / n``). With the default two rounds (fit,
+    trim, refit) that is one pass over the anchors for the residuals. Other settings recompute every
+    cosine every round.
+    """
+    n, d = A.shape
+    mask = valid.copy()
     incremental = method == "orthogonal" and not center
+    bounded = incremental and normalize
+    rounds = max_rounds if trim else 1
+    mu_s = mu_t = np.zeros(d)
+    means = None
+    previous = None  # (matrix, exact cosines) of the previous round
+    source_sq, target_sq = norms
     if incremental:
-        full_cross, _, target_sq = _cross_product(A, B, rows, normalize=normalize)
-    elif not center:
-        target_sq = _squared_norms(B, rows)
-    for _ in range(max_rounds if trim else 1):
-        mu_s = A[rows[mask]].mean(axis=0, dtype=np.float64) if center else np.zeros(d)
-        mu_t = B[rows[mask]].mean(axis=0, dtype=np.float64) if center else np.zeros(d)
-        means = (mu_s, mu_t) if center else None
+        full_cross = _cross_product(A, B, normalize=normalize, norms=norms)[0]
+    for round_ in range(rounds):
         if incremental:
+            left_out = np.flatnonzero(~mask & (source_sq > 0) & (target_sq > 0))
             cross = full_cross
-            if not mask.all():
-                cross = full_cross - _cross_product(A, B, rows[~mask], normalize=normalize)[0]
-            matrix = _orthogonal_from_cross(cross)
-        elif method == "orthogonal":
-            cross = _cross_product(A, B, rows[mask], means=means, normalize=normalize)[0]
+            if left_out.size:
+                cross = full_cross - _cross_product(A, B, normalize=normalize, rows=left_out)[0]
             matrix = _orthogonal_from_cross(cross)
         else:
-            kept = rows[mask]
-            matrix = ALIGNERS[method](
-                _prepared(A[kept], mu_s if center else None, normalize),
-                _prepared(B[kept], mu_t if center else None, normalize), ridge=ridge,
-            )
-        mapped_sq, dots, centred_target_sq = _residual_terms(A, B, rows, matrix, means)
-        if center:
-            target_sq = centred_target_sq
-        cosines = _cosines(dots, mapped_sq, target_sq)
-        mapped_norm = np.sqrt(mapped_sq[mask].sum())
-        scale = float(np.sqrt(target_sq[mask].sum()) / mapped_norm) if mapped_norm > 0 else 1.0
-        if not trim:
+            kept = np.flatnonzero(mask)
+            if center:
+                mu_s = A[kept].mean(axis=0, dtype=np.float64)
+                mu_t = B[kept].mean(axis=0, dtype=np.float64)
+                means = (mu_s, mu_t)
+            if method == "orthogonal":
+                matrix = _orthogonal_from_cross(_cross_product(A, B, means=means, normalize=normalize, rows=kept)[0])
+            else:
+                matrix = ALIGNERS[method](
+                    _prepared(A[kept], mu_s if center else None, normalize),
+                    _prepared(B[kept], mu_t if center else None, normalize),
+                    ridge=ridge,
+                )
+        if bounded and previous is not None and round_ == rounds - 1:
+            # the last refit: no trimming decision is left to make, only the report's cosines
+            cosines = _cosines_for_report(A, B, matrix, previous, mask, valid, n_lowest)
+            mean_cosine = float(np.sum(matrix * cross)) / int(mask.sum())
+            scale = float(np.sqrt(target_sq[mask].sum() / source_sq[mask].sum()))
+            return matrix, scale, mu_s, mu_t, mask, cosines, mean_cosine
+        mapped_sq, dots, centred_target_sq = _residual_terms(A, B, matrix, means=means)
+        cosines = _cosines(dots, mapped_sq, centred_target_sq)
+        if round_ == rounds - 1:
             break
         residual = 1.0 - cosines
-        med = np.median(residual[mask])
-        mad = np.median(np.abs(residual[mask] - med))
-        sigma = max(_MAD_TO_SIGMA * mad, MIN_RESIDUAL_SIGMA)
-        new_mask = residual <= med + trim_threshold * sigma
-        if new_mask.sum() < max(2, n // 2) or np.array_equal(new_mask, mask):
+        new_mask = valid & (residual <= _trim_cutoff(residual, mask, trim_threshold))
+        if new_mask.sum() < max(2, int(valid.sum()) // 2) or np.array_equal(new_mask, mask):
             break
-        mask = new_mask
-    return matrix, scale, mu_s, mu_t, mask, cosines
+        previous, mask = (matrix, cosines), new_mask
+    mapped_norm = np.sqrt(mapped_sq[mask].sum())
+    scale = float(np.sqrt(centred_target_sq[mask].sum()) / mapped_norm) if mapped_norm > 0 else 1.0
+    return matrix, scale, mu_s, mu_t, mask, cosines, float(cosines[mask].mean())
 
 
 def _working_dtype(*arrays):
@@ -588,17 +645,35 @@ def _working_dtype(*arrays):
     return np.dtype(np.float64)
 
 
+def _word(words, i):
+    return f"#{i}" if words is None else words[i]
+
+
+def _anchor_rows(X, rows, dtype):
+    """The rows `rows` of X as a `dtype` array: a view where they are consecutive (no copy), else gathered."""
+    consecutive = rows.size > 0 and rows[-1] - rows[0] + 1 == rows.size and bool(np.all(np.diff(rows) == 1))
+    return np.asarray(X[rows[0]:rows[-1] + 1] if consecutive else X[rows], dtype=dtype)
+
+
+def _checked_norms(X, words, what):
+    """Squared norms of the rows of X (float64); a row holding NaN or inf raises, naming its word."""
+    sq = _row_dots(X, X)
+    if not np.isfinite(sq).all():
+        check_finite_rows(X, words, what)
+    return sq
+
+
 def fit_alignment(
     source_anchors, target_anchors, *, method="orthogonal", center=False, normalize=True, ridge=0.0,
-    trim=True, trim_threshold=3.0, max_rounds=3, heldout=0.1, seed=0, source_words=None, target_words=None,
-    n_shifted=20, n_missing=0,
+    trim=True, trim_threshold=3.0, max_rounds=2, heldout=0.1, seed=0, source_words=None, target_words=None,
+    n_shifted=20, n_missing=0, source_rows=None, target_rows=None,
 ):
     """Fit a map from paired anchor vectors.
 
     Parameters
     ----------
     source_anchors, target_anchors : (n, d) array_like
-        Row ``i`` of each is one anchor pair.
+        Row ``i`` of each is one anchor pair; or, with `source_rows` and `target_rows`, two whole models.
     method : {"orthogonal", "linear"}, optional
         The map to fit (:data:`ALIGNERS`).
     center : bool, optional
@@ -611,13 +686,15 @@ def fit_alignment(
         Regularisation of ``method="linear"``.
     trim : bool, optional
         Refit after dropping anchors whose residual ``1 − cos`` exceeds the median by more than
-        `trim_threshold` robust standard deviations (MAD); repeated up to `max_rounds` fits.
-        Skipped with fewer than 50 anchors.
+        `trim_threshold` robust standard deviations (MAD). Skipped with fewer than 50 anchors.
     trim_threshold : float, optional
     max_rounds : int, optional
+        Fits at most: 2 (the default) fits, trims once and refits; more repeat the trimming until the
+        trimmed set is stable, at one more pass over the anchors per round.
     heldout : float, optional
-        Share of anchors (at most 2000) kept out of the fit to estimate quality; 0 disables it.
-        Skipped with fewer than 50 anchors.
+        Share of anchors (at most 2000) kept out of the fit to estimate quality: their mean cosine after
+        mapping, and their precision@1 (the share whose nearest held-out target anchor is their own pair).
+        0 disables it. Skipped with fewer than 50 anchors.
     seed : int, optional
         Seeds the held-out draw.
     source_words, target_words : sequence of str, optional
@@ -626,6 +703,10 @@ def fit_alignment(
         How many most-shifted anchors the report lists.
     n_missing : int, optional
         Recorded in the report.
+    source_rows, target_rows : (n,) array of int, optional
+        Fit on the pairs ``(source_anchors[source_rows[i]], target_anchors[target_rows[i]])``: the models'
+        anchor rows are read where they are (a memory-mapped model included) instead of being copied out
+        by the caller first.
 
     Returns
     -------
@@ -634,7 +715,8 @@ def fit_alignment(
     Raises
     ------
     AnchorError
-        Fewer than 2 anchors, or shapes that do not pair up.
+        Fewer than 2 usable anchors (pairs with an all-zero vector are dropped, with a warning), or shapes
+        that do not pair up.
     DimensionMismatchError
         Source and target anchors of different widths.
     NonFiniteVectorsError
@@ -642,19 +724,25 @@ def fit_alignment(
 
     Notes
     -----
-    Cost: one float64 (d, n)·(n, d) cross product (formed once and downdated across trimming rounds for the
-    default uncentred orthogonal fit), one (n, d)·(d, d) product per round for the residuals, and, with a
-    held-out share, the held-out anchors scored against all n target anchors. The maps are always solved
-    in float64; with float32 (or narrower) anchors the residual and held-out products run in float32, which
-    moves cosines by about 1e-7. Other dtypes are worked in float64 throughout. All of it runs a few
-    thousand rows at a time: no (n, d) float64 copy of the anchors is made.
+    Cost, for the default orthogonal fit on n anchors of d dimensions: the anchors are gathered once, their
+    (d, n)·(n, d) cross product is formed once (block products in the anchors' dtype, summed in float64)
+    and downdated by the trimmed anchors, and the anchors' cosines under the first map cost one
+    (n, d)·(d, d) product; the refit needs none (see :func:`_robust_fit`). The held-out anchors are scored
+    against each other ((h, d)·(d, h), h ≤ 2000). Maps are always solved in float64; other input dtypes than
+    float32 (or narrower) are worked in float64 throughout.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 5)).astype(np.float32)
+    >>> Q, _ = np.linalg.qr(rng.normal(size=(5, 5)))
+    >>> alignment = fit_alignment(X @ Q, X)
+    >>> bool(np.allclose(alignment.matrix, Q.T, atol=1e-5)), alignment.report.n_used
+    (True, 180)
     """
     check_choice(method, ALIGNERS, "method")
-    A = np.asarray(source_anchors)
-    B = np.asarray(target_anchors)
-    work = _working_dtype(A, B)
-    A = np.asarray(A, dtype=work)
-    B = np.asarray(B, dtype=work)
+    A = np.asanyarray(source_anchors)
+    B = np.asanyarray(target_anchors)
     if A.ndim != 2 or B.ndim != 2:
         raise AnchorError(f"anchor arrays must be 2-D (n, d), got shapes {A.shape} and {B.shape}")
     if A.shape[1] != B.shape[1]:
@@ -662,57 +750,90 @@ def fit_alignment(
             f"source and target anchors have different widths ({A.shape[1]},) vs ({B.shape[1]},); "
             "both models must have the same vector_size"
         )
-    if A.shape[0] != B.shape[0]:
-        raise AnchorError(f"anchor arrays must pair up row by row, got {A.shape[0]} and {B.shape[0]} rows")
-    n, d = A.shape
+    if (source_rows is None) != (target_rows is None):
+        raise ValueError("pass both source_rows and target_rows, or neither")
+    if source_rows is None:
+        if A.shape[0] != B.shape[0]:
+            raise AnchorError(f"anchor arrays must pair up row by row, got {A.shape[0]} and {B.shape[0]} rows")
+        source_rows = target_rows = np.arange(A.shape[0])
+    source_rows, target_rows = np.asarray(source_rows, dtype=np.intp), np.asarray(target_rows, dtype=np.intp)
+    if source_rows.shape != target_rows.shape or source_rows.ndim != 1:
+        raise AnchorError(
+            f"source_rows and target_rows must be two 1-D index arrays of one length, got shapes "
+            f"{source_rows.shape} and {target_rows.shape}"
+        )
+    n, d = source_rows.size, A.shape[1]
     if n < 2:
         raise AnchorError(
             f"an alignment needs at least 2 anchor pairs, got {n}; pass more anchors "
             "(anchors=None uses every word the two models share)"
         )
-    source_words = list(source_words) if source_words is not None else [f"#{i}" for i in range(n)]
-    target_words = list(target_words) if target_words is not None else source_words
-    if not _probably_finite(A):
-        check_finite_rows(A, source_words, "the source model")
-    if not _probably_finite(B):
-        check_finite_rows(B, target_words, "the target model")
+    if target_words is None:
+        target_words = source_words
     if ridge and method != "linear":
         raise ValueError(f"ridge applies to method='linear' only, got ridge={ridge} with method={method!r}")
 
     enough = n >= MIN_ANCHORS_FOR_STATISTICS
-    fit_rows = np.arange(n)
-    heldout_rows = np.arange(0)
+    held = np.zeros(n, dtype=bool)
     if enough and heldout > 0:
-        n_heldout = max(1, min(int(round(n * heldout)), 2000))
-        perm = np.random.default_rng(seed).permutation(n)
-        heldout_rows, fit_rows = np.sort(perm[:n_heldout]), np.sort(perm[n_heldout:])
-    if method == "orthogonal" and fit_rows.size < d:
-        _warn_underdetermined(fit_rows.size, d, "fewer pairs than dimensions")
+        held[np.random.default_rng(seed).permutation(n)[:max(1, min(int(round(n * heldout)), 2000))]] = True
+    work = _working_dtype(A, B)
+    A, B = _anchor_rows(A, source_rows, work), _anchor_rows(B, target_rows, work)
+    norms = _checked_norms(A, source_words, "the source model"), _checked_norms(B, target_words, "the target model")
+    nonzero = (norms[0] > 0) & (norms[1] > 0)
+    _drop_zero_pairs(nonzero, held, source_words, target_words)
+    fit_valid = nonzero & ~held
+    if method == "orthogonal" and fit_valid.sum() < d:
+        _warn_underdetermined(int(fit_valid.sum()), d, "fewer pairs than dimensions")
 
-    matrix, scale, mu_s, mu_t, mask, cosines = _robust_fit(
-        A, B, fit_rows, method, center, normalize, ridge, trim and enough, trim_threshold, max_rounds,
+    matrix, scale, mu_s, mu_t, mask, cosines, mean_cosine = _robust_fit(
+        A, B, norms, fit_valid, method, center, normalize, ridge, trim and enough, trim_threshold, max_rounds,
+        n_shifted,
     )
+    held_rows = np.flatnonzero(held & nonzero)
     heldout_cosine = heldout_p1 = None
-    if heldout_rows.size:
-        mapped = _prepared(A[heldout_rows], mu_s if center else None, False, work) @ matrix.astype(work)
-        paired = _prepared(B[heldout_rows], mu_t if center else None, False, work)
+    if held_rows.size:
+        mapped = _as_work(A[held_rows], mu_s if center else None, work) @ matrix.astype(work)
+        paired = _as_work(B[held_rows], mu_t if center else None, work)
         heldout_cosine = float(_row_cosines(mapped, paired).mean())
-        heldout_p1 = _precision_at_1(mapped, B, mu_t if center else None, heldout_rows, target_words)
+        held_words = None if target_words is None else [target_words[i] for i in held_rows]
+        heldout_p1 = _precision_at_1(mapped, paired, held_words)
 
-    fit_src = [source_words[i] for i in fit_rows]
-    fit_tgt = [target_words[i] for i in fit_rows]
-    order = np.argsort(cosines, kind="stable")
-    trimmed = tuple((fit_src[i], fit_tgt[i], float(cosines[i])) for i in order if not mask[i])
-    most_shifted = tuple((fit_src[i], fit_tgt[i], float(cosines[i])) for i in order[:n_shifted])
+    def named(positions):
+        return tuple((_word(source_words, i), _word(target_words, i), float(cosines[i])) for i in positions)
+
+    fitted = np.flatnonzero(fit_valid)
+    order = fitted[np.argsort(cosines[fitted], kind="stable")]
     report = AlignmentReport(
-        method=method, n_anchors=n, n_used=int(mask.sum()), trimmed=trimmed,
-        mean_cosine=float(cosines[mask].mean()), heldout_cosine=heldout_cosine,
-        heldout_precision_at_1=heldout_p1, n_heldout=int(heldout_rows.size), most_shifted=most_shifted,
+        method=method, n_anchors=int(nonzero.sum()), n_used=int(mask.sum()),
+        trimmed=named(order[~mask[order]]), mean_cosine=mean_cosine, heldout_cosine=heldout_cosine,
+        heldout_precision_at_1=heldout_p1, n_heldout=int(held_rows.size), most_shifted=named(order[:n_shifted]),
         scale=scale, center=center, normalize=normalize, n_missing=n_missing,
     )
     logger.info(
         "fitted %s map on %i of %i anchors (%i trimmed, %i held out): mean cosine %.4f, held-out %s",
-        method, report.n_used, n, len(trimmed), report.n_heldout, report.mean_cosine,
+        method, report.n_used, report.n_anchors, len(report.trimmed), report.n_heldout, report.mean_cosine,
         "n/a" if heldout_cosine is None else f"{heldout_cosine:.4f}",
     )
     return Alignment(method, matrix, scale, mu_s, mu_t, report)
+
+
+def _drop_zero_pairs(nonzero, held, source_words, target_words):
+    """Log the pairs with an all-zero vector (they have no direction to fit); raise when fewer than 2 are left."""
+    n_zero = int((~nonzero).sum())
+    if not n_zero:
+        return
+    first = int(np.argmin(nonzero))
+    example = (_word(source_words, first), _word(target_words, first))
+    if n_zero == nonzero.size:
+        raise AnchorError(
+            f"all {nonzero.size} anchor pairs have an all-zero vector in the source or the target model (e.g. "
+            f"{example}); a zero vector has no direction to align: check that the models are trained and loaded "
+            "correctly, or pass anchors=... naming words with non-zero vectors"
+        )
+    logger.warning("dropping %i of %i anchor pairs with an all-zero vector (e.g. %s)", n_zero, nonzero.size, example)
+    if (nonzero & ~held).sum() < 2:
+        raise AnchorError(
+            f"only {int((nonzero & ~held).sum())} anchor pair(s) without an all-zero vector are left to fit on; "
+            "an alignment needs at least 2: pass more anchors"
+        )

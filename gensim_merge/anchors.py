@@ -8,6 +8,7 @@ differ, such as two languages.
 Everything after :func:`resolve_anchors` is index arithmetic on the returned :class:`Anchors`.
 """
 
+import itertools
 import logging
 import os
 from dataclasses import dataclass
@@ -124,7 +125,8 @@ def shared_anchors(source, target, *, n_anchors=5000, min_count=20):
     """
     target_lookup = target.key_to_index
     src_idx = np.fromiter(
-        (target_lookup.get(key, -1) for key in source.index_to_key), dtype=np.intp, count=len(source.index_to_key)
+        map(target_lookup.get, source.index_to_key, itertools.repeat(-1)), dtype=np.intp,
+        count=len(source.index_to_key),
     )
     in_both = np.flatnonzero(src_idx >= 0)
     tgt_idx = src_idx[in_both]
@@ -148,8 +150,8 @@ def shared_anchors(source, target, *, n_anchors=5000, min_count=20):
     if n_anchors is not None:
         order = order[:n_anchors]
     src_idx, tgt_idx = src_idx[order], tgt_idx[order]
-    src_words = tuple(source.index_to_key[i] for i in src_idx)
-    tgt_words = tuple(target.index_to_key[i] for i in tgt_idx)
+    src_words = tuple(map(source.index_to_key.__getitem__, src_idx.tolist()))
+    tgt_words = tuple(map(target.index_to_key.__getitem__, tgt_idx.tolist()))
     return Anchors(src_idx.astype(np.intp), tgt_idx.astype(np.intp), src_words, tgt_words)
 
 
@@ -292,33 +294,5 @@ def resolve_anchors(source, target, anchors=None, *, n_anchors=5000, min_count=2
     if on_missing not in ON_MISSING:
         raise ValueError(f"on_missing must be one of {list(ON_MISSING)}, got {on_missing!r}")
     if anchors is None:
-        resolved = shared_anchors(source, target, n_anchors=n_anchors, min_count=min_count)
-    else:
-        resolved = pair_anchors(source, target, anchors, on_missing=on_missing)
-    return _without_zero_rows(resolved, source, target)
-
-
-def _nonzero_rows(vectors, index, block=65536):
-    """Whether each row ``vectors[index]`` holds a non-zero value (gathered a block at a time)."""
-    keep = np.empty(len(index), dtype=bool)
-    for start in range(0, len(index), block):
-        keep[start:start + block] = np.asarray(vectors[index[start:start + block]]).any(axis=1)
-    return keep
-
-
-def _without_zero_rows(anchors, source, target):
-    """Drop pairs whose vector is all zeros on either side: a zero vector has no direction to fit."""
-    keep = _nonzero_rows(source.vectors, anchors.source_index) & _nonzero_rows(target.vectors, anchors.target_index)
-    if keep.all():
-        return anchors
-    dropped = np.flatnonzero(~keep)
-    example = (anchors.source_words[dropped[0]], anchors.target_words[dropped[0]])
-    if not keep.any():
-        raise AnchorError(
-            f"all {len(anchors)} anchor pairs have an all-zero vector in the source or the target model (e.g. "
-            f"{example}); a zero vector has no direction to align: check that the models are trained and loaded "
-            "correctly, or pass anchors=... naming words with non-zero vectors"
-        )
-    logger.warning("dropping %i of %i anchor pairs with an all-zero vector (e.g. %s)", dropped.size, len(anchors),
-                   example)
-    return anchors.subset(keep)
+        return shared_anchors(source, target, n_anchors=n_anchors, min_count=min_count)
+    return pair_anchors(source, target, anchors, on_missing=on_missing)

@@ -475,7 +475,8 @@ class MergeableKeyedVectors(KeyedVectors):
             self, target, anchors, n_anchors=n_anchors, min_count=anchor_min_count, on_missing=on_missing
         )
         return fit_alignment(
-            self.vectors[resolved.source_index], target.vectors[resolved.target_index], method=method,
+            self.vectors, target.vectors, source_rows=resolved.source_index, target_rows=resolved.target_index,
+            method=method,
             center=center, normalize=normalize, ridge=ridge, trim=trim, trim_threshold=trim_threshold,
             heldout=heldout, seed=seed, source_words=resolved.source_words, target_words=resolved.target_words,
             n_missing=resolved.n_missing,

@@ -138,6 +138,68 @@ def test_words_used_in_another_sense_are_trimmed_and_reported(target, rng):
     assert err_robust < 0.8 * err_plain
 
 
+def _reference_trimmed_fit(A, B, trim_threshold=3.0, max_rounds=2):
+    """The robust fit written out plainly (float64, every cosine recomputed every round)."""
+    unit_a = A / np.linalg.norm(A, axis=1, keepdims=True)
+    unit_b = B / np.linalg.norm(B, axis=1, keepdims=True)
+    mask = np.ones(len(A), dtype=bool)
+    for round_ in range(max_rounds):
+        R = fit_orthogonal(unit_a[mask], unit_b[mask])
+        cosines = np.einsum("ij,ij->i", unit_a @ R, unit_b)
+        if round_ == max_rounds - 1:
+            break
+        residual = 1 - cosines
+        med = np.median(residual[mask])
+        sigma = max(1.4826 * np.median(np.abs(residual[mask] - med)), 0.01)
+        new_mask = residual <= med + trim_threshold * sigma
+        if new_mask.sum() < len(A) // 2 or (new_mask == mask).all():
+            break
+        mask = new_mask
+    return R, mask, cosines
+
+
+@pytest.mark.parametrize("noise, shifted, max_rounds", [(0.3, 0.03, 2), (0.6, 0.1, 3), (0.6, 0.1, 2), (0.2, 0.0, 2), (0.6, 0.1, 4)])
+def test_trimmed_fit_matches_the_plain_algorithm(rng, noise, shifted, max_rounds):
+    # the default fit skips passes over the anchors where a bound proves them unneeded: same result
+    n, d = 3000, 24
+    B = rng.normal(size=(n, d)).astype(np.float32)
+    A = B @ random_orthogonal(d, rng).T + noise * rng.normal(size=(n, d))
+    moved = rng.random(n) < shifted
+    A[moved] = rng.normal(size=(int(moved.sum()), d))
+    A = A.astype(np.float32)
+    alignment = fit_alignment(A, B, heldout=0, max_rounds=max_rounds)
+    R, mask, cosines = _reference_trimmed_fit(A.astype(np.float64), B.astype(np.float64), max_rounds=max_rounds)
+    np.testing.assert_allclose(alignment.matrix, R, atol=1e-4)
+    report = alignment.report
+    assert report.n_used == mask.sum() and report.n_used < n or shifted == 0
+    assert {w for w, _, _ in report.trimmed} == {f"#{i}" for i in np.flatnonzero(~mask)}
+    assert report.mean_cosine == pytest.approx(cosines[mask].mean(), abs=1e-5)
+    lowest = np.argsort(cosines, kind="stable")[:20]
+    assert [w for w, _, _ in report.most_shifted] == [f"#{i}" for i in lowest]
+    np.testing.assert_allclose([c for _, _, c in report.most_shifted], cosines[lowest], atol=1e-5)
+    np.testing.assert_allclose([c for _, _, c in report.trimmed], np.sort(cosines[~mask]), atol=1e-5)
+
+
+def test_trimmed_fit_passes_over_the_anchors_once_when_a_refit_settles(rng, monkeypatch):
+    from gensim_merge import alignment as module
+
+    passes = []
+    full_pass = module._residual_terms
+
+    def counting(A, B, matrix, *, means=None, rows=None):
+        passes.append(len(A) if rows is None else len(rows))
+        return full_pass(A, B, matrix, means=means, rows=rows)
+
+    monkeypatch.setattr(module, "_residual_terms", counting)
+    n, d = 5000, 16
+    B = rng.normal(size=(n, d)).astype(np.float32)
+    A = (B @ random_orthogonal(d, rng).T + 0.2 * rng.normal(size=(n, d))).astype(np.float32)
+    A[:50] = rng.normal(size=(50, d))
+    report = fit_alignment(A, B, heldout=0).report
+    assert {w for w, _, _ in report.trimmed} >= {f"#{i}" for i in range(50)}
+    assert passes[0] == n and all(p < n // 10 for p in passes[1:])
+
+
 def test_heldout_estimate_falls_with_noise(target, rng):
     clean = rotated_copy(target, random_orthogonal(16, rng))
     noisy = MergeableKeyedVectors.from_keyed_vectors(clean)
