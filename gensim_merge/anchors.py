@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 #: ``on_missing`` choices for explicit pairs whose words a model does not hold.
 ON_MISSING = ("raise", "skip")
+#: Source words looked up in the first chunk of the shared-word scan (the chunks then double).
+_FIRST_SCAN = 8192
 
 
 @dataclass(frozen=True)
@@ -123,36 +125,69 @@ def shared_anchors(source, target, *, n_anchors=5000, min_count=20):
     >>> shared_anchors(a, b).source_words
     ('cat', 'the')
     """
-    target_lookup = target.key_to_index
-    src_idx = np.fromiter(
-        map(target_lookup.get, source.index_to_key, itertools.repeat(-1)), dtype=np.intp,
-        count=len(source.index_to_key),
-    )
-    in_both = np.flatnonzero(src_idx >= 0)
-    tgt_idx = src_idx[in_both]
-    src_idx = in_both
-    if src_idx.size == 0:
+    src_idx, tgt_idx, priority, n_shared = _scan_shared(source, target, n_anchors, min_count)
+    if n_shared == 0:
         raise AnchorError(
             "source and target share no word, so shared-word anchors cannot be formed; "
             "pass explicit pairs with anchors=[(source_word, target_word), ...] or a pair file"
         )
-    src_counts, tgt_counts = _counts_or_none(source), _counts_or_none(target)
-    if min_count and src_counts is not None and tgt_counts is not None:
-        frequent = (src_counts[src_idx] >= min_count) & (tgt_counts[tgt_idx] >= min_count)
-        if not frequent.any():
-            raise AnchorError(
-                f"none of the {src_idx.size} shared words is seen at least min_count={min_count} times in both "
-                "models; lower anchor_min_count or pass explicit anchors"
-            )
-        src_idx, tgt_idx = src_idx[frequent], tgt_idx[frequent]
-    priority = np.maximum(frequency_ranks(source)[src_idx], frequency_ranks(target)[tgt_idx])
-    order = np.argsort(priority, kind="stable")
-    if n_anchors is not None:
-        order = order[:n_anchors]
+    if src_idx.size == 0:
+        raise AnchorError(
+            f"none of the {n_shared} shared words is seen at least min_count={min_count} times in both "
+            "models; lower anchor_min_count or pass explicit anchors"
+        )
+    order = np.lexsort((src_idx, priority))[:n_anchors]
     src_idx, tgt_idx = src_idx[order], tgt_idx[order]
     src_words = tuple(map(source.index_to_key.__getitem__, src_idx.tolist()))
     tgt_words = tuple(map(target.index_to_key.__getitem__, tgt_idx.tolist()))
     return Anchors(src_idx.astype(np.intp), tgt_idx.astype(np.intp), src_words, tgt_words)
+
+
+def _scan_shared(source, target, n_anchors, min_count):
+    """Rows of the shared words (frequent enough) that can be among the `n_anchors` of highest priority.
+
+    Source words are looked up in the target a chunk at a time, most frequent first, and the scan stops
+    once the `n_anchors`-th best priority found is better than the rank of every word not yet looked up
+    (a word's priority is at least its source rank): on two large vocabularies this looks up a few
+    multiples of `n_anchors` words instead of all of them (one dict lookup each, ~0.6 us on 1M words).
+
+    Returns
+    -------
+    src_idx, tgt_idx : ndarray of intp
+        The candidates, in no particular order.
+    priority : ndarray of int64
+        Their priorities (the worse of the two frequency ranks).
+    n_shared : int
+        Shared words seen by the scan (before the `min_count` filter).
+    """
+    src_ranks, tgt_ranks = frequency_ranks(source), frequency_ranks(target)
+    by_rank = np.argsort(src_ranks, kind="stable")
+    src_counts, tgt_counts = _counts_or_none(source), _counts_or_none(target)
+    filter_counts = bool(min_count) and src_counts is not None and tgt_counts is not None
+    lookup, keys = target.key_to_index.get, source.index_to_key
+    found_src, found_tgt, n_shared = [], [], 0
+    start, step = 0, max(2 * (n_anchors or 0), _FIRST_SCAN)
+    while start < by_rank.size:
+        rows = by_rank[start:start + step]
+        start += rows.size
+        step *= 2
+        tgt = np.fromiter(
+            map(lookup, map(keys.__getitem__, rows.tolist()), itertools.repeat(-1)), dtype=np.intp, count=rows.size
+        )
+        shared = tgt >= 0
+        n_shared += int(shared.sum())
+        rows, tgt = rows[shared], tgt[shared]
+        if filter_counts:
+            frequent = (src_counts[rows] >= min_count) & (tgt_counts[tgt] >= min_count)
+            rows, tgt = rows[frequent], tgt[frequent]
+        found_src.append(rows)
+        found_tgt.append(tgt)
+        if n_anchors is not None and sum(r.size for r in found_src) >= n_anchors:
+            priority = np.maximum(src_ranks[np.concatenate(found_src)], tgt_ranks[np.concatenate(found_tgt)])
+            if np.partition(priority, n_anchors - 1)[n_anchors - 1] < start:
+                break
+    src_idx, tgt_idx = np.concatenate(found_src).astype(np.intp), np.concatenate(found_tgt).astype(np.intp)
+    return src_idx, tgt_idx, np.maximum(src_ranks[src_idx], tgt_ranks[tgt_idx]), n_shared
 
 
 def read_pairs_file(path, *, encoding="utf8"):

@@ -1,7 +1,12 @@
 """Anchor selection: shared words by frequency, explicit pairs, pair files."""
 
+from unittest import mock
+
 import numpy as np
 import pytest
+from gensim.models import KeyedVectors
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gensim_merge import AnchorError
 from gensim_merge.anchors import (
@@ -74,3 +79,39 @@ def test_pair_file(tmp_path, rng):
 def test_no_pair_present(rng):
     with pytest.raises(AnchorError, match="none of the 1 anchor pairs"):
         pair_anchors(make_kv(["a"], 3, rng), make_kv(["b"], 3, rng), [("x", "y")], on_missing="skip")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 400), st.sampled_from([0, 5]))
+def test_shared_anchors_equal_a_full_scan(seed, n_anchors, min_count):
+    # the scan stops early once no unscanned word can make the cut: it must pick what a full scan picks
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{i}" for i in range(3000)]
+    src_words = list(rng.choice(vocab, size=int(rng.integers(1, 2500)), replace=False))
+    tgt_words = list(rng.choice(vocab, size=int(rng.integers(1, 2500)), replace=False))
+    source = KeyedVectors(2)
+    source.add_vectors(src_words, np.ones((len(src_words), 2)))
+    target = KeyedVectors(2)
+    target.add_vectors(tgt_words, np.ones((len(tgt_words), 2)))
+    for kv in (source, target):
+        if rng.random() < 0.7:  # counts (with ties), or vocabulary order
+            kv.expandos["count"] = rng.integers(1, 50, size=len(kv.index_to_key))
+    src_rank, tgt_rank = frequency_ranks(source), frequency_ranks(target)
+    src_count, tgt_count = source.expandos.get("count"), target.expandos.get("count")
+    full = []
+    for i, word in enumerate(source.index_to_key):
+        j = target.key_to_index.get(word)
+        if j is None:
+            continue
+        if min_count and src_count is not None and tgt_count is not None:
+            if src_count[i] < min_count or tgt_count[j] < min_count:
+                continue
+        full.append((max(src_rank[i], tgt_rank[j]), i, word))
+    full.sort()
+    expected = tuple(word for _, _, word in full[:n_anchors])
+    if not expected:
+        with pytest.raises(AnchorError, match="share no word|min_count"):
+            shared_anchors(source, target, n_anchors=n_anchors, min_count=min_count)
+        return
+    with mock.patch("gensim_merge.anchors._FIRST_SCAN", 16):  # many chunks, so that the scan can stop early
+        assert shared_anchors(source, target, n_anchors=n_anchors, min_count=min_count).source_words == expected
