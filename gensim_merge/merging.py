@@ -13,8 +13,23 @@ inputs' unit vectors (after alignment), and the merged length is the weighted me
 weights are the words' counts in each corpus, so a word seen 10 000 times in one corpus and 5 times in the
 other takes (almost) the better estimate; ``"mean"`` weighs inputs equally; ``"reference"`` keeps the
 reference's vector wherever it has one.
+
+Centred fit (``center_fit=True``)
+---------------------------------
+Word2vec vectors share a large common direction (the mean of the unit vectors has length 0.57 in a model of
+the ``tech`` corpus, 0.67 in one of ``general``). A rotation fitted on the raw vectors spends much of its fit
+on turning one model's common direction onto the other's. With ``center_fit=True`` the rotation is fitted on
+mean-centred anchors (``center=True`` of the alignment) but applied *without* the translation: the inputs'
+specific directions are matched while their common directions are not, so cosines between words of
+different inputs lose part of their shared offset. Against a model trained jointly on both corpora
+(``benchmarks/fidelity.py``, tech + general) this brought every word group's top-10 neighbours closer to
+the joint model's (ratio to the noise floor, A-only / B-only / shared: .805 / .686 / .649 -> .820 / .692 /
+.674, the same direction on four samplings of the words), at a small cost in the correlation of the
+similarity values of random word pairs (Spearman ρ .818 -> .799); on two halves of one corpus (same
+distribution) both fits give the same figures. It is the default whenever inputs are aligned.
 """
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 
@@ -57,6 +72,8 @@ class MergeReport:
     words_per_source : tuple of int
     alignments : dict
         Source name -> the JSON-safe report of its alignment onto the reference (absent when not aligned).
+    center_fit : bool
+        Whether the rotations were fitted on centred anchors and applied without translation.
     """
 
     sources: tuple
@@ -66,13 +83,14 @@ class MergeReport:
     n_shared: int
     words_per_source: tuple
     alignments: dict = field(default_factory=dict)
+    center_fit: bool = False
 
     def to_dict(self):
         """A JSON-safe dict of the report."""
         return {
             "sources": list(self.sources), "reference": self.reference, "strategy": self.strategy,
             "n_words": self.n_words, "n_shared": self.n_shared, "words_per_source": list(self.words_per_source),
-            "alignments": dict(self.alignments),
+            "alignments": dict(self.alignments), "center_fit": self.center_fit,
         }
 
     @classmethod
@@ -85,8 +103,9 @@ class MergeReport:
 
     def __str__(self):
         lines = [
-            f"Merge of {len(self.sources)} model(s) into {self.reference!r}'s space (strategy={self.strategy}): "
-            f"{self.n_words} words, {self.n_shared} in more than one input",
+            f"Merge of {len(self.sources)} model(s) into {self.reference!r}'s space (strategy={self.strategy}"
+            f"{', centred fit' if self.center_fit else ''}): {self.n_words} words, {self.n_shared} in more "
+            "than one input",
         ]
         for name, n in zip(self.sources, self.words_per_source):
             extra = ""
@@ -160,8 +179,14 @@ def _source_names(models, names):
     return names, flat, offsets
 
 
+def _without_translation(alignment):
+    """The same fitted map with its centring means dropped: ``y = x · matrix · scale``."""
+    return dataclasses.replace(alignment, source_mean=np.zeros_like(alignment.source_mean),
+                               target_mean=np.zeros_like(alignment.target_mean))
+
+
 def merge(models, *, reference=0, names=None, strategy="count", align=True, align_options=None,
-          chunk_size=DEFAULT_CHUNK_SIZE):
+          center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE):
     """Merge several models into one union-vocabulary model in the reference's space.
 
     Parameters
@@ -182,6 +207,11 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
     align_options : dict, optional
         Keyword options for :meth:`MergeableKeyedVectors.alignment_to` (``anchors``, ``method``,
         ``n_anchors``, ...).
+    center_fit : bool or None, optional
+        Fit each alignment on mean-centred anchors but apply it without the translation (see the module
+        docstring). None (default): on whenever the inputs are aligned and `align_options` does not set
+        ``center`` itself (an explicit ``center`` is applied as fitted, translation included). True needs
+        ``align=True``; False fits on the raw anchors.
     chunk_size : int, optional
         Rows streamed per step.
 
@@ -215,6 +245,17 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
     if len(models) < 1:
         raise ValueError("merge needs at least one model")
     check_choice(strategy, STRATEGIES, "strategy")
+    align_options = dict(align_options or {})
+    if center_fit is None:
+        center_fit = bool(align) and "center" not in align_options
+    if center_fit:
+        if not align:
+            raise ValueError("center_fit=True changes how the alignments are fitted, but align=False fits "
+                             "none; drop center_fit, or set align=True")
+        if not align_options.get("center", True):
+            raise ValueError("center_fit=True fits on centred anchors, but align_options sets center=False; "
+                             "drop one of the two")
+        align_options["center"] = True
     names, flat_sources, bit_offsets = _source_names(models, names)
     if isinstance(reference, str):
         if reference not in names:
@@ -242,7 +283,9 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
             if i != reference:
                 logger.info("aligning %s onto %s", names[i], names[reference])
                 source = MergeableKeyedVectors.from_keyed_vectors(kv, copy=False)
-                alignments[i] = source.alignment_to(ref, **(align_options or {}))
+                alignments[i] = source.alignment_to(ref, **align_options)
+                if center_fit:
+                    alignments[i] = _without_translation(alignments[i])
 
     # ---- the union vocabulary, in its final order
     order_of_inputs = [reference] + [i for i in range(len(models)) if i != reference]
@@ -311,9 +354,11 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
         sources=tuple(flat_sources), reference=names[reference], strategy=strategy, n_words=n_union,
         n_shared=int((holders > 1).sum()), words_per_source=tuple(len(kv.index_to_key) for kv in models),
         alignments={names[i]: a.report.to_dict() for i, a in enumerate(alignments) if a is not None},
+        center_fit=bool(center_fit),
     )
     merged.add_lifecycle_event(
-        "merge", sources=list(names), reference=names[reference], strategy=strategy, n_words=n_union,
+        "merge", sources=list(names), reference=names[reference], strategy=strategy, center_fit=center_fit,
+        n_words=n_union,
         n_shared=merged.merge_report.n_shared,
     )
     logger.info("%s", merged.merge_report)

@@ -15,7 +15,7 @@ from gensim_merge import (
     NonFiniteVectorsError,
     merge,
 )
-from gensim_merge.merging import STRATEGIES
+from gensim_merge.merging import STRATEGIES, _without_translation
 from tests.conftest import make_kv, random_orthogonal, rotated_copy
 
 WORDS = [f"w{i}" for i in range(200)]
@@ -58,8 +58,61 @@ def test_union_keeps_every_word_and_sums_counts(model_a, rng):
     assert merged.words_from("b", only=True) == ["new1", "new2"]
     assert len(merged.words_from("a")) == 200
     # one-model words keep their (mapped) vector: norms and directions
-    aligned_other = other.align_to(model_a)
+    aligned_other = other.apply_alignment(_without_translation(other.alignment_to(model_a, center=True)))
     np.testing.assert_allclose(merged["new1"], aligned_other["new1"], rtol=1e-5, atol=1e-5)
+
+
+def test_center_fit_keeps_the_properties_of_a_merge(model_a, rng):
+    np.testing.assert_allclose(model_a.merge_with(model_a, align_options={"center": True}).vectors,
+                               merge([model_a, model_a], center_fit=True).vectors, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(merge([model_a, model_a], center_fit=True).vectors, model_a.vectors,
+                               rtol=1e-5, atol=1e-5)
+    turned = rotated_copy(model_a, random_orthogonal(12, rng), scale=3.0)
+    merged = merge([model_a, turned], center_fit=True)
+    np.testing.assert_allclose(merged[WORDS], model_a[WORDS], rtol=1e-4, atol=1e-4)
+    assert merged.merge_report.center_fit
+    assert model_a.merge_with(turned).merge_report.center_fit  # the default
+    assert not merge([model_a, turned], center_fit=False).merge_report.center_fit
+    assert not merge([model_a, turned], align_options={"center": True}).merge_report.center_fit
+    assert not merge([model_a, turned], align=False).merge_report.center_fit
+
+
+def test_center_fit_turns_specific_directions_and_keeps_each_models_common_direction(rng):
+    # same word geometry, but each model adds its own large common offset, and b is turned
+    words = [f"s{i}" for i in range(300)]
+    core = rng.normal(size=(300, 8))
+    offset_a, offset_b = 3 * rng.normal(size=8), 3 * rng.normal(size=8)
+    turn = random_orthogonal(8, rng)
+    a = make_kv(words[:250], 8, rng, counts=[100] * 250)
+    a.vectors = (core[:250] + offset_a).astype(np.float32)
+    b = make_kv(words[50:], 8, rng, counts=[100] * 250)
+    b.vectors = ((core[50:] + offset_b) @ turn).astype(np.float32)
+    centred = merge([a, b])  # the default
+    plain = merge([a, b], center_fit=False)
+    b_only = words[250:]
+    # the centred fit undoes the turn exactly: b's own words come back as core + b's offset, not a's
+    np.testing.assert_allclose(centred[b_only], core[250:] + offset_b, rtol=1e-4, atol=1e-4)
+    # the plain fit also turns b's offset towards a's, so it cannot undo the turn
+    assert np.abs(plain[b_only] - (core[250:] + offset_b)).max() > 0.1
+    # a's own words are untouched
+    np.testing.assert_allclose(centred[words[:50]], a[words[:50]], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"align": False}, "align=False"),
+    ({"align_options": {"center": False}}, "center=False"),
+])
+def test_center_fit_refuses_contradicting_options(model_a, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        merge([model_a, model_a], center_fit=True, **kwargs)
+
+
+def test_merge_report_round_trip_and_older_reports(model_a):
+    report = merge([model_a, model_a], center_fit=True).merge_report
+    assert "centred fit" in str(report)
+    assert type(report).from_dict(report.to_dict()) == report
+    older = {k: v for k, v in report.to_dict().items() if k != "center_fit"}
+    assert type(report).from_dict(older).center_fit is False
 
 
 def test_count_weighting_prefers_the_better_estimate(rng):
