@@ -20,16 +20,16 @@ Word2vec vectors share a large common direction (the mean of the unit vectors ha
 the ``tech`` corpus, 0.67 in one of ``general``). A rotation fitted on the raw vectors spends much of its fit
 on turning one model's common direction onto the other's. With ``center_fit=True`` the rotation is fitted on
 mean-centred anchors (``center=True`` of the alignment) but applied *without* the translation: the inputs'
-specific directions are matched while their common directions are not, so cosines between words of
-different inputs lose part of their shared offset. That is where the gain comes from, not from a better
-match (tech + general: the common directions' cosine falls from .95 to .65, the mean centred cosine of a
-shared word's two vectors stays at .28): cross-input similarities, noisier than those within one input,
-weigh less in neighbour lists, as in a concatenation of the two models, but in d dimensions. Against a
-model trained jointly on both corpora (``benchmarks/fidelity.py``, tech + general) this brought every word group's top-10 neighbours closer to
-the joint model's (ratio to the noise floor, A-only / B-only / shared: .805 / .686 / .649 -> .820 / .692 /
-.674, the same direction on four samplings of the words), at a small cost in the correlation of the
-similarity values of random word pairs (Spearman ρ .818 -> .799); on two halves of one corpus (same
-distribution) both fits give the same figures. It is the default whenever inputs are aligned.
+specific directions are matched while their common directions are not, so cosines between words of different
+inputs lose part of their shared offset. That is where the gain comes from, not from a better match (tech +
+general: the common directions' cosine falls from .95 to .65, the mean centred cosine of a shared word's two
+vectors stays at .28): cross-input similarities, noisier than those within one input, weigh less in neighbour
+lists, as in a concatenation of the two models, but in d dimensions. Against a model trained jointly on both
+corpora (``benchmarks/fidelity.py``, tech + general) this brought every word group's top-10 neighbours closer
+to the joint model's (ratio to the noise floor, A-only / B-only / shared: .805 / .686 / .649 -> .820 / .692 /
+.674, the same direction on four samplings of the words), at a small cost in the correlation of the similarity
+values of random word pairs (Spearman ρ .818 -> .799); on two halves of one corpus (same distribution) both
+fits give the same figures. It is the default whenever inputs are aligned.
 """
 
 import dataclasses
