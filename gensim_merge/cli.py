@@ -242,9 +242,11 @@ def _cmd_merge(args, console):
                              "of the model paths")
     models = [_load(path, f"model {name!r}", console, mmap=args.mmap) for path, name in zip(args.models, names)]
     options = _alignment_options(args)
+    if not args.center:
+        del options["center"]  # the merge's own default applies: a centred fit applied without translation
     start = time.perf_counter()
     merged = merge(models, reference=reference, names=names, strategy=args.strategy, align=args.align,
-                   align_options=options)
+                   align_options=options, center_fit=False if args.raw_fit else None)
     console.say(f"merged in {time.perf_counter() - start:.2f} s")
     console.out(str(merged.merge_report))
     _save(merged, args.output, console)
@@ -443,6 +445,9 @@ def build_parser():
     p.add_argument("--no-align", dest="align", action="store_false",
                    help="the models already share one space (e.g. continued from one model): do not align")
     p.add_argument("--mmap", action="store_const", const="r", help="memory-map the inputs where possible")
+    p.add_argument("--raw-fit", action="store_true",
+                   help="fit each rotation on the raw anchors (default: on mean-centred anchors, applied without "
+                        "the translation, which measured closer to joint training)")
     _add_alignment_options(p)
 
     p = add("continue", _cmd_continue, "Continue training MODEL on the new CORPUS, staying close to joint "

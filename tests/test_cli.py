@@ -104,6 +104,11 @@ def test_merge(files):
     assert set(merged.index_to_key) == set(files["target"].index_to_key) | {"x1", "x2"}
     assert merged.sources == ["src", "tgt", "thd"]
     assert merged.provenance("x1") == ["thd"] and merged.provenance("w0") == ["src", "tgt"]
+    # the command takes the library's default fit (centred, applied without translation) unless told otherwise
+    assert merged.merge_report.center_fit
+    done = run("merge", d / "source.bin", d / "target.kv", "-o", d / "raw.kv", "--raw-fit", "--anchor-min-count", "0")
+    assert done.returncode == 0, done.stderr
+    assert not load_vectors(d / "raw.kv")[0].merge_report.center_fit
 
 
 def test_continue_a_full_model(files):
