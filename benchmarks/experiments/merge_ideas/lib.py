@@ -1,0 +1,34 @@
+"""Score the library's merge (gensim_merge.merging.merge) with given options. Usage: python lib.py SPLIT NAME..."""
+import os
+import sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Setup
+from gensim_merge import MergeableKeyedVectors
+from gensim_merge.merging import merge
+
+OPTIONS = {
+    "lib-default": {},
+    "lib-no-center-fit": {"center_fit": False},
+    "lib-center-fit": {"center_fit": True},
+    "lib-center-fit-n1000": {"center_fit": True, "align_options": {"n_anchors": 1000}},
+    "lib-center-fit-n20000": {"center_fit": True, "align_options": {"n_anchors": 20000}},
+    "lib-center-fit-mean": {"center_fit": True, "strategy": "mean"},
+    "lib-center": {"align_options": {"center": True}},
+    "lib-default-aseed1": {"align_options": {"seed": 1}},
+    "lib-center-fit-aseed1": {"center_fit": True, "align_options": {"seed": 1}},
+    "lib-default-aseed2": {"align_options": {"seed": 2}},
+    "lib-center-fit-aseed2": {"center_fit": True, "align_options": {"seed": 2}},
+}
+split = sys.argv[1]
+S = Setup(split)
+m = S.setup["models"]
+a = MergeableKeyedVectors.from_word2vec(m["a"], copy=False)
+b = MergeableKeyedVectors.from_word2vec(m["b"], copy=False)
+for name in sys.argv[2].split(","):
+    if name == "merge_with":
+        merged = a.merge_with(b, names=["A", "B"])
+    else:
+        merged = merge([a, b], names=["A", "B"], **OPTIONS[name])
+    print("   ", str(merged.merge_report).splitlines()[0], flush=True)
+    seeds = tuple(int(x) for x in sys.argv[3].split(",")) if len(sys.argv) > 3 else (0, 1)
+    S.score(merged, name, seeds=seeds, log=os.path.join(os.path.dirname(os.path.abspath(__file__)), f"results_{split}.jsonl"))
