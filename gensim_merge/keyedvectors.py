@@ -523,7 +523,7 @@ class MergeableKeyedVectors(KeyedVectors):
     # ------------------------------------------------------------------------------------------------
     # merging
     # ------------------------------------------------------------------------------------------------
-    def merge_with(self, *others, names=None, strategy="count", align=True, align_options=None,
+    def merge_with(self, *others, names=None, strategy="count", align=True, align_options=None, center_fit=None,
                    chunk_size=DEFAULT_CHUNK_SIZE):
         """One union-vocabulary model from this one and `others`, in this model's space.
 
@@ -540,6 +540,10 @@ class MergeableKeyedVectors(KeyedVectors):
             Align `others` onto this model first (default); False when they already share its space.
         align_options : dict, optional
             Options of :meth:`align_to` used for every alignment.
+        center_fit : bool or None, optional
+            Fit each rotation on mean-centred anchors and apply it without the translation (None: whenever
+            aligning and `align_options` sets no ``center``; measured closer to joint training, see
+            :func:`gensim_merge.merging.merge`).
         chunk_size : int, optional
 
         Returns
@@ -557,7 +561,7 @@ class MergeableKeyedVectors(KeyedVectors):
         ['fish']
         """
         return merge([self, *others], reference=0, names=names, strategy=strategy, align=align,
-                     align_options=align_options, chunk_size=chunk_size)
+                     align_options=align_options, center_fit=center_fit, chunk_size=chunk_size)
 
     def provenance(self, key):
         """Names of the merged inputs that held `key` (``[]`` for a model that is not a merge).

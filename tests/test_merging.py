@@ -72,6 +72,7 @@ def test_center_fit_keeps_the_properties_of_a_merge(model_a, rng):
     np.testing.assert_allclose(merged[WORDS], model_a[WORDS], rtol=1e-4, atol=1e-4)
     assert merged.merge_report.center_fit
     assert model_a.merge_with(turned).merge_report.center_fit  # the default
+    assert not model_a.merge_with(turned, center_fit=False).merge_report.center_fit
     assert not merge([model_a, turned], center_fit=False).merge_report.center_fit
     assert not merge([model_a, turned], align_options={"center": True}).merge_report.center_fit
     assert not merge([model_a, turned], align=False).merge_report.center_fit
