@@ -255,29 +255,33 @@ def _cross_product(A, B, *, means=None, normalize=False, rows=None, norms=None):
     return cross, source_sq, target_sq
 
 
-def _residual_terms(A, B, matrix, *, means=None, rows=None):
+def _residual_terms(A, B, matrix, *, means=None, rows=None, norms=None):
     """Per anchor pair (all, or `rows`): squared norms of the mapped source and of the target, and their dot.
 
     The map is applied block by block in the anchors' dtype: one (n, d)·(d, d) product in all, no (n, d)
-    temporary.
+    temporary. `norms`, the uncentred rows' squared norms ``(source_sq, target_sq)``, stand in for the
+    mapped and target norms where the map is orthogonal (it keeps lengths) and nothing is centred.
     """
     mu_s, mu_t = (None, None) if means is None else means
     weight = matrix.astype(A.dtype)
     n = A.shape[0] if rows is None else rows.size
-    mapped_sq, dots, target_sq = np.empty(n), np.empty(n), np.empty(n)
+    dots = np.empty(n)
+    mapped_sq, target_sq = (np.empty(n), np.empty(n)) if norms is None else (
+        norms[0][_block_index(0, n, rows)], norms[1][_block_index(0, n, rows)])
     for start, stop in _blocks(n):
         idx = _block_index(start, stop, rows)
         x, y = _as_work(A[idx], mu_s, A.dtype), _as_work(B[idx], mu_t, B.dtype)
         mapped = x @ weight
-        mapped_sq[start:stop] = _row_dots(mapped, mapped)
         dots[start:stop] = _row_dots(mapped, y)
-        target_sq[start:stop] = _row_dots(y, y)
+        if norms is None:
+            mapped_sq[start:stop] = _row_dots(mapped, mapped)
+            target_sq[start:stop] = _row_dots(y, y)
     return mapped_sq, dots, target_sq
 
 
-def _exact_cosines(A, B, matrix, means=None, rows=None):
+def _exact_cosines(A, B, matrix, means=None, rows=None, norms=None):
     """Cosine between each mapped source anchor (all, or `rows`) and its target anchor."""
-    mapped_sq, dots, target_sq = _residual_terms(A, B, matrix, means=means, rows=rows)
+    mapped_sq, dots, target_sq = _residual_terms(A, B, matrix, means=means, rows=rows, norms=norms)
     return _cosines(dots, mapped_sq, target_sq)
 
 
@@ -596,13 +600,17 @@ def _robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim
     previous = None  # (matrix, exact cosines) of the previous round
     source_sq, target_sq = norms
     if incremental:
-        full_cross = _cross_product(A, B, normalize=normalize, norms=norms)[0]
+        # all pairs at once (a view of consecutive anchors is read in place), less the held-out ones
+        valid_cross = _cross_product(A, B, normalize=normalize, norms=norms)[0]
+        held = np.flatnonzero(~valid & (source_sq > 0) & (target_sq > 0))
+        if held.size:
+            valid_cross -= _cross_product(A, B, normalize=normalize, rows=held)[0]
     for round_ in range(rounds):
         if incremental:
-            left_out = np.flatnonzero(~mask & (source_sq > 0) & (target_sq > 0))
-            cross = full_cross
-            if left_out.size:
-                cross = full_cross - _cross_product(A, B, normalize=normalize, rows=left_out)[0]
+            trimmed = np.flatnonzero(valid & ~mask)
+            cross = valid_cross
+            if trimmed.size:
+                cross = valid_cross - _cross_product(A, B, normalize=normalize, rows=trimmed)[0]
             matrix = _orthogonal_from_cross(cross)
         else:
             kept = np.flatnonzero(mask)
@@ -624,7 +632,8 @@ def _robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim
             mean_cosine = float(np.sum(matrix * cross)) / int(mask.sum())
             scale = float(np.sqrt(target_sq[mask].sum() / source_sq[mask].sum()))
             return matrix, scale, mu_s, mu_t, mask, cosines, mean_cosine
-        mapped_sq, dots, centred_target_sq = _residual_terms(A, B, matrix, means=means)
+        mapped_sq, dots, centred_target_sq = _residual_terms(
+            A, B, matrix, means=means, norms=norms if incremental else None)
         cosines = _cosines(dots, mapped_sq, centred_target_sq)
         if round_ == rounds - 1:
             break
