@@ -1,0 +1,58 @@
+"""align_to's robust fit on real models: how much a second trimming round changes, and whether the report's
+cosines (computed exactly only for the anchors the report names, see ``alignment._cosines_for_report``) equal
+a full float64 recomputation.
+
+B (general) is aligned onto A (tech) with the models ``benchmarks/fidelity.py`` caches, on 5000 and 20 000
+shared-word anchors. Usage (repository root): ``python benchmarks/align_real_models_check.py``
+"""
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+import fidelity  # noqa: E402
+
+from gensim_merge import MergeableKeyedVectors  # noqa: E402
+from gensim_merge.alignment import fit_alignment  # noqa: E402
+from gensim_merge.anchors import resolve_anchors  # noqa: E402
+
+
+def main():
+    models = fidelity.continuation_setup("domains")["models"]
+    A = MergeableKeyedVectors.from_word2vec(models["a"])
+    B = MergeableKeyedVectors.from_word2vec(models["b"])
+    for n_anchors in (5000, 20000):
+        anchors = resolve_anchors(B, A, None, n_anchors=n_anchors, min_count=20)
+        rows = {"source_rows": anchors.source_index, "target_rows": anchors.target_index,
+                "source_words": anchors.source_words, "target_words": anchors.target_words}
+        fits = {rounds: fit_alignment(B.vectors, A.vectors, max_rounds=rounds, **rows) for rounds in (2, 3)}
+        two, three = fits[2].report, fits[3].report
+        trimmed2, trimmed3 = {w for w, _, _ in two.trimmed}, {w for w, _, _ in three.trimmed}
+        print(f"{n_anchors} anchors: max_rounds 2 vs 3: |R2 - R3|_2 = "
+              f"{np.linalg.norm(fits[2].matrix - fits[3].matrix, 2):.2e}; trimmed {len(trimmed2)} vs "
+              f"{len(trimmed3)} ({len(trimmed2 & trimmed3)} in common) of {two.n_used + len(trimmed2)}; held-out "
+              f"cosine {two.heldout_cosine:.4f} vs {three.heldout_cosine:.4f}; held-out P@1 "
+              f"{two.heldout_precision_at_1:.3f} vs {three.heldout_precision_at_1:.3f}")
+        # the report against a full recomputation in float64
+        X = B.vectors[anchors.source_index].astype(np.float64) @ fits[2].matrix
+        Y = A.vectors[anchors.target_index].astype(np.float64)
+        cosines = np.einsum("ij,ij->i", X, Y) / np.linalg.norm(X, axis=1) / np.linalg.norm(Y, axis=1)
+        index = {w: i for i, w in enumerate(anchors.source_words)}
+        shifted = [index[w] for w, _, _ in two.most_shifted]
+        n = len(index)
+        held = np.zeros(n, dtype=bool)
+        held[np.random.default_rng(0).permutation(n)[:max(1, min(int(round(n * 0.1)), 2000))]] = True
+        fitted = np.flatnonzero(~held)
+        lowest = fitted[np.argsort(cosines[fitted], kind="stable")[:len(shifted)]]
+        kept = np.array([i for i in fitted if anchors.source_words[i] not in trimmed2])
+        print(f"  report vs float64: most shifted words equal: {list(lowest) == shifted}; largest cosine "
+              f"difference {max(abs(c - cosines[index[w]]) for w, _, c in two.most_shifted):.1e}; mean cosine "
+              f"{two.mean_cosine:.6f} vs {cosines[kept].mean():.6f}; held-out cosine {two.heldout_cosine:.5f} "
+              f"vs {cosines[held].mean():.5f}")
+
+
+if __name__ == "__main__":
+    main()
