@@ -573,7 +573,9 @@ def _cosines_for_report(A, B, matrix, previous, mask, valid, n_lowest):
 
 
 def _robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim_threshold, max_rounds, n_lowest):
-    """Fit on the `valid` anchor pairs (rows of A and B), trim those far out (median + k·MAD), refit until stable.
+    """Fit on the `valid` anchor pairs (rows of A and B), trim those far out (median + k·MAD) and refit.
+
+    Refits repeat while the trimmed set changes, up to `max_rounds` fits in all (default 2: fit, trim, refit).
 
     Rows outside `valid` (held out, or all-zero) take no part in the fit; `norms` are the rows' squared norms.
 
