@@ -1,6 +1,6 @@
 """align_to's robust fit on real models: how much a second trimming round changes, and whether the report's
-cosines (computed exactly only for the anchors the report names, see ``alignment._cosines_for_report``) equal
-a full float64 recomputation.
+cosines (computed exactly only for the anchors the report names, see
+``gensim_merge._trimming._cosines_for_report``) equal a full float64 recomputation.
 
 B (general) is aligned onto A (tech) with the models ``benchmarks/fidelity.py`` caches, on 5000 and 20 000
 shared-word anchors. Usage (repository root): ``python benchmarks/align_real_models_check.py``

@@ -21,7 +21,8 @@ import numpy as np  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from gensim_merge import MergeableKeyedVectors  # noqa: E402
-from gensim_merge.alignment import _cross_product, _residual_terms, fit_alignment  # noqa: E402
+from gensim_merge._anchor_products import _cross_product, _residual_terms  # noqa: E402
+from gensim_merge.alignment import fit_alignment  # noqa: E402
 from gensim_merge.anchors import resolve_anchors  # noqa: E402
 
 
