@@ -162,7 +162,7 @@ def _reference_trimmed_fit(A, B, trim_threshold=3.0, max_rounds=2):
     (0.3, 0.03, 2), (0.6, 0.1, 3), (0.6, 0.1, 2), (0.2, 0.0, 2), (0.6, 0.1, 4),
 ])
 def test_trimmed_fit_matches_the_plain_algorithm(rng, noise, shifted, max_rounds):
-    # the default fit skips passes over the anchors where a bound proves them unneeded: same result
+    # after the refit the default fit recomputes only the cosines the report names (a bound): same result
     n, d = 3000, 24
     B = rng.normal(size=(n, d)).astype(np.float32)
     A = B @ random_orthogonal(d, rng).T + noise * rng.normal(size=(n, d))
@@ -182,7 +182,7 @@ def test_trimmed_fit_matches_the_plain_algorithm(rng, noise, shifted, max_rounds
     np.testing.assert_allclose([c for _, _, c in report.trimmed], np.sort(cosines[~mask]), atol=1e-5)
 
 
-def test_trimmed_fit_passes_over_the_anchors_once_when_a_refit_settles(rng, monkeypatch):
+def test_default_robust_fit_maps_all_anchors_once(rng, monkeypatch):
     from gensim_merge import _anchor_products, _trimming
 
     passes = []
