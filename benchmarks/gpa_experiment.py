@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 import fidelity  # noqa: E402
+
 from gensim_merge import MergeableKeyedVectors, merge  # noqa: E402
 from gensim_merge.evaluation import closeness  # noqa: E402
 
@@ -39,7 +40,8 @@ def score(kv, name):
                        n_pairs=20000, seed=seed)
         r = [rep[g].nn_overlap / fl[g].nn_overlap for g in ("A-only", "B-only", "shared")]
         out.append(r + [np.mean(r), rep.overall.spearman])
-    print(f"{name:40s} " + " | ".join("A %.3f B %.3f sh %.3f mean %.3f rho %.3f" % tuple(o) for o in out), flush=True)
+    print(f"{name:40s} " + " | ".join(
+        "A {:.3f} B {:.3f} sh {:.3f} mean {:.3f} rho {:.3f}".format(*o) for o in out), flush=True)
 
 def unit(X):
     X = np.asarray(X, dtype=np.float64)

@@ -75,9 +75,10 @@ def _cross_product(A, B, *, means=None, normalize=False, rows=None, norms=None):
 
     Each block of :data:`_BLOCK_ROWS` pairs is multiplied in the anchors' dtype (float32 for float32
     models: the speed of the bare product) and summed into a float64 total, so rounding grows with the
-    block, not with the number of anchors. On word2vec models (cross products of condition ~1e6) this
-    moves the fitted map by about 1e-5 against an all-float64 product: far below the noise of the
-    anchors themselves, which the held-out cosine measures (cosines of 0.5-0.9 on real models).
+    block, not with the number of anchors. On the benchmark's word2vec models (cross products of condition
+    4e4-6e4) this moved the fitted map's entries by at most 5e-6 against an all-float64 product
+    (``benchmarks/align_real_models_check.py``): far below the noise of the anchors themselves, which the
+    held-out cosine measures (about 0.47 there).
 
     `norms`, the rows' squared norms ``(source_sq, target_sq)`` where the caller has them already (all rows,
     uncentred), saves computing them again.

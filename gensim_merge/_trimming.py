@@ -1,4 +1,4 @@
-"""The robust fit: fit a map on anchor pairs, trim the pairs far out, refit (see :func:`robust_fit`)."""
+"""The robust fit: fit a map on anchor pairs, trim the pairs far out, refit (see :func:`_robust_fit`)."""
 
 import numpy as np
 import scipy.linalg
@@ -67,7 +67,7 @@ def _robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim
     trim, refit) that is one pass over the anchors for the residuals. Other settings recompute every
     cosine every round.
     """
-    n, d = A.shape
+    d = A.shape[1]
     mask = valid.copy()
     incremental = method == "orthogonal" and not center
     bounded = incremental and normalize

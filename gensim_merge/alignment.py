@@ -8,13 +8,11 @@ the fitted map as explicit data that can be inspected, applied again and saved.
 
 References
 ----------
-.. [1] Schönemann, P. H. (1966). A generalized solution of the orthogonal Procrustes problem.
-   Psychometrika 31, 1-10. https://doi.org/10.1007/BF02289451
-.. [2] Mikolov, T., Le, Q. V., Sutskever, I. (2013). Exploiting similarities among languages for machine
-   translation. arXiv:1309.4168 (the general linear map of gensim's TranslationMatrix).
-.. [3] Xing, C., Wang, D., Liu, C., Lin, Y. (2015). Normalized word embedding and orthogonal transform
+The solvers' own references are in ``_procrustes``.
+
+.. [1] Xing, C., Wang, D., Liu, C., Lin, Y. (2015). Normalized word embedding and orthogonal transform
    for bilingual word translation. NAACL.
-.. [4] Hamilton, W. L., Leskovec, J., Jurafsky, D. (2016). Diachronic word embeddings reveal statistical
+.. [2] Hamilton, W. L., Leskovec, J., Jurafsky, D. (2016). Diachronic word embeddings reveal statistical
    laws of semantic change. ACL.
 """
 
@@ -382,7 +380,8 @@ def fit_alignment(
 
     Notes
     -----
-    Cost, for the default orthogonal fit on n anchors of d dimensions: the anchors are gathered once, their
+    Cost, for the default orthogonal fit on n anchors of d dimensions: the anchors are read in place where
+    their rows are consecutive in both models and gathered once otherwise, their
     (d, n)·(n, d) cross product is formed once (block products in the anchors' dtype, summed in float64)
     and downdated by the trimmed anchors, and the anchors' cosines under the first map cost one
     (n, d)·(d, d) product; the refit needs none (see ``gensim_merge._trimming._robust_fit``). The held-out
@@ -434,7 +433,7 @@ def fit_alignment(
     enough = n >= MIN_ANCHORS_FOR_STATISTICS
     held = np.zeros(n, dtype=bool)
     if enough and heldout > 0:
-        held[np.random.default_rng(seed).permutation(n)[:max(1, min(int(round(n * heldout)), 2000))]] = True
+        held[np.random.default_rng(seed).permutation(n)[:max(1, min(round(n * heldout), 2000))]] = True
     work = _working_dtype(A, B)
     A, B = _anchor_rows(A, source_rows, work), _anchor_rows(B, target_rows, work)
     norms = _checked_norms(A, source_words, "the source model"), _checked_norms(B, target_words, "the target model")

@@ -165,7 +165,7 @@ def _scan_shared(source, target, n_anchors, min_count):
     src_counts, tgt_counts = _counts_or_none(source), _counts_or_none(target)
     filter_counts = bool(min_count) and src_counts is not None and tgt_counts is not None
     lookup, keys = target.key_to_index.get, source.index_to_key
-    found_src, found_tgt, n_shared = [], [], 0
+    found_src, found_tgt, n_shared, n_found = [], [], 0, 0
     start, step = 0, max(2 * (n_anchors or 0), _FIRST_SCAN)
     while start < by_rank.size:
         rows = by_rank[start:start + step]
@@ -182,7 +182,8 @@ def _scan_shared(source, target, n_anchors, min_count):
             rows, tgt = rows[frequent], tgt[frequent]
         found_src.append(rows)
         found_tgt.append(tgt)
-        if n_anchors is not None and sum(r.size for r in found_src) >= n_anchors:
+        n_found += rows.size
+        if n_anchors is not None and n_found >= n_anchors:
             priority = np.maximum(src_ranks[np.concatenate(found_src)], tgt_ranks[np.concatenate(found_tgt)])
             if np.partition(priority, n_anchors - 1)[n_anchors - 1] < start:
                 break
