@@ -103,9 +103,9 @@ def test_shared_anchors_equal_a_full_scan(seed, n_anchors, min_count):
         j = target.key_to_index.get(word)
         if j is None:
             continue
-        if min_count and src_count is not None and tgt_count is not None:
-            if src_count[i] < min_count or tgt_count[j] < min_count:
-                continue
+        filtered = min_count and src_count is not None and tgt_count is not None
+        if filtered and (src_count[i] < min_count or tgt_count[j] < min_count):
+            continue
         full.append((max(src_rank[i], tgt_rank[j]), i, word))
     full.sort()
     expected = tuple(word for _, _, word in full[:n_anchors])
