@@ -12,6 +12,7 @@ on it, and the files it saves load in plain gensim (no gensim_merge needed to re
     >>> print(aligned.alignment.report)                                  # doctest: +SKIP
 """
 
+import contextlib
 import logging
 import pickle
 import struct
@@ -20,6 +21,7 @@ import zlib
 
 import numpy as np
 import scipy.sparse
+import gensim.models.keyedvectors as gensim_keyedvectors
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
 
@@ -42,6 +44,26 @@ logger = logging.getLogger(__name__)
 METADATA_ATTR = "gensim_merge_metadata"
 #: Attributes of MergeableKeyedVectors that plain KeyedVectors does not have (defaults in _set_defaults).
 _OWN_ATTRS = ("alignment", "sources", "merge_report", "model", "continuation_report")
+
+
+@contextlib.contextmanager
+def _gensim_names_own_class():
+    """Let gensim's methods find gensim's own KeyedVectors under its module name while they run.
+
+    gensim's ``load``/``save`` code calls ``super(KeyedVectors, self)`` with the *module-level* name. A user (or
+    gensim's own test-suite) who makes the subclass a drop-in by assigning it to
+    ``gensim.models.keyedvectors.KeyedVectors`` would otherwise break that call (``TypeError: super(type, obj)``
+    for a plain object, endless recursion for ours). The assignment is put back as found afterwards.
+    """
+    found = gensim_keyedvectors.KeyedVectors
+    if found is KeyedVectors:
+        yield
+        return
+    gensim_keyedvectors.KeyedVectors = KeyedVectors
+    try:
+        yield
+    finally:
+        gensim_keyedvectors.KeyedVectors = found
 
 
 class MergeableKeyedVectors(KeyedVectors):
@@ -90,7 +112,8 @@ class MergeableKeyedVectors(KeyedVectors):
                 setattr(self, name, default)
 
     def _load_specials(self, *args, **kwargs):
-        super()._load_specials(*args, **kwargs)
+        with _gensim_names_own_class():
+            super()._load_specials(*args, **kwargs)
         self._restore_metadata()
 
     def _restore_metadata(self):
@@ -219,7 +242,8 @@ class MergeableKeyedVectors(KeyedVectors):
         you trust.
         """
         try:
-            obj = super().load(fname, mmap=mmap)
+            with _gensim_names_own_class():
+                obj = super().load(fname, mmap=mmap)
         except FileNotFoundError as err:
             raise ModelFileError(f"no such model file: {fname}") from err
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError) as err:
@@ -265,6 +289,8 @@ class MergeableKeyedVectors(KeyedVectors):
             )
         except FileNotFoundError as err:
             raise ModelFileError(f"no such word2vec file: {fname}") from err
+        except UnicodeDecodeError:
+            raise  # gensim's contract (unicode_errors="strict"): callers catch UnicodeDecodeError
         except (ValueError, EOFError, OSError, struct.error, zlib.error) as err:
             detail = str(err).splitlines()[0] if str(err) else type(err).__name__
             raise ModelFileError(
@@ -350,7 +376,7 @@ class MergeableKeyedVectors(KeyedVectors):
         if not_arrays:  # gensim sets such attributes aside and writes nothing: they would load as None
             raise ValueError(f"separately names {not_arrays}, which are not arrays: gensim would leave them out of "
                              "the file; name array attributes only (e.g. separately=['vectors'])")
-        with atomic_output(fname) as tmp:
+        with atomic_output(fname) as tmp, _gensim_names_own_class():
             plain.save(tmp, *args, **kwargs)
         if "lifecycle_events" in plain.__dict__:
             self.lifecycle_events = plain.lifecycle_events
