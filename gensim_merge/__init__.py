@@ -14,6 +14,7 @@ from gensim_merge.errors import (
     ModelFileError,
     NonFiniteVectorsError,
     NoSharedVocabularyError,
+    NotMergedError,
 )
 from gensim_merge.evaluation import (
     closeness,
@@ -42,6 +43,7 @@ __all__ = [
     "ModelFileError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
+    "NotMergedError",
     "__version__",
     "closeness",
     "fidelity_ratio",

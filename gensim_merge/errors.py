@@ -22,6 +22,7 @@ __all__ = [
     "ModelFileError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
+    "NotMergedError",
 ]
 
 
@@ -63,3 +64,7 @@ class ModelFileError(GensimMergeError, ValueError):
 
 class NoSharedVocabularyError(GensimMergeError, ValueError):
     """Two models have no (or too few) words in common to be compared."""
+
+
+class NotMergedError(GensimMergeError, ValueError):
+    """A question only a merged model can answer (which input held a word) was asked of a model never merged."""

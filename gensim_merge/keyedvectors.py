@@ -33,7 +33,7 @@ from gensim_merge._validation import (
 )
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, fit_alignment
 from gensim_merge.anchors import resolve_anchors
-from gensim_merge.errors import IncompatibleModelError, ModelFileError
+from gensim_merge.errors import IncompatibleModelError, ModelFileError, NotMergedError
 from gensim_merge.merging import MergeReport, merge
 
 __all__ = ["MergeableKeyedVectors"]
@@ -589,26 +589,51 @@ class MergeableKeyedVectors(KeyedVectors):
         return merge([self, *others], reference=0, names=names, strategy=strategy, align=align,
                      align_options=align_options, center_fit=center_fit, chunk_size=chunk_size)
 
+    def _check_merged(self, method):
+        if not self.sources or "provenance" not in self.expandos:
+            raise NotMergedError(
+                f"{method} needs a model produced by merging (merge_with / gensim_merge.merge), which records "
+                f"which input held each word; this {type(self).__name__} was never merged"
+            )
+
     def provenance(self, key):
-        """Names of the merged inputs that held `key` (``[]`` for a model that is not a merge).
+        """Names of the merged inputs that held `key`.
 
         Raises
         ------
         KeyError
             When `key` is not in the model.
+        NotMergedError
+            When the model was not produced by a merge (it records no inputs).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> a, b = MergeableKeyedVectors(2), MergeableKeyedVectors(2)
+        >>> a.add_vectors(["cat", "dog"], np.eye(2, dtype=np.float32))
+        >>> b.add_vectors(["dog", "fish"], np.eye(2, dtype=np.float32))
+        >>> merged = a.merge_with(b, names=["a", "b"], strategy="mean", align=False)
+        >>> merged.provenance("dog"), merged.provenance("fish")
+        (['a', 'b'], ['b'])
         """
         index = self.get_index(key)
-        mask = self.expandos.get("provenance")
-        if mask is None or not self.sources:
-            return []
-        bits = int(mask[index])
+        self._check_merged("provenance")
+        bits = int(self.expandos["provenance"][index])
         return [name for bit, name in enumerate(self.sources) if bits >> bit & 1]
 
     def words_from(self, source, *, only=False):
         """The words that the merged input `source` held (``only=True``: held by no other input).
 
         Vectorised over the vocabulary; returns the words in the model's order.
+
+        Raises
+        ------
+        KeyError
+            When `source` is not one of the merged inputs' names.
+        NotMergedError
+            When the model was not produced by a merge.
         """
+        self._check_merged("words_from")
         if source not in self.sources:
             raise KeyError(f"{source!r} is not one of this model's sources {self.sources}")
         mask = np.asarray(self.expandos["provenance"], dtype=np.uint64)
