@@ -22,6 +22,8 @@ __all__ = [
     "ModelFileError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
+    "OptionError",
+    "OptionTypeError",
 ]
 
 
@@ -63,3 +65,25 @@ class ModelFileError(GensimMergeError, ValueError):
 
 class NoSharedVocabularyError(GensimMergeError, ValueError):
     """Two models have no (or too few) words in common to be compared."""
+
+
+class OptionError(GensimMergeError, ValueError):
+    """An option is out of its allowed range or not one of its choices.
+
+    Attributes
+    ----------
+    option : str or None
+        The option's name (as the function spells it).
+    value : object
+        The value that was given.
+    allowed : str or None
+        The allowed range or choices, in words (e.g. ``"in [0, 1)"``).
+    """
+
+    def __init__(self, message, *, option=None, value=None, allowed=None):
+        super().__init__(message)
+        self.option, self.value, self.allowed = option, value, allowed
+
+
+class OptionTypeError(OptionError, TypeError):
+    """An option is of the wrong type (e.g. a string, or a bool where a number is expected)."""
