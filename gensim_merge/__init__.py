@@ -2,7 +2,7 @@
 
 import logging
 
-from gensim_merge.alignment import Alignment, AlignmentReport
+from gensim_merge.alignment import Alignment, AlignmentReport, AlignOptions, fit_between
 from gensim_merge.errors import (
     AnchorError,
     CorpusError,
@@ -14,6 +14,8 @@ from gensim_merge.errors import (
     ModelFileError,
     NonFiniteVectorsError,
     NoSharedVocabularyError,
+    OptionError,
+    OptionTypeError,
 )
 from gensim_merge.evaluation import (
     closeness,
@@ -28,6 +30,7 @@ from gensim_merge.merging import MergeReport, merge
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlignOptions",
     "Alignment",
     "AlignmentReport",
     "AnchorError",
@@ -42,9 +45,12 @@ __all__ = [
     "ModelFileError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
+    "OptionError",
+    "OptionTypeError",
     "__version__",
     "closeness",
     "fidelity_ratio",
+    "fit_between",
     "merge",
     "neighbour_overlap",
     "similarity_correlation",

@@ -181,7 +181,8 @@ def _add_alignment_options(parser):
                             "%(default)s)")
     group.add_argument("--ridge", type=float, default=AlignOptions.ridge, metavar="R",
                        help=f"regularisation of --method linear, {allowed('ridge')} (default: %(default)s)")
-    group.add_argument("--center", action=switch, default=AlignOptions.center,
+    # (no --no-center: merge leaves center unset unless --center is given, and applies its own centred fit)
+    group.add_argument("--center", action="store_true", default=AlignOptions.center,
                        help="centre both spaces before fitting (default: %(default)s)")
     group.add_argument("--normalize", action=switch, default=AlignOptions.normalize,
                        help="fit on unit-length anchor vectors rather than the raw ones (default: %(default)s)")
