@@ -167,3 +167,11 @@ def test_align_shows_progress_over_every_word_of_a_large_model(models, run_main,
         return
     (bar,) = made
     assert bar.kwargs["total"] == 150 and sum(bar.updates) == 150 and bar.closed
+
+
+def test_align_runs_with_the_real_progress_bar(models, run_main, monkeypatch):
+    monkeypatch.setattr(cli, "_PROGRESS_MIN_WORDS", 0)
+    out = models / "real_bar.safetensors"
+    code, _, err = run_main("align", models / "source.bin", models / "target.safetensors", "-o", out,
+                            "--anchor-min-count", "0")
+    assert code == 0 and out.exists(), err
