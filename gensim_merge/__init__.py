@@ -2,7 +2,7 @@
 
 import logging
 
-from gensim_merge.alignment import Alignment, AlignmentReport
+from gensim_merge.alignment import Alignment, AlignmentReport, AlignOptions, fit_between
 from gensim_merge.errors import (
     AnchorError,
     CorpusError,
@@ -15,6 +15,8 @@ from gensim_merge.errors import (
     NonFiniteVectorsError,
     NoSharedVocabularyError,
     NotMergedError,
+    OptionError,
+    OptionTypeError,
 )
 from gensim_merge.evaluation import (
     closeness,
@@ -29,6 +31,7 @@ from gensim_merge.merging import MergeReport, merge
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlignOptions",
     "Alignment",
     "AlignmentReport",
     "AnchorError",
@@ -44,9 +47,12 @@ __all__ = [
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
     "NotMergedError",
+    "OptionError",
+    "OptionTypeError",
     "__version__",
     "closeness",
     "fidelity_ratio",
+    "fit_between",
     "merge",
     "neighbour_overlap",
     "similarity_correlation",

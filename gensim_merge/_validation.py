@@ -1,5 +1,7 @@
 """Checks run once, at the public boundary; each raises the package's own error with a remedy."""
 
+import math
+import numbers
 import re
 
 import numpy as np
@@ -11,9 +13,14 @@ from gensim_merge.errors import (
     IncompatibleModelError,
     ModelFileError,
     NonFiniteVectorsError,
+    OptionError,
+    OptionTypeError,
 )
 
-__all__ = ["check_choice", "check_finite_rows", "check_keyed_vectors", "check_same_dim", "check_word2vec_keys"]
+__all__ = [
+    "check_bool", "check_choice", "check_finite_rows", "check_integer", "check_keyed_vectors", "check_real",
+    "check_same_dim", "check_word2vec_keys", "describe_integer", "describe_real",
+]
 
 _WHITESPACE = re.compile(r"\s")
 
@@ -72,9 +79,14 @@ def check_finite_rows(vectors, keys, what, row_offset=0):
 
 
 def check_choice(value, choices, name):
-    """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
+    """Raise :class:`OptionError` (a ``ValueError``) unless ``value`` is one of ``choices``."""
+    try:
+        known = value in choices
+    except TypeError:  # an unhashable value looked up in a dict or set
+        known = False
+    if not known:
+        allowed = f"one of {sorted(choices)}"
+        raise OptionError(f"{name} must be {allowed}, got {_shown(value)}", option=name, value=value, allowed=allowed)
 
 
 def check_word2vec_keys(keys, fmt):
@@ -105,3 +117,121 @@ def _encodable(key):
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _shown(value):
+    """`value` as a message shows it: numpy scalars as the Python number they hold."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
+def _is_bool(value):
+    return isinstance(value, (bool, np.bool_))
+
+
+def _bounds(low, high, low_open, high_open):
+    """A range in words: "in [0, 1)", ">= 2", "> 0"."""
+    if low is not None and high is not None:
+        return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low}"
+    if high is not None:
+        return f"{'<' if high_open else '<='} {high}"
+    return ""
+
+
+def _inside(value, low, high, low_open, high_open):
+    if low is not None and not (value > low if low_open else value >= low):
+        return False
+    return high is None or (value < high if high_open else value <= high)
+
+
+def describe_integer(*, low=None, high=None, none=False):
+    """The range :func:`check_integer` accepts, in words ("None or an integer >= 2")."""
+    bounds = _bounds(low, high, False, False)
+    return ("None or " if none else "") + "an integer" + (f" {bounds}" if bounds else "")
+
+
+def describe_real(*, low=None, high=None, low_open=False, high_open=False):
+    """The range :func:`check_real` accepts, in words ("in [0, 1)", "a finite number > 0")."""
+    bounds = _bounds(low, high, low_open, high_open)
+    return bounds if low is not None and high is not None else f"a finite number {bounds}".rstrip()
+
+
+def check_bool(value, name):
+    """Return `value` as a bool; raise :class:`OptionTypeError` unless it is a bool (or numpy bool)."""
+    if not _is_bool(value):
+        raise OptionTypeError(f"{name} must be True or False, got {_shown(value)} ({type(value).__name__})",
+                              option=name, value=value, allowed="True or False")
+    return bool(value)
+
+
+def check_integer(value, name, *, low=None, high=None, none=False):
+    """Return `value` as an int, checked against ``[low, high]`` (None: unbounded).
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The option's name, for the message.
+    low, high : int, optional
+        Inclusive bounds.
+    none : bool, optional
+        Accept None (returned as it is).
+
+    Raises
+    ------
+    OptionTypeError
+        When `value` is not an integer (a bool is not one, nor is a float holding a whole number).
+    OptionError
+        When it is out of range.
+
+    Examples
+    --------
+    >>> check_integer(5, "n_anchors", low=2)
+    5
+    >>> check_integer(-5, "n_anchors", low=2, none=True)
+    Traceback (most recent call last):
+    ...
+    gensim_merge.errors.OptionError: n_anchors must be None or an integer >= 2, got -5
+    """
+    if value is None and none:
+        return None
+    allowed = describe_integer(low=low, high=high, none=none)
+    if _is_bool(value) or not isinstance(value, numbers.Integral):
+        raise OptionTypeError(f"{name} must be {allowed}, got {_shown(value)} ({type(value).__name__})",
+                              option=name, value=value, allowed=allowed)
+    if not _inside(value, low, high, False, False):
+        raise OptionError(f"{name} must be {allowed}, got {_shown(value)}", option=name, value=value,
+                          allowed=allowed)
+    return int(value)
+
+
+def check_real(value, name, *, low=None, high=None, low_open=False, high_open=False):
+    """Return `value` as a finite float, checked against the range given (None: unbounded).
+
+    Raises
+    ------
+    OptionTypeError
+        When `value` is not a real number (a bool is not one).
+    OptionError
+        When it is NaN, infinite or out of range.
+
+    Examples
+    --------
+    >>> check_real(0.25, "heldout", low=0, high=1, high_open=True)
+    0.25
+    >>> check_real(1.5, "heldout", low=0, high=1, high_open=True)
+    Traceback (most recent call last):
+    ...
+    gensim_merge.errors.OptionError: heldout must be in [0, 1), got 1.5
+    """
+    allowed = describe_real(low=low, high=high, low_open=low_open, high_open=high_open)
+    if _is_bool(value) or not isinstance(value, numbers.Real):
+        raise OptionTypeError(f"{name} must be {allowed}, got {_shown(value)} ({type(value).__name__})",
+                              option=name, value=value, allowed=allowed)
+    if not math.isfinite(value) or not _inside(value, low, high, low_open, high_open):
+        raise OptionError(f"{name} must be {allowed}, got {_shown(value)}", option=name, value=value,
+                          allowed=allowed)
+    return float(value)

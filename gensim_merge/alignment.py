@@ -4,7 +4,9 @@ The core works on plain arrays and knows nothing about words: :func:`fit_orthogo
 :func:`fit_linear` solve the two classic problems (in ``_procrustes``), :func:`fit_alignment` adds the
 preprocessing, the robust refit that trims anchors used in a different sense (``_trimming``, over the block
 products of ``_anchor_products``), and the held-out estimate of quality, and returns an :class:`Alignment` —
-the fitted map as explicit data that can be inspected, applied again and saved.
+the fitted map as explicit data that can be inspected, applied again and saved. :func:`fit_between` does the
+whole job for two models: it resolves the anchors and fits, with the options of one :class:`AlignOptions`
+(the single definition of every alignment option, its default and its range).
 
 References
 ----------
@@ -24,19 +26,23 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from gensim_merge._align_options import AlignOptions
 from gensim_merge._anchor_products import _as_work, _row_cosines, _row_dots, _unit_rows
 from gensim_merge._io import atomic_output
 from gensim_merge._procrustes import ALIGNERS, _warn_underdetermined, fit_linear, fit_orthogonal
 from gensim_merge._trimming import _robust_fit
-from gensim_merge._validation import check_choice, check_finite_rows
-from gensim_merge.errors import AnchorError, DimensionMismatchError, ModelFileError
+from gensim_merge._validation import check_finite_rows, check_integer, check_keyed_vectors, check_same_dim
+from gensim_merge.anchors import resolve_anchors
+from gensim_merge.errors import AnchorError, DimensionMismatchError, ModelFileError, OptionTypeError
 
 __all__ = [
     "ALIGNERS",
     "DEFAULT_CHUNK_SIZE",
+    "AlignOptions",
     "Alignment",
     "AlignmentReport",
     "fit_alignment",
+    "fit_between",
     "fit_linear",
     "fit_orthogonal",
 ]
@@ -183,7 +189,7 @@ class Alignment:
         bias = (self.target_mean - self.source_mean @ (self.matrix * self.scale)).astype(dtype)
         return weight, (bias if np.any(bias) else None)
 
-    def apply(self, vectors, *, chunk_size=DEFAULT_CHUNK_SIZE, keys=None):
+    def apply(self, vectors, *, chunk_size=DEFAULT_CHUNK_SIZE, keys=None, progress=None):
         """Map the rows of `vectors` into the target space.
 
         The input is only read, never copied whole: rows already in the output's dtype (a memory-mapped
@@ -195,9 +201,12 @@ class Alignment:
         ----------
         vectors : (n, d) array_like
         chunk_size : int, optional
-            Rows converted at a time (bounds temporary memory), and rows per finiteness check.
+            Rows converted at a time (bounds temporary memory), and rows per finiteness check; >= 1.
         keys : list of str, optional
             Keys of the rows, to name the first non-finite row in the error.
+        progress : callable, optional
+            Called with the number of rows done after each chunk (e.g. a tqdm bar's ``update``); the calls add
+            up to ``n``. With it, rows read in place are also mapped a chunk at a time, so that it advances.
 
         Returns
         -------
@@ -209,7 +218,13 @@ class Alignment:
             When ``d`` differs from the map's.
         NonFiniteVectorsError
             When a row holds NaN or inf.
+        OptionError
+            When `chunk_size` is not an integer >= 1, or `progress` is not callable.
         """
+        chunk_size = check_integer(chunk_size, "chunk_size", low=1)
+        if progress is not None and not callable(progress):
+            raise OptionTypeError(f"progress must be None or a callable, got {type(progress).__name__}",
+                                  option="progress", value=progress, allowed="None or a callable")
         vectors = np.asanyarray(vectors)
         if vectors.ndim != 2 or vectors.shape[1] != self.vector_size:
             raise DimensionMismatchError(
@@ -219,21 +234,23 @@ class Alignment:
         dtype = np.result_type(vectors.dtype, np.float32)
         weight, bias = self._affine(dtype)
         out = np.empty(vectors.shape, dtype=dtype)
-        in_place = vectors.dtype == dtype and vectors.flags.c_contiguous
-        if in_place:
+        whole = progress is None and vectors.dtype == dtype and vectors.flags.c_contiguous
+        if whole:
             # rows that need no conversion are read where they are, in one product: chunked products into a
             # fresh output measured about 15% slower (1M x 300, float32)
             np.matmul(vectors, weight, out=out)
         for start in range(0, vectors.shape[0], chunk_size):
             stop = min(start + chunk_size, vectors.shape[0])
             mapped = out[start:stop]
-            if not in_place:
+            if not whole:  # (a view, not a copy, where the rows are already in the output's dtype)
                 np.matmul(np.asarray(vectors[start:stop], dtype=dtype), weight, out=mapped)
             if bias is not None:
                 mapped += bias
             # a NaN or inf in a source row spreads to its mapped row: one cheap pass over the output
             if not _probably_finite(mapped):
                 check_finite_rows(np.asarray(vectors[start:stop]), keys, "the source model", row_offset=start)
+            if progress is not None:
+                progress(stop - start)
         return out
 
     def to_dict(self):
@@ -320,11 +337,14 @@ def _checked_norms(X, words, what):
 
 
 def fit_alignment(
-    source_anchors, target_anchors, *, method="orthogonal", center=False, normalize=True, ridge=0.0,
-    trim=True, trim_threshold=3.0, max_rounds=2, heldout=0.1, seed=0, source_words=None, target_words=None,
-    n_shifted=20, n_missing=0, source_rows=None, target_rows=None,
+    source_anchors, target_anchors, *, method=AlignOptions.method, center=AlignOptions.center,
+    normalize=AlignOptions.normalize, ridge=AlignOptions.ridge, trim=AlignOptions.trim,
+    trim_threshold=AlignOptions.trim_threshold, max_rounds=2, heldout=AlignOptions.heldout, seed=AlignOptions.seed,
+    source_words=None, target_words=None, n_shifted=20, n_missing=0, source_rows=None, target_rows=None,
 ):
     """Fit a map from paired anchor vectors.
+
+    The options shared with :class:`AlignOptions` have its defaults and ranges (checked first).
 
     Parameters
     ----------
@@ -345,7 +365,7 @@ def fit_alignment(
         `trim_threshold` robust standard deviations (MAD). Skipped with fewer than 50 anchors.
     trim_threshold : float, optional
     max_rounds : int, optional
-        Fits at most: 2 (the default) fits, trims once and refits; more repeat the trimming until the
+        Fits at most (>= 1): 2 (the default) fits, trims once and refits; more repeat the trimming until the
         trimmed set is stable, at one more pass over the anchors per round.
     heldout : float, optional
         Share of anchors (at most 2000) kept out of the fit to estimate quality: their mean cosine after
@@ -356,9 +376,9 @@ def fit_alignment(
     source_words, target_words : sequence of str, optional
         The anchors' words, for the report.
     n_shifted : int, optional
-        How many most-shifted anchors the report lists.
+        How many most-shifted anchors the report lists (>= 0).
     n_missing : int, optional
-        Recorded in the report.
+        Recorded in the report (>= 0).
     source_rows, target_rows : (n,) array of int, optional
         Fit on the pairs ``(source_anchors[source_rows[i]], target_anchors[target_rows[i]])``: the models'
         anchor rows are read where they are (a memory-mapped model included) instead of being copied out
@@ -377,6 +397,8 @@ def fit_alignment(
         Source and target anchors of different widths.
     NonFiniteVectorsError
         NaN or inf in an anchor.
+    OptionError
+        An option out of its range (see :class:`AlignOptions`).
 
     Notes
     -----
@@ -397,7 +419,13 @@ def fit_alignment(
     >>> bool(np.allclose(alignment.matrix, Q.T, atol=1e-5)), alignment.report.n_used
     (True, 180)
     """
-    check_choice(method, ALIGNERS, "method")
+    options = AlignOptions(method=method, center=center, normalize=normalize, ridge=ridge, trim=trim,
+                           trim_threshold=trim_threshold, heldout=heldout, seed=seed)
+    method, center, normalize, ridge = options.method, options.center, options.normalize, options.ridge
+    trim, trim_threshold, heldout, seed = options.trim, options.trim_threshold, options.heldout, options.seed
+    max_rounds = check_integer(max_rounds, "max_rounds", low=1)
+    n_shifted = check_integer(n_shifted, "n_shifted", low=0)
+    n_missing = check_integer(n_missing, "n_missing", low=0)
     A = np.asanyarray(source_anchors)
     B = np.asanyarray(target_anchors)
     if A.ndim != 2 or B.ndim != 2:
@@ -427,8 +455,6 @@ def fit_alignment(
         )
     if target_words is None:
         target_words = source_words
-    if ridge and method != "linear":
-        raise ValueError(f"ridge applies to method='linear' only, got ridge={ridge} with method={method!r}")
 
     enough = n >= MIN_ANCHORS_FOR_STATISTICS
     held = np.zeros(n, dtype=bool)
@@ -440,6 +466,11 @@ def fit_alignment(
     nonzero = (norms[0] > 0) & (norms[1] > 0)
     _drop_zero_pairs(nonzero, held, source_words, target_words)
     fit_valid = nonzero & ~held
+    if fit_valid.sum() < 2:
+        raise AnchorError(
+            f"heldout={heldout} holds out {int(held.sum())} of {n} anchor pairs, which leaves "
+            f"{int(fit_valid.sum())} to fit on; an alignment needs at least 2: lower heldout or pass more anchors"
+        )
     if method == "orthogonal" and fit_valid.sum() < d:
         _warn_underdetermined(int(fit_valid.sum()), d, "fewer pairs than dimensions")
 
@@ -494,3 +525,51 @@ def _drop_zero_pairs(nonzero, held, source_words, target_words):
             f"only {int((nonzero & ~held).sum())} anchor pair(s) without an all-zero vector are left to fit on; "
             "an alignment needs at least 2: pass more anchors"
         )
+
+
+def fit_between(source, target, options=None):
+    """Fit the map from `source`'s space into `target`'s: resolve the anchors, then :func:`fit_alignment`.
+
+    Parameters
+    ----------
+    source, target : gensim.models.KeyedVectors
+        Plain gensim ones or MergeableKeyedVectors, of one vector size. Only read.
+    options : AlignOptions or dict, optional
+        The options (a dict is checked through :class:`AlignOptions`); default ``AlignOptions()``.
+
+    Returns
+    -------
+    Alignment
+        Apply it with :meth:`Alignment.apply` (or :meth:`MergeableKeyedVectors.apply_alignment`).
+
+    Raises
+    ------
+    OptionError
+        A bad option (before anything is read from the models).
+    IncompatibleModelError, EmptyModelError, DimensionMismatchError, AnchorError, NonFiniteVectorsError
+
+    Examples
+    --------
+    >>> from gensim.models import KeyedVectors
+    >>> rng = np.random.default_rng(0)
+    >>> words = [f"w{i}" for i in range(60)]
+    >>> target, source = KeyedVectors(4), KeyedVectors(4)
+    >>> target.add_vectors(words, rng.normal(size=(60, 4)))
+    >>> Q, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+    >>> source.add_vectors(words, target.vectors @ Q)
+    >>> alignment = fit_between(source, target, AlignOptions(anchor_min_count=0, heldout=0))
+    >>> bool(np.allclose(alignment.matrix, Q.T, atol=1e-5))
+    True
+    """
+    options = AlignOptions.from_any(options)
+    check_keyed_vectors(source, "source")
+    check_keyed_vectors(target, "target")
+    check_same_dim(source, target)
+    resolved = resolve_anchors(source, target, options.anchors, n_anchors=options.n_anchors,
+                               min_count=options.anchor_min_count, on_missing=options.on_missing)
+    return fit_alignment(
+        source.vectors, target.vectors, source_rows=resolved.source_index, target_rows=resolved.target_index,
+        method=options.method, center=options.center, normalize=options.normalize, ridge=options.ridge,
+        trim=options.trim, trim_threshold=options.trim_threshold, heldout=options.heldout, seed=options.seed,
+        source_words=resolved.source_words, target_words=resolved.target_words, n_missing=resolved.n_missing,
+    )

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gensim_merge._align_options import AlignOptions, check_option
+from gensim_merge._validation import check_integer
 from gensim_merge.errors import AnchorError
 
 __all__ = ["Anchors", "frequency_ranks", "pair_anchors", "read_pairs_file", "resolve_anchors", "shared_anchors"]
 
 logger = logging.getLogger(__name__)
 
-#: ``on_missing`` choices for explicit pairs whose words a model does not hold.
-ON_MISSING = ("raise", "skip")
 #: Source words looked up in the first chunk of the shared-word scan (the chunks then double).
 _FIRST_SCAN = 8192
 
@@ -91,7 +91,13 @@ def _counts_or_none(kv):
     return np.asarray(counts, dtype=np.int64)
 
 
-def shared_anchors(source, target, *, n_anchors=5000, min_count=20):
+def _checked_counts(n_anchors, min_count):
+    """`n_anchors` (None or an int >= 1: a cap, not an alignment, so 1 will do) and `min_count` (an int >= 0)."""
+    return check_integer(n_anchors, "n_anchors", low=1, none=True), check_option("anchor_min_count", min_count,
+                                                                                 "min_count")
+
+
+def shared_anchors(source, target, *, n_anchors=AlignOptions.n_anchors, min_count=AlignOptions.anchor_min_count):
     """Anchors from the words both models know, most frequent (in both) first.
 
     A word's priority is the worse of its two frequency ranks, so an anchor is frequent in *both*
@@ -102,9 +108,9 @@ def shared_anchors(source, target, *, n_anchors=5000, min_count=20):
     ----------
     source, target : gensim.models.KeyedVectors
     n_anchors : int or None, optional
-        Keep at most this many (None: all shared words).
+        Keep at most this many, >= 1 (None: all shared words).
     min_count : int, optional
-        Skip words seen fewer times than this in either corpus.
+        Skip words seen fewer times than this in either corpus, >= 0.
 
     Returns
     -------
@@ -114,6 +120,8 @@ def shared_anchors(source, target, *, n_anchors=5000, min_count=20):
     ------
     AnchorError
         When the models share no word (or none frequent enough).
+    OptionError
+        When `n_anchors` or `min_count` is out of range.
 
     Examples
     --------
@@ -125,6 +133,7 @@ def shared_anchors(source, target, *, n_anchors=5000, min_count=20):
     >>> shared_anchors(a, b).source_words
     ('cat', 'the')
     """
+    n_anchors, min_count = _checked_counts(n_anchors, min_count)
     src_idx, tgt_idx, priority, n_shared = _scan_shared(source, target, n_anchors, min_count)
     if n_shared == 0:
         raise AnchorError(
@@ -249,7 +258,7 @@ def _as_pairs(anchors):
     return pairs
 
 
-def pair_anchors(source, target, pairs, *, on_missing="raise"):
+def pair_anchors(source, target, pairs, *, on_missing=AlignOptions.on_missing):
     """Anchors from explicit word pairs.
 
     Parameters
@@ -281,8 +290,7 @@ def pair_anchors(source, target, pairs, *, on_missing="raise"):
     >>> pair_anchors(en, it, {"one": "uno", "two": "due"}).target_index
     array([0, 1])
     """
-    if on_missing not in ON_MISSING:
-        raise ValueError(f"on_missing must be one of {list(ON_MISSING)}, got {on_missing!r}")
+    check_option("on_missing", on_missing)
     pairs = list(dict.fromkeys(_as_pairs(pairs)))
     src_lookup, tgt_lookup = source.key_to_index, target.key_to_index
     src_idx = np.fromiter((src_lookup.get(s, -1) for s, _ in pairs), dtype=np.intp, count=len(pairs))
@@ -309,7 +317,8 @@ def pair_anchors(source, target, pairs, *, on_missing="raise"):
     )
 
 
-def resolve_anchors(source, target, anchors=None, *, n_anchors=5000, min_count=20, on_missing="raise"):
+def resolve_anchors(source, target, anchors=None, *, n_anchors=AlignOptions.n_anchors,
+                    min_count=AlignOptions.anchor_min_count, on_missing=AlignOptions.on_missing):
     """Resolve any accepted spelling of anchors into an :class:`Anchors` of row indices.
 
     Parameters
@@ -326,9 +335,16 @@ def resolve_anchors(source, target, anchors=None, *, n_anchors=5000, min_count=2
     Returns
     -------
     Anchors
+
+    Raises
+    ------
+    OptionError
+        An option out of its range (checked whether or not it applies to the anchors given).
+    AnchorError
     """
-    if on_missing not in ON_MISSING:
-        raise ValueError(f"on_missing must be one of {list(ON_MISSING)}, got {on_missing!r}")
+    anchors = check_option("anchors", anchors)
+    _checked_counts(n_anchors, min_count)
+    check_option("on_missing", on_missing)
     if anchors is None:
         return shared_anchors(source, target, n_anchors=n_anchors, min_count=min_count)
     return pair_anchors(source, target, anchors, on_missing=on_missing)

@@ -152,39 +152,79 @@ def _save(kv, path, console):
     console.say(f"saved {kv} to {path} as {describe_format(fmt, compressed=format_for_path(path)[1])}")
 
 
+#: The command-line flag of each alignment option (every field of AlignOptions has one; a test checks it).
+_ALIGNMENT_FLAGS = {
+    "anchors": "--pairs", "method": "--method", "center": "--center", "normalize": "--normalize",
+    "ridge": "--ridge", "n_anchors": "--n-anchors", "anchor_min_count": "--anchor-min-count",
+    "on_missing": "--skip-missing", "trim": "--trim", "trim_threshold": "--trim-threshold", "heldout": "--heldout",
+    "seed": "--seed",
+}
+#: Above this many words, mapping a model shows a progress bar.
+_PROGRESS_MIN_WORDS = 100_000
+
+
 def _add_alignment_options(parser):
-    group = parser.add_argument_group("alignment options")
-    group.add_argument("--pairs", metavar="FILE",
+    """The alignment flags; defaults (shown in --help) and ranges are those of the library's AlignOptions."""
+    from gensim_merge.alignment import ALIGNERS, AlignOptions
+
+    switch = argparse.BooleanOptionalAction
+
+    def allowed(option):  # a flag cannot be None
+        return AlignOptions.allowed(option).removeprefix("None or ")
+
+    group = parser.add_argument_group("alignment options (defaults and ranges: gensim_merge.alignment.AlignOptions)")
+    group.add_argument("--pairs", metavar="FILE", default=AlignOptions.anchors,
                        help="two-column file of (source word, target word) anchor pairs; default: the words "
                             "both models share, most frequent first")
-    group.add_argument("--method", choices=("orthogonal", "linear"), default="orthogonal",
-                       help="orthogonal Procrustes (default; keeps the geometry) or a general linear map")
-    group.add_argument("--ridge", type=float, default=0.0, help="regularisation of --method linear")
-    group.add_argument("--center", action="store_true", help="centre both spaces before fitting")
-    group.add_argument("--no-normalize", dest="normalize", action="store_false",
-                       help="fit on the raw anchor vectors instead of unit-length ones")
-    group.add_argument("--no-trim", dest="trim", action="store_false",
-                       help="keep every anchor (no robust refit dropping words used in a different sense)")
-    group.add_argument("--trim-threshold", type=float, default=3.0, metavar="K",
-                       help="drop anchors whose residual exceeds the median by K robust std devs (default 3)")
-    group.add_argument("--n-anchors", type=int, default=5000, metavar="N",
-                       help="use at most N shared words as anchors, most frequent first (default 5000)")
-    group.add_argument("--anchor-min-count", type=int, default=20, metavar="N",
-                       help="skip shared words seen fewer than N times in either corpus (default 20)")
-    group.add_argument("--heldout", type=float, default=0.1, metavar="SHARE",
-                       help="share of anchors held out to estimate quality (default 0.1)")
+    group.add_argument("--method", choices=sorted(ALIGNERS), default=AlignOptions.method,
+                       help="orthogonal Procrustes (keeps the geometry) or a general linear map (default: "
+                            "%(default)s)")
+    group.add_argument("--ridge", type=float, default=AlignOptions.ridge, metavar="R",
+                       help=f"regularisation of --method linear, {allowed('ridge')} (default: %(default)s)")
+    # (no --no-center: merge leaves center unset unless --center is given, and applies its own centred fit)
+    group.add_argument("--center", action="store_true", default=AlignOptions.center,
+                       help="centre both spaces before fitting (default: %(default)s)")
+    group.add_argument("--normalize", action=switch, default=AlignOptions.normalize,
+                       help="fit on unit-length anchor vectors rather than the raw ones (default: %(default)s)")
+    group.add_argument("--trim", action=switch, default=AlignOptions.trim,
+                       help="robust refit dropping anchors used in a different sense (default: %(default)s)")
+    group.add_argument("--trim-threshold", type=float, default=AlignOptions.trim_threshold, metavar="K",
+                       help="drop anchors whose residual exceeds the median by K robust std devs, "
+                            f"{allowed('trim_threshold')} (default: %(default)s)")
+    group.add_argument("--n-anchors", type=int, default=AlignOptions.n_anchors, metavar="N",
+                       help=f"use at most N shared words as anchors, most frequent first, {allowed('n_anchors')} "
+                            "(default: %(default)s)")
+    group.add_argument("--anchor-min-count", type=int, default=AlignOptions.anchor_min_count, metavar="N",
+                       help="skip shared words seen fewer than N times in either corpus, "
+                            f"{allowed('anchor_min_count')} (default: %(default)s)")
+    group.add_argument("--heldout", type=float, default=AlignOptions.heldout, metavar="SHARE",
+                       help=f"share of anchors held out to estimate quality, {allowed('heldout')} (default: "
+                            "%(default)s)")
     group.add_argument("--skip-missing", action="store_true",
                        help="skip --pairs naming a word a model lacks (default: error)")
-    group.add_argument("--seed", type=int, default=0, help="seed of the held-out draw (default 0)")
+    group.add_argument("--seed", type=int, default=AlignOptions.seed, metavar="S",
+                       help=f"seed of the held-out draw, {allowed('seed')} (default: %(default)s)")
 
 
 def _alignment_options(args):
-    return dict(
-        anchors=args.pairs, method=args.method, ridge=args.ridge, center=args.center, normalize=args.normalize,
-        trim=args.trim, trim_threshold=args.trim_threshold, n_anchors=args.n_anchors,
-        anchor_min_count=args.anchor_min_count, heldout=args.heldout,
-        on_missing="skip" if args.skip_missing else "raise", seed=args.seed,
-    )
+    """The alignment flags as a dict of AlignOptions fields, checked before any work (errors name the flag)."""
+    from gensim_merge.alignment import AlignOptions
+    from gensim_merge.errors import OptionError
+
+    values = {
+        "anchors": args.pairs, "method": args.method, "ridge": args.ridge, "center": args.center,
+        "normalize": args.normalize, "trim": args.trim, "trim_threshold": args.trim_threshold,
+        "n_anchors": args.n_anchors, "anchor_min_count": args.anchor_min_count, "heldout": args.heldout,
+        "on_missing": "skip" if args.skip_missing else "raise", "seed": args.seed,
+    }
+    try:
+        return AlignOptions(**values).to_dict()
+    except OptionError as err:
+        if err.option not in _ALIGNMENT_FLAGS or not err.allowed:
+            raise
+        raise type(err)(f"{_ALIGNMENT_FLAGS[err.option]} must be {err.allowed.removeprefix('None or ')}, got "
+                        f"{err.value}",
+                        option=err.option, value=err.value, allowed=err.allowed) from None
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -192,13 +232,20 @@ def _alignment_options(args):
 
 
 def _cmd_align(args, console):
+    options = _alignment_options(args)
     _check_output(args.output)
     source = _load(args.source, "source", console, mmap=args.mmap)
     target = _load(args.target, "target", console, mmap=args.mmap)
     start = time.perf_counter()
-    alignment = source.alignment_to(target, **_alignment_options(args))
+    alignment = source.alignment_to(target, **options)
     console.say(f"mapping {len(source)} vectors into the target's space")
-    aligned = source.apply_alignment(alignment)
+    bar = (console.progress(total=len(source), desc="mapping", unit=" words", unit_scale=True)
+           if len(source) > _PROGRESS_MIN_WORDS else None)
+    try:
+        aligned = source.apply_alignment(alignment, progress=None if bar is None else bar.update)
+    finally:
+        if bar is not None:
+            bar.close()
     console.say(f"aligned in {time.perf_counter() - start:.2f} s")
     console.out(str(alignment.report))
     _save(aligned, args.output, console)

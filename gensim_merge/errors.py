@@ -23,6 +23,8 @@ __all__ = [
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
     "NotMergedError",
+    "OptionError",
+    "OptionTypeError",
 ]
 
 
@@ -68,3 +70,25 @@ class NoSharedVocabularyError(GensimMergeError, ValueError):
 
 class NotMergedError(GensimMergeError, ValueError):
     """A question only a merged model can answer (which input held a word) was asked of a model never merged."""
+
+
+class OptionError(GensimMergeError, ValueError):
+    """An option is out of its allowed range or not one of its choices.
+
+    Attributes
+    ----------
+    option : str or None
+        The option's name (as the function spells it).
+    value : object
+        The value that was given.
+    allowed : str or None
+        The allowed range or choices, in words (e.g. ``"in [0, 1)"``).
+    """
+
+    def __init__(self, message, *, option=None, value=None, allowed=None):
+        super().__init__(message)
+        self.option, self.value, self.allowed = option, value, allowed
+
+
+class OptionTypeError(OptionError, TypeError):
+    """An option is of the wrong type (e.g. a string, or a bool where a number is expected)."""

@@ -27,12 +27,11 @@ from gensim.models.fasttext import FastTextKeyedVectors
 
 from gensim_merge._io import atomic_output
 from gensim_merge._validation import (
+    check_integer,
     check_keyed_vectors,
-    check_same_dim,
     check_word2vec_keys,
 )
-from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, fit_alignment
-from gensim_merge.anchors import resolve_anchors
+from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, AlignOptions, fit_between
 from gensim_merge.errors import IncompatibleModelError, ModelFileError, NotMergedError
 from gensim_merge.merging import MergeReport, merge
 
@@ -412,11 +411,16 @@ class MergeableKeyedVectors(KeyedVectors):
     # alignment
     # ------------------------------------------------------------------------------------------------
     def align_to(
-        self, target, anchors=None, *, method="orthogonal", center=False, normalize=True, ridge=0.0,
-        n_anchors=5000, anchor_min_count=20, on_missing="raise", trim=True, trim_threshold=3.0, heldout=0.1,
-        seed=0, chunk_size=DEFAULT_CHUNK_SIZE,
+        self, target, anchors=AlignOptions.anchors, *, method=AlignOptions.method, center=AlignOptions.center,
+        normalize=AlignOptions.normalize, ridge=AlignOptions.ridge, n_anchors=AlignOptions.n_anchors,
+        anchor_min_count=AlignOptions.anchor_min_count, on_missing=AlignOptions.on_missing, trim=AlignOptions.trim,
+        trim_threshold=AlignOptions.trim_threshold, heldout=AlignOptions.heldout, seed=AlignOptions.seed,
+        chunk_size=DEFAULT_CHUNK_SIZE,
     ):
         """Map every word of this model into `target`'s space.
+
+        The options are those of :class:`~gensim_merge.alignment.AlignOptions` (defaults and allowed ranges
+        there), all checked before any work.
 
         Parameters
         ----------
@@ -434,24 +438,24 @@ class MergeableKeyedVectors(KeyedVectors):
         center, normalize : bool, optional
             Preprocessing of the anchors for the fit (see :func:`gensim_merge.alignment.fit_alignment`).
         ridge : float, optional
-            Regularisation of the linear map.
+            Regularisation of the linear map (>= 0).
         n_anchors : int or None, optional
-            Cap on shared-word anchors (most frequent first).
+            Cap on shared-word anchors (most frequent first; >= 2).
         anchor_min_count : int, optional
-            Skip shared words seen fewer times than this in either corpus (where counts are known).
+            Skip shared words seen fewer times than this in either corpus (where counts are known; >= 0).
         on_missing : {"raise", "skip"}, optional
             Explicit pairs naming a word a model lacks.
         trim : bool, optional
             Robust refit: drop anchors whose residual is far out (words used in a different sense) and refit.
             The dropped words are listed in ``result.alignment.report.trimmed``.
         trim_threshold : float, optional
-            How far out (in robust standard deviations of the residuals) an anchor must be to be dropped.
+            How far out (in robust standard deviations of the residuals) an anchor must be to be dropped (> 0).
         heldout : float, optional
-            Share of anchors held out of the fit to estimate quality (``report.heldout_*``).
+            Share of anchors held out of the fit to estimate quality (``report.heldout_*``), in [0, 1).
         seed : int, optional
-            Seeds the held-out draw.
+            Seeds the held-out draw (>= 0).
         chunk_size : int, optional
-            Rows mapped per matrix product (bounds temporary memory; a memory-mapped model is streamed).
+            Rows mapped per matrix product (bounds temporary memory; a memory-mapped model is streamed; >= 1).
 
         Returns
         -------
@@ -461,6 +465,8 @@ class MergeableKeyedVectors(KeyedVectors):
 
         Raises
         ------
+        OptionError
+            An option out of its range, or of the wrong type (:class:`~gensim_merge.errors.OptionTypeError`).
         DimensionMismatchError, AnchorError, NonFiniteVectorsError, EmptyModelError, IncompatibleModelError
 
         Examples
@@ -477,6 +483,7 @@ class MergeableKeyedVectors(KeyedVectors):
         >>> bool(np.allclose(aligned.vectors, target.vectors, atol=1e-5))
         True
         """
+        chunk_size = check_integer(chunk_size, "chunk_size", low=1)  # before the fit, not after it
         alignment = self.alignment_to(
             target, anchors, method=method, center=center, normalize=normalize, ridge=ridge, n_anchors=n_anchors,
             anchor_min_count=anchor_min_count, on_missing=on_missing, trim=trim, trim_threshold=trim_threshold,
@@ -485,30 +492,25 @@ class MergeableKeyedVectors(KeyedVectors):
         return self.apply_alignment(alignment, chunk_size=chunk_size)
 
     def alignment_to(
-        self, target, anchors=None, *, method="orthogonal", center=False, normalize=True, ridge=0.0,
-        n_anchors=5000, anchor_min_count=20, on_missing="raise", trim=True, trim_threshold=3.0, heldout=0.1,
-        seed=0,
+        self, target, anchors=AlignOptions.anchors, *, method=AlignOptions.method, center=AlignOptions.center,
+        normalize=AlignOptions.normalize, ridge=AlignOptions.ridge, n_anchors=AlignOptions.n_anchors,
+        anchor_min_count=AlignOptions.anchor_min_count, on_missing=AlignOptions.on_missing, trim=AlignOptions.trim,
+        trim_threshold=AlignOptions.trim_threshold, heldout=AlignOptions.heldout, seed=AlignOptions.seed,
     ):
         """Fit the map :meth:`align_to` would apply, without mapping the model.
 
         Takes the options of :meth:`align_to` (but `chunk_size`) and returns the fitted
-        :class:`~gensim_merge.alignment.Alignment`; apply it with :meth:`apply_alignment`.
+        :class:`~gensim_merge.alignment.Alignment`; apply it with :meth:`apply_alignment`. The same as
+        :func:`gensim_merge.alignment.fit_between` with an :class:`~gensim_merge.alignment.AlignOptions`.
         """
-        check_keyed_vectors(self, "source")
-        check_keyed_vectors(target, "target")
-        check_same_dim(self, target)
-        resolved = resolve_anchors(
-            self, target, anchors, n_anchors=n_anchors, min_count=anchor_min_count, on_missing=on_missing
+        options = AlignOptions(
+            anchors=anchors, method=method, center=center, normalize=normalize, ridge=ridge, n_anchors=n_anchors,
+            anchor_min_count=anchor_min_count, on_missing=on_missing, trim=trim, trim_threshold=trim_threshold,
+            heldout=heldout, seed=seed,
         )
-        return fit_alignment(
-            self.vectors, target.vectors, source_rows=resolved.source_index, target_rows=resolved.target_index,
-            method=method,
-            center=center, normalize=normalize, ridge=ridge, trim=trim, trim_threshold=trim_threshold,
-            heldout=heldout, seed=seed, source_words=resolved.source_words, target_words=resolved.target_words,
-            n_missing=resolved.n_missing,
-        )
+        return fit_between(self, target, options)
 
-    def apply_alignment(self, alignment, *, chunk_size=DEFAULT_CHUNK_SIZE):
+    def apply_alignment(self, alignment, *, chunk_size=DEFAULT_CHUNK_SIZE, progress=None):
         """A new model with this model's vectors mapped by a fitted :class:`Alignment`.
 
         Parameters
@@ -516,6 +518,9 @@ class MergeableKeyedVectors(KeyedVectors):
         alignment : Alignment
             E.g. ``other.alignment`` from an earlier :meth:`align_to`, or ``Alignment.load(path)``.
         chunk_size : int, optional
+            Rows mapped per step (>= 1).
+        progress : callable, optional
+            Called with the number of rows mapped after each step (see :meth:`Alignment.apply`).
 
         Returns
         -------
@@ -525,7 +530,7 @@ class MergeableKeyedVectors(KeyedVectors):
             raise IncompatibleModelError(f"apply_alignment needs an Alignment, got {type(alignment).__name__}")
         check_keyed_vectors(self, "source")
         logger.info("mapping %i vectors with the %s alignment", len(self), alignment.method)
-        mapped = alignment.apply(self.vectors, chunk_size=chunk_size, keys=self.index_to_key)
+        mapped = alignment.apply(self.vectors, chunk_size=chunk_size, keys=self.index_to_key, progress=progress)
         result = self._with_vectors(mapped)
         result.alignment = alignment
         report = alignment.report

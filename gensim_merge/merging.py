@@ -34,6 +34,7 @@ fits give the same figures. It is the default whenever inputs are aligned.
 
 import dataclasses
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,10 +42,11 @@ import numpy as np
 from gensim_merge._validation import (
     check_choice,
     check_finite_rows,
+    check_integer,
     check_keyed_vectors,
     check_same_dim,
 )
-from gensim_merge.alignment import DEFAULT_CHUNK_SIZE
+from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, AlignOptions, fit_between
 from gensim_merge.errors import DuplicateKeyError, GensimMergeError
 
 __all__ = ["MAX_SOURCES", "STRATEGIES", "MergeReport", "merge"]
@@ -207,16 +209,17 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
     align : bool, optional
         Align every other input onto the reference first (default). False when the inputs already share
         one space (e.g. produced by continued training from one model).
-    align_options : dict, optional
-        Keyword options for :meth:`MergeableKeyedVectors.alignment_to` (``anchors``, ``method``,
-        ``n_anchors``, ...).
+    align_options : AlignOptions or dict, optional
+        The options of every alignment (:class:`gensim_merge.alignment.AlignOptions`, or a dict of its fields:
+        ``anchors``, ``method``, ``n_anchors``, ...), checked before any work.
     center_fit : bool or None, optional
         Fit each alignment on mean-centred anchors but apply it without the translation (see the module
         docstring). None (default): on whenever the inputs are aligned and `align_options` does not set
-        ``center`` itself (an explicit ``center`` is applied as fitted, translation included). True needs
-        ``align=True``; False fits on the raw anchors.
+        ``center`` itself (a dict holding ``center``, or an AlignOptions with ``center=True``; an explicit
+        ``center`` is applied as fitted, translation included). True needs ``align=True``; False fits on the
+        raw anchors.
     chunk_size : int, optional
-        Rows streamed per step.
+        Rows streamed per step (>= 1).
 
     Returns
     -------
@@ -248,24 +251,26 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
     if len(models) < 1:
         raise ValueError("merge needs at least one model")
     check_choice(strategy, STRATEGIES, "strategy")
-    align_options = dict(align_options or {})
+    chunk_size = check_integer(chunk_size, "chunk_size", low=1)
+    explicit_center = ("center" in align_options if isinstance(align_options, Mapping)
+                       else bool(getattr(align_options, "center", False)))
+    align_options = AlignOptions.from_any(align_options)
     if center_fit is None:
-        center_fit = bool(align) and "center" not in align_options
+        center_fit = bool(align) and not explicit_center
     if center_fit:
         if not align:
             raise ValueError("center_fit=True changes how the alignments are fitted, but align=False fits "
                              "none; drop center_fit, or set align=True")
-        if not align_options.get("center", True):
+        if explicit_center and not align_options.center:
             raise ValueError("center_fit=True fits on centred anchors, but align_options sets center=False; "
                              "drop one of the two")
-        align_options["center"] = True
+        align_options = align_options.replace(center=True)
     names, flat_sources, bit_offsets = _source_names(models, names)
     if isinstance(reference, str):
         if reference not in names:
             raise ValueError(f"reference {reference!r} is not one of the names {names}")
         reference = names.index(reference)
-    if not 0 <= reference < len(models):
-        raise ValueError(f"reference must index one of the {len(models)} models, got {reference}")
+    reference = check_integer(reference, "reference", low=0, high=len(models) - 1)
     for name, kv in zip(names, models):
         check_keyed_vectors(kv, name)
         check_same_dim(models[reference], kv, names[reference], name)
@@ -281,12 +286,10 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
     # ---- the alignments (fitted only; applied chunk by chunk below)
     alignments = [None] * len(models)
     if align and len(models) > 1:
-        ref = MergeableKeyedVectors.from_keyed_vectors(models[reference], copy=False)
         for i, kv in enumerate(models):
             if i != reference:
                 logger.info("aligning %s onto %s", names[i], names[reference])
-                source = MergeableKeyedVectors.from_keyed_vectors(kv, copy=False)
-                alignments[i] = source.alignment_to(ref, **align_options)
+                alignments[i] = fit_between(kv, models[reference], align_options)
                 if center_fit:
                     alignments[i] = _without_translation(alignments[i])
 

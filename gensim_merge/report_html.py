@@ -22,7 +22,7 @@ from gensim.models import KeyedVectors
 
 from gensim_merge._io import atomic_output
 from gensim_merge._validation import check_keyed_vectors, check_same_dim
-from gensim_merge.alignment import Alignment
+from gensim_merge.alignment import Alignment, AlignOptions
 from gensim_merge.anchors import resolve_anchors
 from gensim_merge.errors import IncompatibleModelError
 
@@ -197,7 +197,7 @@ img{max-width:100%;height:auto;display:block;margin:.5em 0}
 
 
 def alignment_report_html(source, target, alignment_or_aligned, path, *, words=None, png_dir=None,
-                          anchors=None, anchor_min_count=20, title=None):
+                          anchors=AlignOptions.anchors, anchor_min_count=AlignOptions.anchor_min_count, title=None):
     """Write an alignment report as one self-contained HTML file (charts embedded as PNG).
 
     Parameters
@@ -219,7 +219,7 @@ def alignment_report_html(source, target, alignment_or_aligned, path, *, words=N
         accepts), for the residual histogram. Default: the shared words, most frequent first, as many as
         the report counts.
     anchor_min_count : int, optional
-        As in ``align_to`` (shared-word anchors only).
+        As in ``align_to`` (shared-word anchors only; see :class:`~gensim_merge.alignment.AlignOptions`).
     title : str, optional
         Page title.
 
@@ -232,6 +232,8 @@ def alignment_report_html(source, target, alignment_or_aligned, path, *, words=N
     ------
     ImportError
         matplotlib is not installed (``pip install "gensim-merge[report]"``).
+    OptionError
+        `anchors` or `anchor_min_count` refused by :class:`~gensim_merge.alignment.AlignOptions`.
     IncompatibleModelError, DimensionMismatchError, EmptyModelError, AnchorError
 
     Examples
@@ -250,6 +252,7 @@ def alignment_report_html(source, target, alignment_or_aligned, path, *, words=N
     >>> "data:image/png;base64," in open(out).read()
     True
     """
+    options = AlignOptions(anchors=anchors, anchor_min_count=anchor_min_count)
     Figure, Canvas = _require_matplotlib()
     alignment = _resolve_alignment(alignment_or_aligned)
     check_keyed_vectors(source, "source")
@@ -258,8 +261,8 @@ def alignment_report_html(source, target, alignment_or_aligned, path, *, words=N
     check_same_dim(source, alignment, "source", "alignment")
     report = alignment.report
 
-    resolved = resolve_anchors(source, target, anchors, n_anchors=report.n_anchors, min_count=anchor_min_count,
-                               on_missing="skip")
+    resolved = resolve_anchors(source, target, options.anchors, n_anchors=report.n_anchors,
+                               min_count=options.anchor_min_count, on_missing="skip")
     A = np.asarray(source.vectors[resolved.source_index], dtype=np.float64) - alignment.source_mean
     B = np.asarray(target.vectors[resolved.target_index], dtype=np.float64) - alignment.target_mean
     residuals = 1.0 - _cosines(A @ alignment.matrix, B)
