@@ -11,9 +11,11 @@ from gensim_merge.errors import (
     EmptyModelError,
     GensimMergeError,
     IncompatibleModelError,
+    ModelFileEncodingError,
     ModelFileError,
     NonFiniteVectorsError,
     NoSharedVocabularyError,
+    PickleNotAllowedError,
 )
 from gensim_merge.evaluation import (
     closeness,
@@ -22,7 +24,7 @@ from gensim_merge.evaluation import (
     similarity_correlation,
     standard_scores,
 )
-from gensim_merge.keyedvectors import MergeableKeyedVectors
+from gensim_merge.keyedvectors import MergeableKeyedVectors, load_vectors, save_vectors
 from gensim_merge.merging import MergeReport, merge
 
 __version__ = "0.1.0"
@@ -39,14 +41,18 @@ __all__ = [
     "IncompatibleModelError",
     "MergeReport",
     "MergeableKeyedVectors",
+    "ModelFileEncodingError",
     "ModelFileError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
+    "PickleNotAllowedError",
     "__version__",
     "closeness",
     "fidelity_ratio",
+    "load_vectors",
     "merge",
     "neighbour_overlap",
+    "save_vectors",
     "similarity_correlation",
     "standard_scores",
 ]
