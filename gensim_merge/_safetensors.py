@@ -33,8 +33,8 @@ from safetensors.numpy import save_file
 from gensim_merge._io import atomic_output
 from gensim_merge.errors import DuplicateKeyError, IncompatibleModelError, ModelFileError
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "VectorsFile", "looks_like_safetensors", "read_vectors_file",
-           "write_vectors_file"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "VectorsFile", "is_safetensors_file", "looks_like_safetensors",
+           "read_vectors_file", "write_vectors_file"]
 
 #: Value of the ``format`` metadata entry of our safetensors files.
 FORMAT_NAME = "gensim-merge-vectors"
@@ -60,6 +60,15 @@ def looks_like_safetensors(raw, size):
         return False
     (n_header,) = struct.unpack("<Q", raw[:8])
     return n_header <= min(size - 8, _MAX_HEADER)
+
+
+def is_safetensors_file(path):
+    """Whether the file at `path` starts like a safetensors file (False when it cannot be read)."""
+    try:
+        with open(path, "rb") as fin:
+            return looks_like_safetensors(fin.read(16), os.path.getsize(path))
+    except (OSError, TypeError, ValueError):
+        return False
 
 
 def write_vectors_file(path, *, keys, vectors, attributes, metadata, events):

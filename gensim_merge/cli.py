@@ -30,10 +30,11 @@ _LOG_FORMAT = "%(asctime)s : %(levelname)s : %(name)s : %(message)s"
 _TRAINING_LOGGER = "gensim.models.word2vec"
 
 _FORMATS_EPILOG = (
-    "Formats: inputs are detected from the file (gensim native .kv/.model — a pickle: load only files you "
-    "trust —, word2vec text .txt/.vec, binary .bin, gzip, pickle-free .safetensors); outputs follow the "
-    "extension: .kv/.model native, .txt/.vec text, .bin binary, .safetensors pickle-free (recommended), "
-    "add .gz to compress."
+    "Formats: inputs are detected from the file (gensim native .kv/.model — a pickle, refused unless "
+    "--allow-pickle: load only files you trust —, word2vec text .txt/.vec, binary .bin, gzip, pickle-free "
+    ".safetensors); outputs follow the extension: .kv/.model native, .txt/.vec text, .bin binary, .safetensors "
+    "pickle-free (recommended; 'gensim-merge convert X.safetensors X.kv' goes back to plain gensim), add .gz "
+    "to compress."
 )
 
 

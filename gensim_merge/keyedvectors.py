@@ -24,7 +24,7 @@ from gensim.models.fasttext import FastTextKeyedVectors
 
 from gensim_merge import _formats
 from gensim_merge._io import atomic_output
-from gensim_merge._safetensors import looks_like_safetensors, read_vectors_file, write_vectors_file
+from gensim_merge._safetensors import is_safetensors_file, read_vectors_file, write_vectors_file
 from gensim_merge._validation import (
     check_keyed_vectors,
     check_same_dim,
@@ -233,7 +233,7 @@ class MergeableKeyedVectors(KeyedVectors):
         gensim's native format is a Python pickle: loading runs code stored in the file. Only load files
         you trust; :func:`gensim_merge.io.load_vectors` refuses pickles unless ``allow_pickle=True``.
         """
-        if _is_safetensors_file(fname):
+        if is_safetensors_file(fname):
             return cls._from_vectors_file(read_vectors_file(fname, mmap=mmap))
         try:
             obj = super().load(fname, mmap=mmap)
@@ -680,14 +680,6 @@ class MergeableKeyedVectors(KeyedVectors):
 
 # --------------------------------------------------------------------------------------------------------
 # any file format (the public face is gensim_merge.io)
-
-
-def _is_safetensors_file(fname):
-    try:
-        with open(fname, "rb") as fin:
-            return looks_like_safetensors(fin.read(16), os.path.getsize(fname))
-    except (OSError, TypeError):
-        return False
 
 
 def load_vectors(path, *, fmt=None, mmap=None, allow_pickle=False, encoding="utf8", unicode_errors="strict",
