@@ -11,12 +11,14 @@ from gensim_merge.errors import (
     EmptyModelError,
     GensimMergeError,
     IncompatibleModelError,
+    ModelFileEncodingError,
     ModelFileError,
     NonFiniteVectorsError,
     NoSharedVocabularyError,
     NotMergedError,
     OptionError,
     OptionTypeError,
+    PickleNotAllowedError,
 )
 from gensim_merge.evaluation import (
     closeness,
@@ -25,7 +27,7 @@ from gensim_merge.evaluation import (
     similarity_correlation,
     standard_scores,
 )
-from gensim_merge.keyedvectors import MergeableKeyedVectors
+from gensim_merge.keyedvectors import MergeableKeyedVectors, load_vectors, save_vectors
 from gensim_merge.merging import MergeReport, merge
 
 __version__ = "0.1.0"
@@ -43,18 +45,22 @@ __all__ = [
     "IncompatibleModelError",
     "MergeReport",
     "MergeableKeyedVectors",
+    "ModelFileEncodingError",
     "ModelFileError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
     "NotMergedError",
     "OptionError",
     "OptionTypeError",
+    "PickleNotAllowedError",
     "__version__",
     "closeness",
     "fidelity_ratio",
     "fit_between",
+    "load_vectors",
     "merge",
     "neighbour_overlap",
+    "save_vectors",
     "similarity_correlation",
     "standard_scores",
 ]

@@ -30,10 +30,11 @@ _LOG_FORMAT = "%(asctime)s : %(levelname)s : %(name)s : %(message)s"
 _TRAINING_LOGGER = "gensim.models.word2vec"
 
 _FORMATS_EPILOG = (
-    "Formats: inputs are detected from the file (gensim native .kv/.model — a pickle: load only files you "
-    "trust —, word2vec text .txt/.vec, binary .bin, gzip, pickle-free .safetensors); outputs follow the "
-    "extension: .kv/.model native, .txt/.vec text, .bin binary, .safetensors pickle-free (recommended), "
-    "add .gz to compress."
+    "Formats: inputs are detected from the file (gensim native .kv/.model — a pickle, refused unless "
+    "--allow-pickle: load only files you trust —, word2vec text .txt/.vec, binary .bin, gzip, pickle-free "
+    ".safetensors); outputs follow the extension: .kv/.model native, .txt/.vec text, .bin binary, .safetensors "
+    "pickle-free (recommended; 'gensim-merge convert X.safetensors X.kv' goes back to plain gensim), add .gz "
+    "to compress."
 )
 
 
@@ -123,25 +124,44 @@ def _one_line(err):
 # shared steps
 
 
-def _load(path, role, console, *, mmap=None):
-    from gensim_merge.io import _sniff, describe_format, load_vectors
+def _read_options(console):
+    """The reading options of the common flags (--allow-pickle, --encoding, --unicode-errors); main() puts
+    them on the console that every command passes to :func:`_load`. Safe defaults without it."""
+    return getattr(console, "read_options", None) or {"allow_pickle": False, "encoding": "utf8",
+                                                       "unicode_errors": "strict"}
 
-    _, compressed, _ = _sniff(path)
-    kv, fmt = load_vectors(path, mmap=mmap)
-    console.say(f"loaded {role} {path} as {describe_format(fmt, compressed=compressed)}: {kv}")
+
+def _require_pickle_allowed(path, console):
+    """Refuse `path` if it is a pickle (gensim native) and --allow-pickle was not given; before any unpickling.
+
+    For commands that unpickle a file other than through :func:`_load` (``continue`` loads a full Word2Vec).
+    """
+    from gensim_merge._formats import refuse_pickle
+    from gensim_merge.io import detect_format
+
+    if detect_format(path) == "native" and not _read_options(console)["allow_pickle"]:
+        raise refuse_pickle(path)
+
+
+def _load(path, role, console, *, mmap=None):
+    from gensim_merge.io import describe_file, load_vectors
+
+    kv = load_vectors(path, mmap=mmap, **_read_options(console))
+    console.say(f"loaded {role} {path} as {describe_file(path)}: {kv}")
     return kv
 
 
 def _check_output(path, option="-o/--output"):
     """Fail early (before any work) on an output path whose format or directory is unusable."""
+    from gensim_merge.errors import ModelFileError
     from gensim_merge.io import format_for_path
 
     fmt, compressed = format_for_path(path)
     if fmt == "safetensors" and compressed:
-        raise ValueError(f"{option} {path!r}: safetensors files are not compressed; drop the .gz")
+        raise ModelFileError(f"{option} {path!r}: safetensors files are not compressed; drop the .gz")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"the directory of {option} {path!r} does not exist: {directory}")
+        raise ModelFileError(f"the directory of {option} {path!r} does not exist: {directory}")
     return fmt
 
 
@@ -161,6 +181,19 @@ _ALIGNMENT_FLAGS = {
 }
 #: Above this many words, mapping a model shows a progress bar.
 _PROGRESS_MIN_WORDS = 100_000
+
+
+def _cmd_convert(args, console):
+    _check_output(args.output)
+    if os.path.abspath(args.input) == os.path.abspath(args.output):
+        from gensim_merge.errors import ModelFileError
+
+        raise ModelFileError(f"convert {args.input!r} onto itself: give another OUTPUT")
+    from gensim_merge.io import detect_format
+
+    mmap = "r" if detect_format(args.input) in ("safetensors", "native") else None  # no copy of big inputs
+    _save(_load(args.input, "input", console, mmap=mmap), args.output, console)
+    return 0
 
 
 def _add_alignment_options(parser):
@@ -319,6 +352,7 @@ def _cmd_continue(args, console):
             raise FileNotFoundError(f"the directory of --save-model {args.save_model!r} does not exist")
     model = None
     if detect_format(args.model) == "native":
+        _require_pickle_allowed(args.model, console)
         try:
             model = Word2Vec.load(args.model)
         except Exception:  # not a full model (gensim raises AttributeError for vectors); read as vectors below
@@ -444,7 +478,32 @@ def _common_options():
                        help="log progress (-v: INFO, -vv: DEBUG); show the traceback of errors")
     group.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                        help="print results only: no messages, progress bars or warnings")
+    group = common.add_argument_group("reading options")
+    group.add_argument("--allow-pickle", action="store_true", default=argparse.SUPPRESS,
+                       help="load gensim native files (.kv, .model: Python pickles, which run code stored in the "
+                            "file when loaded; refused by default): only for files from sources you trust")
+    group.add_argument("--encoding", default=argparse.SUPPRESS, metavar="CODEC",
+                       help="encoding of the words in word2vec text/binary inputs (default utf8; e.g. latin-1)")
+    group.add_argument("--unicode-errors", choices=("strict", "replace", "ignore"), default=argparse.SUPPRESS,
+                       help="what to do with words not valid in --encoding: stop with an error (strict, the "
+                            "default), replace the bad bytes with U+FFFD, or ignore them")
     return common
+
+
+def _read_options_of(args):
+    """The reading options given on the command line (before or after the command name)."""
+    import codecs
+
+    encoding = getattr(args, "encoding", "utf8")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        from gensim_merge.errors import ModelFileError
+
+        raise ModelFileError(f"--encoding {encoding!r} is not a codec Python knows; e.g. utf8, latin-1, "
+                             "cp1252") from None
+    return {"allow_pickle": bool(getattr(args, "allow_pickle", False)), "encoding": encoding,
+            "unicode_errors": getattr(args, "unicode_errors", "strict")}
 
 
 def build_parser():
@@ -564,6 +623,13 @@ def build_parser():
     p.add_argument("--mmap", action="store_const", const="r", help="memory-map the inputs where possible")
     _add_alignment_options(p)
 
+    p = add("convert", _cmd_convert, "Convert word vectors between formats: the output format follows OUTPUT's "
+                                     "extension (.kv/.model gensim native, .txt/.vec word2vec text, .bin binary, "
+                                     ".safetensors pickle-free; add .gz to compress).",
+            "gensim-merge convert merged.safetensors merged.kv   # back to a file plain gensim loads")
+    p.add_argument("input", help="vectors in any supported format (detected from the file)")
+    p.add_argument("output", help="where to write them; its extension names the format")
+
     p = add("demo", _cmd_demo, "The main job on data that ships with gensim: train on two halves of a corpus, "
                                "align, merge, continue, and compare each result with joint training.",
             "gensim-merge demo")
@@ -590,6 +656,7 @@ def main(argv=None):
     _setup_logging(verbose, quiet)
     console = _Console(quiet)
     try:
+        console.read_options = _read_options_of(args)
         return args.func(args, console)
     except KeyboardInterrupt:
         print("gensim-merge: interrupted", file=sys.stderr)

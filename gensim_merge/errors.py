@@ -19,12 +19,14 @@ __all__ = [
     "EmptyModelError",
     "GensimMergeError",
     "IncompatibleModelError",
+    "ModelFileEncodingError",
     "ModelFileError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
     "NotMergedError",
     "OptionError",
     "OptionTypeError",
+    "PickleNotAllowedError",
 ]
 
 
@@ -92,3 +94,34 @@ class OptionError(GensimMergeError, ValueError):
 
 class OptionTypeError(OptionError, TypeError):
     """An option is of the wrong type (e.g. a string, or a bool where a number is expected)."""
+
+
+class PickleNotAllowedError(ModelFileError):
+    """A file in gensim's native format (a pickle, which runs code when loaded) was not allowed to be loaded.
+
+    Raised unless the caller opts in (``allow_pickle=True``, ``--allow-pickle``), as ``numpy.load`` does.
+    """
+
+
+class ModelFileEncodingError(ModelFileError, UnicodeDecodeError):
+    """A word in a word2vec file is not valid in the encoding it was read with.
+
+    Still a :class:`UnicodeDecodeError` (gensim's contract): built from the original one's five fields plus
+    a message naming the file and the remedy, which ``str()`` shows.
+
+    Examples
+    --------
+    >>> err = ModelFileEncodingError("v.txt: not UTF-8", "utf-8", b"caf\\xe9", 3, 4, "invalid continuation byte")
+    >>> isinstance(err, UnicodeDecodeError), err.start, str(err)
+    (True, 3, 'v.txt: not UTF-8')
+    """
+
+    def __init__(self, message, encoding, obj, start, end, reason):
+        UnicodeDecodeError.__init__(self, encoding, obj, start, end, reason)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+    def __reduce__(self):
+        return type(self), (self.message, self.encoding, self.object, self.start, self.end, self.reason)

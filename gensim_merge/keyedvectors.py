@@ -14,10 +14,9 @@ on it, and the files it saves load in plain gensim (no gensim_merge needed to re
 
 import contextlib
 import logging
+import os
 import pickle
-import struct
 import warnings
-import zlib
 
 import numpy as np
 import scipy.sparse
@@ -25,7 +24,9 @@ import gensim.models.keyedvectors as gensim_keyedvectors
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
 
+from gensim_merge import _formats
 from gensim_merge._io import atomic_output
+from gensim_merge._safetensors import is_safetensors_file, read_vectors_file, write_vectors_file
 from gensim_merge._validation import (
     check_integer,
     check_keyed_vectors,
@@ -35,7 +36,7 @@ from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, AlignOptions, 
 from gensim_merge.errors import IncompatibleModelError, ModelFileError, NotMergedError
 from gensim_merge.merging import MergeReport, merge
 
-__all__ = ["MergeableKeyedVectors"]
+__all__ = ["MergeableKeyedVectors", "load_vectors", "save_vectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,14 +117,25 @@ class MergeableKeyedVectors(KeyedVectors):
         self._restore_metadata()
 
     def _restore_metadata(self):
-        metadata = self.__dict__.pop(METADATA_ATTR, None) or {}
+        self._metadata_from_dict(self.__dict__.pop(METADATA_ATTR, None) or {})
+        self._set_defaults()
+
+    def _metadata_to_dict(self):
+        """Our own attributes as plain data (str, numbers, lists, dicts, numpy arrays): what every file
+        format stores besides keys, vectors and per-key attributes. Inverse: :meth:`_metadata_from_dict`."""
+        return {
+            "alignment": self.alignment.to_dict() if self.alignment is not None else None,
+            "sources": list(self.sources),
+            "merge_report": self.merge_report.to_dict() if self.merge_report is not None else None,
+        }
+
+    def _metadata_from_dict(self, metadata):
         if metadata.get("alignment") is not None:
             self.alignment = Alignment.from_dict(metadata["alignment"])
         if metadata.get("sources") is not None:
             self.sources = list(metadata["sources"])
         if metadata.get("merge_report") is not None:
             self.merge_report = MergeReport.from_dict(metadata["merge_report"])
-        self._set_defaults()
 
     # ------------------------------------------------------------------------------------------------
     # construction and conversion
@@ -216,10 +228,13 @@ class MergeableKeyedVectors(KeyedVectors):
     def load(cls, fname, mmap=None):
         """Load vectors saved by gensim (``KeyedVectors.save`` or ``Word2Vec.save``) or by this class.
 
+        gensim's API, and like it a pickle loader: use it on trusted files only (see Notes). A real
+        ``.safetensors`` file (its header is checked before anything is unpickled) is read safely instead.
+
         Parameters
         ----------
         fname : str
-            Path of a file written by gensim's native ``save``.
+            Path of a file written by gensim's native ``save`` (or of a safetensors vectors file).
         mmap : {None, "r", "r+"}, optional
             Memory-map the large arrays (``"r"``: read-only) instead of reading them into memory, as in gensim.
 
@@ -238,8 +253,10 @@ class MergeableKeyedVectors(KeyedVectors):
         Notes
         -----
         gensim's native format is a Python pickle: loading runs code stored in the file. Only load files
-        you trust.
+        you trust; :func:`gensim_merge.io.load_vectors` refuses pickles unless ``allow_pickle=True``.
         """
+        if is_safetensors_file(fname):
+            return cls._from_vectors_file(read_vectors_file(fname, mmap=mmap))
         try:
             with _gensim_names_own_class():
                 obj = super().load(fname, mmap=mmap)
@@ -251,6 +268,20 @@ class MergeableKeyedVectors(KeyedVectors):
                 "word2vec-format file? For those use MergeableKeyedVectors.load_word2vec_format"
             ) from err
         return cls._adopt(obj, fname)
+
+    @classmethod
+    def _from_vectors_file(cls, content):
+        """A model from a :class:`~gensim_merge._safetensors.VectorsFile` (keys, vectors, metadata...)."""
+        kv = cls(content.vectors.shape[1], dtype=content.vectors.dtype)
+        kv.index_to_key = content.keys
+        kv.key_to_index = {key: i for i, key in enumerate(content.keys)}
+        kv.next_index = len(content.keys)
+        kv.vectors = content.vectors
+        kv.expandos = dict(content.attributes)
+        kv._metadata_from_dict(content.metadata)
+        if content.events:
+            kv.lifecycle_events = list(content.events)
+        return kv
 
     @classmethod
     def _adopt(cls, obj, fname):
@@ -278,6 +309,8 @@ class MergeableKeyedVectors(KeyedVectors):
 
         Raises
         ------
+        ModelFileEncodingError
+            A word is not valid in `encoding` (also a ``UnicodeDecodeError``, as from gensim).
         ModelFileError
             The file is missing, truncated, or not in the word2vec format.
         """
@@ -288,15 +321,8 @@ class MergeableKeyedVectors(KeyedVectors):
             )
         except FileNotFoundError as err:
             raise ModelFileError(f"no such word2vec file: {fname}") from err
-        except UnicodeDecodeError:
-            raise  # gensim's contract (unicode_errors="strict"): callers catch UnicodeDecodeError
-        except (ValueError, EOFError, OSError, struct.error, zlib.error) as err:
-            detail = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise ModelFileError(
-                f"cannot read {fname} as a word2vec {'binary' if binary else 'text'} file ({type(err).__name__}: "
-                f"{detail}); expected a header line 'n_words vector_size' then one word and its vector per record "
-                "— is the file truncated, its header's word count wrong, or binary= wrong?"
-            ) from err
+        except _formats.WORD2VEC_READ_ERRORS as err:
+            raise _formats.word2vec_read_error(err, fname, binary=binary, encoding=encoding) from err
         n_keys = len(kv.key_to_index)
         if n_keys < len(kv.index_to_key):
             n_dupes = len(kv.index_to_key) - n_keys
@@ -345,11 +371,7 @@ class MergeableKeyedVectors(KeyedVectors):
         plain = KeyedVectors.__new__(KeyedVectors)
         state = {k: v for k, v in self.__dict__.items() if k not in _OWN_ATTRS}
         state["norms"] = None  # a derived cache; recomputed on demand
-        state[METADATA_ATTR] = {
-            "alignment": self.alignment.to_dict() if self.alignment is not None else None,
-            "sources": list(self.sources),
-            "merge_report": self.merge_report.to_dict() if self.merge_report is not None else None,
-        }
+        state[METADATA_ATTR] = self._metadata_to_dict()
         plain.__dict__.update(state)
         return plain
 
@@ -359,6 +381,8 @@ class MergeableKeyedVectors(KeyedVectors):
         Takes the arguments of :meth:`gensim.utils.SaveLoad.save` (``separately``, ``sep_limit``, ``ignore``,
         ``pickle_protocol``). The data is written beside `fname` and renamed over it at the end, so an
         interrupted save leaves an existing file intact. The attached full ``model`` is not saved.
+        A name ending in ``.safetensors`` is written in that pickle-free format instead (the pickle
+        options do not apply to it).
 
         Parameters
         ----------
@@ -367,6 +391,9 @@ class MergeableKeyedVectors(KeyedVectors):
         """
         if not isinstance(fname, (str, bytes)) and not hasattr(fname, "__fspath__"):
             raise TypeError(f"save needs a file path (atomic saves cannot write to an open handle), got {fname!r}")
+        if os.fsdecode(fname).lower().endswith(".safetensors"):
+            self._save_safetensors(fname)
+            return
         plain = self._plain_copy()
         separately = kwargs.get("separately", args[0] if args else None) or []
         not_arrays = [name for name in separately if name in plain.__dict__
@@ -380,6 +407,10 @@ class MergeableKeyedVectors(KeyedVectors):
         if "lifecycle_events" in plain.__dict__:
             self.lifecycle_events = plain.lifecycle_events
         logger.info("saved %s to %s", self, fname)
+
+    def _save_safetensors(self, fname):
+        write_vectors_file(fname, keys=self.index_to_key, vectors=self.vectors, attributes=self.expandos,
+                           metadata=self._metadata_to_dict(), events=getattr(self, "lifecycle_events", None))
 
     def save_word2vec_format(self, fname, fvocab=None, binary=False, **kwargs):
         """As :meth:`gensim.models.KeyedVectors.save_word2vec_format`, written atomically.
@@ -699,3 +730,143 @@ class MergeableKeyedVectors(KeyedVectors):
         vectors.model = result.model
         vectors.continuation_report = result.report
         return vectors
+
+
+# --------------------------------------------------------------------------------------------------------
+# any file format (the public face is gensim_merge.io)
+
+
+def load_vectors(path, *, fmt=None, mmap=None, allow_pickle=False, encoding="utf8", unicode_errors="strict",
+                 return_format=False):
+    """Load word vectors from any supported file, detecting its format from its bytes (not its name).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    fmt : {None, "native", "word2vec-text", "word2vec-binary", "safetensors"}, optional
+        Force a format instead of detecting it.
+    mmap : {None, "r", "r+", "c"}, optional
+        Memory-map the vectors (``"r"``: read-only) of safetensors files and of native files whose arrays were
+        saved as side files (gensim does so above 10 MB); the word2vec formats are parsed into memory.
+    allow_pickle : bool, optional
+        Load gensim's native format, a Python pickle that runs code stored in the file (default False: such
+        files are refused with :class:`~gensim_merge.errors.PickleNotAllowedError`, as ``numpy.load`` does).
+    encoding, unicode_errors : str, optional
+        How the words of word2vec files are decoded (as in gensim's ``load_word2vec_format``).
+    return_format : bool, optional
+        Return ``(vectors, format name)`` instead of the vectors alone.
+
+    Returns
+    -------
+    MergeableKeyedVectors
+
+    Raises
+    ------
+    PickleNotAllowedError
+        A native file without ``allow_pickle=True``.
+    ModelFileEncodingError
+        A word2vec file whose words are not in `encoding` (also a ``UnicodeDecodeError``).
+    ModelFileError
+        Missing, empty, truncated or unreadable files, naming the path and the expected content.
+    IncompatibleModelError
+        A fastText binary, or a native file holding something other than word2vec vectors.
+    DuplicateKeyError
+        A safetensors file listing a key twice.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> kv = MergeableKeyedVectors(3)
+    >>> kv.add_vectors(["new york", "café"], np.eye(2, 3, dtype=np.float32))
+    >>> path = os.path.join(tempfile.mkdtemp(), "vectors.safetensors")
+    >>> save_vectors(kv, path)
+    'safetensors'
+    >>> load_vectors(path, mmap="r").index_to_key
+    ['new york', 'café']
+    """
+    path = os.fspath(path)
+    if mmap not in (None, "r", "r+", "c"):
+        raise ValueError(f"mmap must be None, 'r', 'r+' or 'c', got {mmap!r}")
+    found = _formats.sniff(path)
+    if fmt is None:
+        fmt = found.fmt
+    elif _formats.check_fmt(fmt) != found.fmt:
+        logger.warning("%s looks like %s but fmt=%r was requested; reading it as %s", path, found.fmt, fmt, fmt)
+    if fmt == "native" and not allow_pickle:
+        raise _formats.refuse_pickle(path)
+    if fmt == "native":
+        kv = MergeableKeyedVectors.load(path, mmap=mmap)
+    elif fmt == "safetensors":
+        kv = MergeableKeyedVectors._from_vectors_file(read_vectors_file(path, mmap=mmap))
+    else:
+        if mmap is not None:
+            logger.warning("%s is in the %s format, which is parsed, not memory-mapped: reading it into memory "
+                           "(convert it to .safetensors to memory-map it)", path, fmt)
+        if found.compressed and not path.lower().endswith((".gz", ".gzip")):
+            raise ModelFileError(f"{path!r} is gzip-compressed but its name does not end in .gz, which gensim "
+                                 "needs to decompress it; rename it to end in .gz")
+        kv = MergeableKeyedVectors.load_word2vec_format(
+            path, binary=fmt == "word2vec-binary", no_header=found.no_header, encoding=encoding,
+            unicode_errors=unicode_errors)
+    logger.info("loaded %s from %s as %s", kv, path, _formats.describe_format(fmt, compressed=found.compressed))
+    return (kv, fmt) if return_format else kv
+
+
+def save_vectors(kv, path, *, fmt=None):
+    """Save word vectors atomically, in the format named by `path`'s extension (or `fmt`).
+
+    Parameters
+    ----------
+    kv : gensim.models.KeyedVectors or gensim.models.Word2Vec
+        The vectors (of a Word2Vec model: its ``wv``). Not modified.
+    path : str or os.PathLike
+        ``.kv``/``.model`` native, ``.txt``/``.vec`` word2vec text, ``.bin`` word2vec binary,
+        ``.safetensors`` pickle-free; ``.gz`` compresses all but safetensors.
+    fmt : {None, "native", "word2vec-text", "word2vec-binary", "safetensors"}, optional
+        Force a format regardless of the extension.
+
+    Returns
+    -------
+    str
+        The format written.
+
+    Raises
+    ------
+    ValueError
+        An extension naming no format.
+    ModelFileError
+        Keys that the chosen word2vec format cannot hold (empty, or containing whitespace), or a compressed
+        safetensors destination.
+
+    Notes
+    -----
+    The word2vec formats keep keys and vectors only (counts become a rank order when read back); the native
+    and safetensors formats keep everything, and only safetensors is pickle-free.
+    """
+    path = os.fspath(path)
+    if fmt is None:
+        fmt, compressed = _formats.format_for_path(path)
+    else:
+        _formats.check_fmt(fmt)
+        compressed = path.lower().endswith(".gz")
+    if fmt != "safetensors" and path.lower().endswith(".safetensors"):
+        raise ModelFileError(f"{path!r}: a .safetensors file must hold the pickle-free format, not {fmt!r}; "
+                             "choose another name or leave fmt unset")
+    if isinstance(kv, Word2Vec):
+        kv = MergeableKeyedVectors.from_word2vec(kv, copy=False)
+    elif isinstance(kv, KeyedVectors):
+        kv = MergeableKeyedVectors.from_keyed_vectors(kv, copy=False)
+    else:
+        raise IncompatibleModelError(f"save_vectors needs gensim KeyedVectors (or a Word2Vec model), got "
+                                     f"{type(kv).__name__}")
+    if fmt == "safetensors" and compressed:
+        raise ModelFileError(f"{path!r}: safetensors files are not compressed (they are memory-mapped); drop the "
+                             ".gz")
+    if fmt == "safetensors":
+        kv._save_safetensors(path)
+    elif fmt == "native":
+        kv.save(path)
+    else:
+        kv.save_word2vec_format(path, binary=fmt == "word2vec-binary")
+    logger.info("saved %s to %s as %s", kv, path, _formats.describe_format(fmt, compressed=compressed))
+    return fmt

@@ -13,11 +13,17 @@ from gensim.models import Word2Vec
 
 from gensim_merge import Alignment, cli
 from gensim_merge import demo as demo_module
-from gensim_merge.io import load_vectors, save_vectors
+from gensim_merge.io import save_vectors
+from gensim_merge.io import load_vectors as _load_vectors
 from tests.conftest import make_kv, random_orthogonal, rotated_copy
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ("align", "merge", "continue", "evaluate", "report", "demo")
+COMMANDS = ("align", "merge", "continue", "evaluate", "report", "convert", "demo")
+
+
+def load_vectors(path):
+    """(vectors, format) of a file these tests wrote (so pickles are trusted)."""
+    return _load_vectors(path, allow_pickle=True, return_format=True)
 
 
 def run(*args, timeout=300):
@@ -77,7 +83,7 @@ def files(tmp_path_factory):
 def test_align(files):
     d = files["dir"]
     done = run("align", d / "source.bin", d / "target.kv", "-o", d / "aligned.safetensors",
-               "--save-alignment", d / "map.npz", "--anchor-min-count", "0")
+               "--save-alignment", d / "map.npz", "--anchor-min-count", "0", "--allow-pickle")
     assert done.returncode == 0, done.stderr
     assert "Alignment (orthogonal" in done.stdout
     assert "as word2vec binary" in done.stderr
@@ -95,7 +101,7 @@ def test_align(files):
 def test_merge(files):
     d = files["dir"]
     done = run("merge", d / "source.bin", d / "target.kv", d / "third.safetensors", "-o", d / "merged.kv",
-               "--names", "src", "tgt", "thd", "--reference", "tgt", "--anchor-min-count", "0")
+               "--names", "src", "tgt", "thd", "--reference", "tgt", "--anchor-min-count", "0", "--allow-pickle")
     assert done.returncode == 0, done.stderr
     assert "Merge of 3 model(s) into 'tgt'" in done.stdout
     assert "as safetensors (pickle-free)" in done.stderr
@@ -106,7 +112,8 @@ def test_merge(files):
     assert merged.provenance("x1") == ["thd"] and merged.provenance("w0") == ["src", "tgt"]
     # the command takes the library's default fit (centred, applied without translation) unless told otherwise
     assert merged.merge_report.center_fit
-    done = run("merge", d / "source.bin", d / "target.kv", "-o", d / "raw.kv", "--raw-fit", "--anchor-min-count", "0")
+    done = run("merge", d / "source.bin", d / "target.kv", "-o", d / "raw.kv", "--raw-fit", "--anchor-min-count", "0",
+               "--allow-pickle")
     assert done.returncode == 0, done.stderr
     assert not load_vectors(d / "raw.kv")[0].merge_report.center_fit
 
@@ -114,7 +121,7 @@ def test_merge(files):
 def test_continue_a_full_model(files):
     d = files["dir"]
     done = run("continue", d / "old.model", d / "new.txt", "-o", d / "continued.txt", "--save-model",
-               d / "continued.model", "--epochs", "1", "--workers", "1")
+               d / "continued.model", "--epochs", "1", "--workers", "1", "--allow-pickle")
     assert done.returncode == 0, done.stderr
     assert "ContinuationReport" in done.stdout
     assert "full Word2Vec model" in done.stderr
@@ -127,7 +134,7 @@ def test_continue_a_full_model(files):
 def test_evaluate_with_a_reference_as_json(files, run_main):
     d = files["dir"]
     code, out, err = run_main("evaluate", d / "source.bin", "--reference", d / "target.kv", "--topn", "5",
-                              "--json")
+                              "--json", "--allow-pickle")
     assert code == 0, err
     payload = json.loads(out)
     assert set(payload) == {"standard_scores", "closeness"}
@@ -140,7 +147,7 @@ def test_report(files):
     pytest.importorskip("matplotlib")
     d = files["dir"]
     done = run("report", d / "source.bin", d / "target.kv", "-o", d / "report.html", "--png", d / "charts",
-               "--anchor-min-count", "0")
+               "--anchor-min-count", "0", "--allow-pickle")
     assert done.returncode == 0, done.stderr
     page = (d / "report.html").read_text(encoding="utf8")
     assert page.count("data:image/png;base64,") == 2
@@ -188,7 +195,7 @@ def test_verbose_shows_the_traceback(files, run_main):
 
 def test_evaluate_prints_tables(files, run_main):
     d = files["dir"]
-    code, out, err = run_main("evaluate", d / "target.kv", "--reference", d / "target.kv")
+    code, out, err = run_main("--allow-pickle", "evaluate", d / "target.kv", "--reference", d / "target.kv")
     assert code == 0, err
     assert "WordSim-353" in out and "ClosenessReport<coverage=1.000" in out
 
@@ -204,15 +211,16 @@ def test_every_command_has_help_with_an_example(command, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["align", "{d}/source.bin", "{d}/target.kv", "-o", "{d}/out.npy"], "extension '.npy'"),
-    (["align", "{d}/narrow.txt", "{d}/target.kv", "-o", "{d}/out.kv"], "different vector sizes"),
+    (["align", "{d}/narrow.txt", "{d}/target.kv", "-o", "{d}/out.kv", "--allow-pickle"], "different vector sizes"),
     (["align", "{d}/garbage.kv", "{d}/target.kv", "-o", "{d}/out.kv"], "garbage.kv"),
     (["align", "{d}/source.bin", "{d}/target.kv", "-o", "{d}/nodir/out.kv"], "does not exist"),
     (["merge", "{d}/source.bin", "-o", "{d}/out.kv"], "at least two models"),
     (["merge", "{d}/source.bin", "{d}/target.kv", "-o", "{d}/out.kv", "--reference", "nope"],
      "--reference 'nope'"),
     (["merge", "{d}/source.bin", "{d}/target.kv", "-o", "{d}/out.kv", "--names", "one"], "one name per model"),
-    (["continue", "{d}/old.model", "{d}/missing.txt", "-o", "{d}/out.kv"], "missing.txt"),
-    (["continue", "{d}/old.model", "{d}/new.txt", "-o", "{d}/out.kv", "--window", "3"], "warm start"),
+    (["continue", "{d}/old.model", "{d}/missing.txt", "-o", "{d}/out.kv", "--allow-pickle"], "missing.txt"),
+    (["continue", "{d}/old.model", "{d}/new.txt", "-o", "{d}/out.kv", "--window", "3", "--allow-pickle"],
+     "warm start"),
     (["report", "{d}/source.bin", "{d}/target.kv", "-o", "{d}/report.pdf"], "should end in .html"),
 ])
 def test_bad_input_gives_one_line_and_exit_1(files, run_main, argv, message):
@@ -227,7 +235,7 @@ def test_bad_input_gives_one_line_and_exit_1(files, run_main, argv, message):
 def test_quiet_prints_results_only(files, run_main):
     d = files["dir"]
     code, out, err = run_main("align", d / "source.bin", d / "target.kv", "-o", d / "q.txt", "-q",
-                              "--anchor-min-count", "0")
+                              "--anchor-min-count", "0", "--allow-pickle")
     assert code == 0 and err == ""
     assert "Alignment (orthogonal" in out
 
@@ -248,7 +256,7 @@ def test_continue_warm_start_from_vectors(files, run_main):
 def test_merge_default_names_come_from_the_file_names(files, run_main):
     d = files["dir"]
     code, out, err = run_main("merge", d / "target.kv", d / "third.safetensors", "-o", d / "m2.safetensors",
-                              "--no-align", "--strategy", "mean")
+                              "--no-align", "--strategy", "mean", "--allow-pickle")
     assert code == 0, err
     merged, _ = load_vectors(d / "m2.safetensors")
     assert merged.sources == ["target", "third"]

@@ -27,12 +27,20 @@ from gensim_merge.errors import (
     ModelFileError,
     NonFiniteVectorsError,
 )
-from gensim_merge.io import load_vectors, save_vectors
+from gensim_merge.io import load_vectors as _load_vectors
+from gensim_merge.io import save_vectors
 from tests.conftest import make_kv, random_orthogonal, rotated_copy
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = [f"w{i}" for i in range(60)]
 DIM = 8
+
+
+def load_vectors(path, **options):
+    """(vectors, format) of a file these tests wrote (so pickles are trusted)."""
+    return _load_vectors(path, allow_pickle=True, return_format=True, **options)
+
+
 FORMATS = ["m.kv", "m.safetensors", "m.txt", "m.bin", "m.txt.gz", "m.bin.gz", "m.kv.gz"]
 
 
@@ -144,7 +152,7 @@ def test_truncated_files_of_every_format(tmp_path, rng, cli, name, keep):
     elif ".safetensors" not in name:
         with pytest.raises(ModelFileError, match="truncated"):
             MergeableKeyedVectors.load_word2vec_format(path, binary=".bin" in name)
-    done = cli("evaluate", path, cwd=tmp_path)
+    done = cli("evaluate", path, "--allow-pickle", cwd=tmp_path)
     assert done.returncode == 1 and "truncated" in error_line(done) and "Traceback" not in done.stderr
 
 
@@ -454,7 +462,7 @@ def test_memory_mapped_inputs_are_never_written(pair, tmp_path, cli):
     for kv in (ma, mb, ms):
         assert isinstance(kv.vectors, np.memmap) and not kv.vectors.flags.writeable
     done = cli("merge", "a.kv", "b.safetensors", "-o", "m.safetensors", "--mmap", "--anchor-min-count", "0",
-               cwd=tmp_path)
+               "--allow-pickle", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     after = file_digests(str(tmp_path / "*"))
     assert {k: v for k, v in after.items() if k in before} == before
@@ -524,7 +532,7 @@ def _save_cases():
     import gensim.utils as gensim_utils
 
     import gensim_merge.alignment as alignment_module
-    import gensim_merge.io as io_module
+    import gensim_merge._safetensors as safetensors_module
 
     return {
         # gensim writes the side file with np.save first, then the pickle: fail in the side file
@@ -536,7 +544,7 @@ def _save_cases():
                           (gensim_kv.KeyedVectors, "save_word2vec_format")),
         "word2vec binary .gz": ("m.bin.gz", lambda kv, p: kv.save_word2vec_format(p, binary=True),
                                 (gensim_kv.KeyedVectors, "save_word2vec_format")),
-        "safetensors": ("m.safetensors", lambda kv, p: save_vectors(kv, p), (io_module, "_write_array")),
+        "safetensors": ("m.safetensors", lambda kv, p: save_vectors(kv, p), (safetensors_module, "save_file")),
         "Alignment.save": ("map.npz", lambda kv, p: kv.alignment.save(p), (alignment_module.np, "savez")),
     }
 
@@ -554,15 +562,9 @@ def test_interrupted_saves_leave_the_existing_file_intact(pair, tmp_path, monkey
     if isinstance(owner, type):  # an unbound method: keep `self` first
         monkeypatch.setattr(owner, attr, lambda self, target, *args, **kw: _interrupting(
             lambda t, *a_, **k_: real(self, t, *a_, **k_))(target, *args, **kw))
-    elif attr == "_write_array":
-        calls = []
-
-        def fail_on_second(fout, array, *args, **kwargs):
-            calls.append(1)
-            if len(calls) == 2:
-                raise Interrupted("simulated crash part-way through the save")
-            return real(fout, array, *args, **kwargs)
-        monkeypatch.setattr(owner, attr, fail_on_second)
+    elif attr == "save_file":  # save_file(tensors, filename, metadata=...)
+        monkeypatch.setattr(owner, attr, lambda tensors, filename, **kw: _interrupting(
+            lambda t, **k: real(tensors, t, **k))(filename, **kw))
     else:
         monkeypatch.setattr(owner, attr, _interrupting(real))
     with pytest.raises(Interrupted):
