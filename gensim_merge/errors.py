@@ -13,6 +13,7 @@ True
 
 __all__ = [
     "AnchorError",
+    "CorpusDecodeError",
     "CorpusError",
     "DimensionMismatchError",
     "DuplicateKeyError",
@@ -22,6 +23,7 @@ __all__ = [
     "ModelFileError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
+    "OptionError",
 ]
 
 
@@ -63,3 +65,32 @@ class ModelFileError(GensimMergeError, ValueError):
 
 class NoSharedVocabularyError(GensimMergeError, ValueError):
     """Two models have no (or too few) words in common to be compared."""
+
+
+class OptionError(GensimMergeError, ValueError):
+    """An option's value is out of its allowed range (or of the wrong kind); raised before any work."""
+
+
+class CorpusDecodeError(CorpusError, UnicodeDecodeError):
+    """A corpus file cannot be decoded as text (e.g. a binary vectors file passed as a corpus).
+
+    Still a :class:`UnicodeDecodeError`, which is what gensim raises for the same file. The first argument is
+    the package's message; the other five are :class:`UnicodeDecodeError`'s (encoding, object, start, end,
+    reason).
+
+    Examples
+    --------
+    >>> err = CorpusDecodeError("corpus.bin is not text", "utf-8", b"\\xff", 0, 1, "invalid start byte")
+    >>> isinstance(err, UnicodeDecodeError), str(err)
+    (True, 'corpus.bin is not text')
+    """
+
+    def __init__(self, message, encoding, obj, start, end, reason):
+        UnicodeDecodeError.__init__(self, encoding, obj, start, end, reason)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+    def __reduce__(self):
+        return type(self), (self.message, self.encoding, self.object, self.start, self.end, self.reason)

@@ -10,13 +10,9 @@ from gensim.models import Doc2Vec, FastText, KeyedVectors, Word2Vec
 from gensim.models.word2vec import LineSentence
 from gensim.test.utils import common_texts, datapath
 
-from gensim_merge.continuation import (
-    ContinuationResult,
-    _Interleaved,
-    _resort,
-    continue_training,
-    correct_drift,
-)
+from gensim_merge._continuation_model import resort_vocabulary
+from gensim_merge._corpus import Interleaved
+from gensim_merge.continuation import ContinuationResult, continue_training
 from gensim_merge.errors import (
     CorpusError,
     DimensionMismatchError,
@@ -129,7 +125,7 @@ def test_resort_moves_every_array_together(halves):
     before = {k: (model.wv[k].copy(), model.syn1neg[i].copy(), model.wv.get_vecattr(k, "count"),
                   model.wv.get_vecattr(k, "sample_int")) for i, k in enumerate(keys)}
     extra = np.arange(len(keys))
-    moved, (extra_sorted,) = _resort(model, extra)
+    moved, (extra_sorted,) = resort_vocabulary(model, extra)
     assert moved > 0
     for k, (vec, out, count, sample) in before.items():
         i = model.wv.key_to_index[k]
@@ -174,44 +170,11 @@ def test_continued_again(continued, halves):
     assert np.all(np.isfinite(again.model.wv.vectors))
 
 
-def test_drift_correction_maps_unseen_old_words(source, halves):
-    unseen = ["police", "fire", "government", "Palestinian"]
-    plain = continue_training(source, halves[1], lock="none", drift_correction=False, resort=False)
-    for w in unseen:  # gensim leaves them where they were while the space moves
-        assert np.array_equal(plain.model.wv[w], source.wv[w])
-    fixed = continue_training(source, halves[1], lock="none", drift_correction=True, blend=0.0)
-    assert fixed.report.drift_corrected_words == fixed.report.old_words_unseen >= len(unseen)
-    assert fixed.report.anchors > 16 and fixed.report.fit_cosine > 0.5
-    for w in unseen:
-        assert not np.array_equal(fixed.model.wv[w], source.wv[w])
-
-
-def test_correct_drift_recovers_a_rotation():
-    rng = np.random.default_rng(1)
-    old = rng.normal(size=(200, 8))
-    q, _ = np.linalg.qr(rng.normal(size=(8, 8)))
-    new = 2.0 * old @ q
-    new[150:] = old[150:]
-    new_counts = np.r_[np.full(150, 20), np.zeros(50)]
-    fixed, info = correct_drift(old, new, np.full(200, 20), new_counts, blend=0.5)
-    np.testing.assert_allclose(fixed, 2.0 * old @ q, atol=1e-8)
-    assert info["mapped"] == 50 and info["blended"] == 150
-    assert info["fit_cosine"] == pytest.approx(1.0)
-
-
-def test_blend_every_epoch(source, halves):
-    result = continue_training(source, halves[1], drift_correction=True, blend=0.5, blend_every_epoch=True,
-                               epochs=2)
-    assert result.report.blended_words == result.report.shared_words
-    assert np.all(np.isfinite(result.model.wv.vectors))
-    assert result.model.wv.vectors_lockf.shape == (1,)
-
-
 def test_rehearsal_is_interleaved(source, halves):
     sample = halves[0][:30]
     result = continue_training(source, halves[1], rehearsal=sample, epochs=1)
     assert result.report.rehearsal_lines == 30
-    mixed = list(_Interleaved(list(range(10)), ["a", "b"], 10, 2))
+    mixed = list(Interleaved(list(range(10)), ["a", "b"], 10, 2))
     assert mixed == [0, 1, 2, 3, 4, "a", 5, 6, 7, 8, 9, "b"]
 
 
@@ -312,10 +275,7 @@ def test_missing_training_state_refused(source):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(lock="sometimes"), "lock must be one of"),
     (dict(min_count_rule="old"), "min_count_rule"),
-    (dict(blend=1.5), "blend"),
-    (dict(lock_power=0), "lock_power"),
     (dict(epochs=0), "epochs"),
     (dict(alpha=0.01, min_alpha=0.1), "min_alpha"),
     (dict(word2vec_kwargs=dict(window=2)), "warm start"),
@@ -329,7 +289,7 @@ def test_report_is_json_safe_and_readable(continued):
     data = continued.report.to_dict()
     assert json.loads(json.dumps(data)) == data
     text = str(continued.report)
-    assert "ContinuationReport" in text and "drift correction" in text
+    assert "ContinuationReport" in text and "re-sorted" in text
     events = [e for e in continued.model.lifecycle_events if e.get("event") == "continue_training"]
     assert events and events[-1]["added_words"] == continued.report.added_words
 
