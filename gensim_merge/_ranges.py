@@ -18,7 +18,8 @@ def check_number(name, value, *, low, high=math.inf, integer=False, low_open=Fal
     value : object
         The value given.
     low, high : float
-        The allowed range; `low` is excluded when `low_open`, `high` is always included.
+        The allowed range; `low` is excluded when `low_open`, `high` is included when finite. NaN and
+        infinities are refused.
     integer : bool, default=False
         Require an integral number (``bool`` is refused either way).
 
@@ -34,8 +35,8 @@ def check_number(name, value, *, low, high=math.inf, integer=False, low_open=Fal
     bracket = "(" if low_open else "["
     allowed = f"{bracket}{low}, {high}]" if high != math.inf else f"{bracket}{low}, inf)"
     if isinstance(value, bool) or not isinstance(value, kind):
-        raise OptionError(f"{name} must be {'an integer' if integer else 'a number'} in {allowed}, got "
+        raise OptionError(f"{name} must be {'an integer' if integer else 'a number'}, allowed {allowed}; got "
                           f"{value!r} ({type(value).__name__})")
-    ok = (value > low if low_open else value >= low) and value <= high and not math.isnan(value)
+    ok = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
     if not ok:
         raise OptionError(f"{name}={value!r} is out of range: allowed {allowed}")

@@ -54,7 +54,7 @@ from gensim_merge._corpus import Interleaved, count_lines, training_corpus
 from gensim_merge._ranges import check_number
 from gensim_merge.errors import CorpusError, OptionError
 
-__all__ = ["MIN_COUNT_RULES", "ContinuationReport", "ContinuationResult", "continue_training"]
+__all__ = ["MIN_COUNT_RULES", "ContinuationReport", "ContinuationResult", "check_options", "continue_training"]
 
 logger = logging.getLogger(__name__)
 
@@ -168,8 +168,24 @@ _WORD2VEC_RANGES = {"window": {"low": 1, "integer": True}, "negative": {"low": 1
                     "alpha": {"low": 0, "low_open": True}, "min_alpha": {"low": 0}}
 
 
-def _check_options(*, epochs, alpha, min_alpha, min_count, min_count_rule, warm_start_epochs, workers,
-                   word2vec_kwargs):
+def check_options(*, epochs=None, alpha=None, min_alpha=None, min_count=None, min_count_rule="combined",
+                  warm_start_epochs=1, workers=None, word2vec_kwargs=None, spell=None):
+    """Range-check the options of :func:`continue_training`; raise :class:`OptionError` naming the first bad one.
+
+    :func:`continue_training` runs this first; a caller that has work to do before it (the command line
+    loading a model) may run it earlier. `spell` maps an option name to how the caller's user types it
+    (``lambda name: "--" + name.replace("_", "-")`` for the command line); word2vec_kwargs keys go through it
+    too.
+
+    Examples
+    --------
+    >>> check_options(epochs=0)
+    Traceback (most recent call last):
+    ...
+    gensim_merge.errors.OptionError: epochs=0 is out of range: allowed [1, inf)
+    """
+    kwarg_name = spell or (lambda name: f"word2vec_kwargs[{name!r}]")
+    spell = spell or (lambda name: name)
     for name, value, spec in (("epochs", epochs, {"low": 1, "integer": True}),
                               ("alpha", alpha, {"low": 0, "low_open": True}),
                               ("min_alpha", min_alpha, {"low": 0}),
@@ -177,15 +193,16 @@ def _check_options(*, epochs, alpha, min_alpha, min_count, min_count_rule, warm_
                               ("warm_start_epochs", warm_start_epochs, {"low": 0, "integer": True}),
                               ("workers", workers, {"low": 1, "integer": True})):
         if value is not None:
-            check_number(name, value, **spec)
+            check_number(spell(name), value, **spec)
     if alpha is not None and min_alpha is not None and min_alpha > alpha:
-        raise OptionError(f"min_alpha={min_alpha!r} is above alpha={alpha!r}: the learning rate decays from "
-                          "alpha to min_alpha, so min_alpha must lie in [0, alpha]")
+        raise OptionError(f"{spell('min_alpha')}={min_alpha!r} is above {spell('alpha')}={alpha!r}: the learning "
+                          f"rate decays from alpha to min_alpha: allowed [0, {alpha!r}]")
     if min_count_rule not in MIN_COUNT_RULES:
-        raise OptionError(f"min_count_rule must be one of {list(MIN_COUNT_RULES)}, got {min_count_rule!r}")
+        raise OptionError(f"{spell('min_count_rule')} must be one of {list(MIN_COUNT_RULES)}, got "
+                          f"{min_count_rule!r}")
     for name, value in (word2vec_kwargs or {}).items():
         if name in _WORD2VEC_RANGES:
-            check_number(f"word2vec_kwargs[{name!r}]", value, **_WORD2VEC_RANGES[name])
+            check_number(kwarg_name(name), value, **_WORD2VEC_RANGES[name])
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -326,9 +343,9 @@ def continue_training(
     'cpu'
     """
     started = time.perf_counter()
-    _check_options(epochs=epochs, alpha=alpha, min_alpha=min_alpha, min_count=min_count,
-                   min_count_rule=min_count_rule, warm_start_epochs=warm_start_epochs, workers=workers,
-                   word2vec_kwargs=word2vec_kwargs)
+    check_options(epochs=epochs, alpha=alpha, min_alpha=min_alpha, min_count=min_count,
+                  min_count_rule=min_count_rule, warm_start_epochs=warm_start_epochs, workers=workers,
+                  word2vec_kwargs=word2vec_kwargs)
     corpus, corpus_file, rehearsal = training_corpus(corpus, corpus_file, rehearsal)
     model, warm = _working_model(source, word2vec_kwargs, inplace)
     if workers is not None:
@@ -337,9 +354,10 @@ def continue_training(
     start_alpha = float(model.alpha if alpha is None else alpha)
     end_alpha = float(model.min_alpha if min_alpha is None else min_alpha)
     if not 0 <= end_alpha <= start_alpha:
-        raise OptionError(f"min_alpha={end_alpha:g} must lie in [0, alpha={start_alpha:g}] (a default comes "
-                          "from the source model); pass both alpha and min_alpha")
+        raise OptionError(f"min_alpha={end_alpha:g} is out of range: allowed [0, alpha={start_alpha:g}] (a "
+                          "default comes from the source model); pass both alpha and min_alpha")
     min_count = int(model.min_count if min_count is None else min_count)
+    model.min_count = min_count  # the continued model's setting, for a further continuation
 
     # --- vocabulary: gensim's update, then the fix-ups it lacks
     old_corpus = int(model.corpus_count or 0), model.corpus_total_words
