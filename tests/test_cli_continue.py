@@ -181,3 +181,11 @@ def test_no_alpha_warning_on_the_console(files, run_main, tmp_path):
                             "--epochs", "1")
     assert code == 0, err
     assert "Effective 'alpha'" not in err
+
+
+def test_one_worker_is_reproducible(files, run_main, tmp_path):
+    for name in ("a.txt", "b.txt"):
+        code, _, err = run_main("continue", files / "old.model", files / "new.txt", "-o", tmp_path / name,
+                                "--epochs", "1", "--workers", "1")
+        assert code == 0, err
+    assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
