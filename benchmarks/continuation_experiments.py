@@ -31,7 +31,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import fidelity  # noqa: E402  (benchmarks/fidelity.py)
 from gensim.models import Word2Vec  # noqa: E402
 
-from gensim_merge.continuation import continue_training, correct_drift  # noqa: E402
+from gensim_merge.continuation import continue_training  # noqa: E402
+
+# the options removed from the library (locks, drift correction, blending) live on with the experiments
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "experiments", "continuation_ideas"))
+import removed_options  # noqa: E402  (benchmarks/experiments/continuation_ideas/removed_options.py)
+
+#: Options only the removed implementation knows; a variant using any of them runs removed_options.
+REMOVED_OPTIONS = {"lock", "lock_power", "drift_correction", "blend", "blend_every_epoch", "anchors", "blends"}
 
 logger = logging.getLogger("continuation_experiments")
 
@@ -117,10 +124,12 @@ def run(variant, setup, options):
             kwargs["word2vec_kwargs"] = {k: v for k, v in setup["params"].items() if k != "vector_size"}
         if kwargs.pop("rehearsal10", False):
             kwargs["rehearsal"] = list(Every(setup["corpus_a"], 10))  # 10 % of A, read once
+        removed = bool(REMOVED_OPTIONS & set(kwargs))
         blends = kwargs.pop("blends", None)
         if blends is not None:
             kwargs.update(drift_correction=False, blend=0.0)
-        result = continue_training(src, corpus_b, **kwargs)
+        train = removed_options.continue_training if removed else continue_training
+        result = train(src, corpus_b, **kwargs)
         elapsed = time.perf_counter() - t0
         label = f"continue_training({', '.join(f'{k}={v!r}' for k, v in options.items())})"
         if blends is None:
@@ -130,8 +139,8 @@ def run(variant, setup, options):
             rows.append((label + " [no drift correction]", result.model.wv, elapsed, result.report.to_dict()))
             for b in blends:
                 t1 = time.perf_counter()
-                fixed, info = correct_drift(old_vectors, result.model.wv.vectors, old_counts, new_counts,
-                                            blend=b, min_count=result.model.min_count)
+                fixed, info = removed_options.correct_drift(old_vectors, result.model.wv.vectors, old_counts,
+                                                            new_counts, blend=b, min_count=result.model.min_count)
                 post = time.perf_counter() - t1
                 rows.append((label + f" + drift correction, blend={b}", with_vectors(result.model, fixed),
                              elapsed + post, info))

@@ -5,6 +5,7 @@ import logging
 from gensim_merge.alignment import Alignment, AlignmentReport, AlignOptions, fit_between
 from gensim_merge.errors import (
     AnchorError,
+    CorpusDecodeError,
     CorpusError,
     DimensionMismatchError,
     DuplicateKeyError,
@@ -37,6 +38,7 @@ __all__ = [
     "Alignment",
     "AlignmentReport",
     "AnchorError",
+    "CorpusDecodeError",
     "CorpusError",
     "DimensionMismatchError",
     "DuplicateKeyError",

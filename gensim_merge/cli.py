@@ -334,17 +334,23 @@ def _cmd_merge(args, console):
 
 
 #: Options of ``continue`` passed to continue_training when given (otherwise the library's defaults apply).
-_CONTINUE_OPTIONS = ("epochs", "alpha", "min_alpha", "workers", "min_count_rule", "resort", "lock", "lock_power",
-                     "drift_correction", "blend", "blend_every_epoch", "rehearsal", "warm_start_epochs")
+_CONTINUE_OPTIONS = ("epochs", "alpha", "min_alpha", "workers", "min_count", "min_count_rule", "resort", "rehearsal",
+                     "warm_start_epochs")
 
 
 def _cmd_continue(args, console):
     from gensim.models import Word2Vec
 
-    from gensim_merge.continuation import continue_training
+    from gensim_merge.continuation import check_options, continue_training
+    from gensim_merge.errors import OptionError
     from gensim_merge.io import describe_format, detect_format
     from gensim_merge.keyedvectors import MergeableKeyedVectors
 
+    options = {name: getattr(args, name) for name in _CONTINUE_OPTIONS if getattr(args, name) is not None}
+    warm_options = {name: getattr(args, name) for name in ("window", "negative", "sg", "seed")
+                    if getattr(args, name) is not None}
+    numeric = {k: v for k, v in options.items() if k not in ("resort", "rehearsal")}
+    check_options(**numeric, word2vec_kwargs=warm_options, spell=lambda name: "--" + name.replace("_", "-"))
     _check_output(args.output)
     if args.save_model:
         directory = os.path.dirname(os.path.abspath(args.save_model))
@@ -355,30 +361,22 @@ def _cmd_continue(args, console):
         _require_pickle_allowed(args.model, console)
         try:
             model = Word2Vec.load(args.model)
-        except Exception:  # not a full model (gensim raises AttributeError for vectors); read as vectors below
+        except Exception:  # noqa: BLE001  (not a full model: gensim raises AttributeError for vectors; read below)
             model = None
         if model is not None:
             console.say(f"loaded model {args.model} as {describe_format('native')}: full {type(model).__name__} "
                         f"model with {len(model.wv)} words")
-    warm_options = {name: getattr(args, name) for name in ("window", "negative", "sg", "seed")
-                    if getattr(args, name) is not None}
     if model is None:
         source = _load(args.model, "vectors (warm start: the output layer is learned afresh)", console)
-        if args.min_count is not None:
-            warm_options["min_count"] = args.min_count
-        word2vec_kwargs = warm_options
-        warm = True
+        word2vec_kwargs, warm = warm_options, True
     else:
-        if warm_options:
-            given = ", ".join("--" + k for k in warm_options)
-            raise ValueError(f"{given} apply to a warm start from vectors only; "
-                             f"{args.model} is a full model that keeps its own training parameters")
-        if args.min_count is not None:
-            model.min_count = args.min_count
+        given = [f"--{k}" for k in warm_options] + ["--warm-start-epochs"] * (args.warm_start_epochs is not None)
+        if given:
+            raise OptionError(f"{', '.join(given)} apply to a warm start from vectors only; "
+                              f"{args.model} is a full model that keeps its own training parameters")
         source, word2vec_kwargs, warm = model, None, False
     epochs = args.epochs if args.epochs is not None else (model.epochs if model is not None else 5)
     total = epochs + ((1 if args.warm_start_epochs is None else args.warm_start_epochs) if warm else 0)
-    options = {name: getattr(args, name) for name in _CONTINUE_OPTIONS if getattr(args, name) is not None}
     with _TrainingProgress(console, total, "continue"):
         result = continue_training(source, args.corpus, word2vec_kwargs=word2vec_kwargs, inplace=model is not None,
                                    **options)
@@ -576,24 +574,14 @@ def build_parser():
                                                      "model's own)")
     group.add_argument("--min-count-rule", choices=("combined", "new"),
                        help="judge --min-count on old + new counts (default) or, as gensim does, new counts only")
-    group.add_argument("--lock", choices=("evidence", "none"),
-                       help="per-word learning rate: in proportion to the new corpus's share of a word's "
-                            "evidence (default), or the full rate for every word (gensim)")
-    group.add_argument("--lock-power", type=float, metavar="P",
-                       help="exponent applied to that share with --lock evidence (default 1)")
     group.add_argument("--no-resort", dest="resort", action="store_false", default=None,
                        help="leave new words at the end (gensim) instead of re-sorting by combined frequency")
-    group.add_argument("--no-drift-correction", dest="drift_correction", action="store_false", default=None,
-                       help="do not carry old words the new corpus never mentions along with the moving space")
-    group.add_argument("--blend", type=float, metavar="B",
-                       help="count-weighted blend of old vectors into shared words, 0-1 (default: the library's, "
-                            "see continue_training)")
-    group.add_argument("--blend-every-epoch", action="store_true", default=None,
-                       help="apply the drift correction and blend after every epoch instead of once at the end")
-    group.add_argument("--rehearsal", metavar="FILE", help="a sample of the old corpus to interleave")
+    group.add_argument("--rehearsal", metavar="FILE", help="a sample of the old corpus to interleave with the new "
+                                                           "one (same text format as CORPUS)")
     group = p.add_argument_group("warm start options (MODEL holds vectors only)")
     group.add_argument("--warm-start-epochs", type=int,
-                       help="epochs spent learning the output layer first (default 1)")
+                       help="epochs spent learning the output layer first, while the given vectors are held "
+                            "(default 1)")
     group.add_argument("--window", type=int, help="context window of the new model")
     group.add_argument("--negative", type=int, help="negative samples of the new model")
     group.add_argument("--sg", type=int, choices=(0, 1), help="1: skip-gram, 0: CBOW")

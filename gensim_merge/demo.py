@@ -23,6 +23,7 @@ from gensim.models import Word2Vec
 from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
 
+from gensim_merge._continuation_model import restarted_learning_rate
 from gensim_merge.continuation import continue_training
 from gensim_merge.evaluation import closeness, fidelity_ratio
 from gensim_merge.keyedvectors import MergeableKeyedVectors
@@ -116,23 +117,6 @@ def format_table(result):
     return "\n".join(lines)
 
 
-class _DropAlphaWarning(logging.Filter):
-    """Drops gensim's "Effective 'alpha' higher than previous training cycles": expected when continuing."""
-
-    def filter(self, record):
-        return not str(record.msg).startswith("Effective 'alpha' higher")
-
-
-@contextlib.contextmanager
-def _continuing():
-    target, drop = logging.getLogger("gensim.models.word2vec"), _DropAlphaWarning()
-    target.addFilter(drop)
-    try:
-        yield
-    finally:
-        target.removeFilter(drop)
-
-
 def _plain_gensim_continuation(model, sentences):
     """gensim's own recipe: build_vocab(update=True) then train on the new corpus (on a copy)."""
     model = copy.deepcopy(model)
@@ -171,7 +155,7 @@ def run_demo(*, seed=1, out=print, say=None, progress=None):
             bar.update(1)
         return value
 
-    with bar, _continuing():
+    with bar, restarted_learning_rate():  # both continuations restart the learning rate on purpose
         half_a, half_b = load_demo_corpus()
         joint_docs = [doc for pair in zip(half_a, half_b) for doc in pair]
         model_a = step("train A", lambda: train_demo_model(half_a, seed))

@@ -13,6 +13,7 @@ True
 
 __all__ = [
     "AnchorError",
+    "CorpusDecodeError",
     "CorpusError",
     "DimensionMismatchError",
     "DuplicateKeyError",
@@ -103,17 +104,11 @@ class PickleNotAllowedError(ModelFileError):
     """
 
 
-class ModelFileEncodingError(ModelFileError, UnicodeDecodeError):
-    """A word in a word2vec file is not valid in the encoding it was read with.
+class _DecodeError(UnicodeDecodeError):
+    """A UnicodeDecodeError whose ``str()`` is the package's message (naming the file and the remedy).
 
-    Still a :class:`UnicodeDecodeError` (gensim's contract): built from the original one's five fields plus
-    a message naming the file and the remedy, which ``str()`` shows.
-
-    Examples
-    --------
-    >>> err = ModelFileEncodingError("v.txt: not UTF-8", "utf-8", b"caf\\xe9", 3, 4, "invalid continuation byte")
-    >>> isinstance(err, UnicodeDecodeError), err.start, str(err)
-    (True, 3, 'v.txt: not UTF-8')
+    Built from that message plus :class:`UnicodeDecodeError`'s five fields (encoding, object, start, end,
+    reason), so ``except UnicodeDecodeError`` and the fields keep working; pickles with all six.
     """
 
     def __init__(self, message, encoding, obj, start, end, reason):
@@ -125,3 +120,29 @@ class ModelFileEncodingError(ModelFileError, UnicodeDecodeError):
 
     def __reduce__(self):
         return type(self), (self.message, self.encoding, self.object, self.start, self.end, self.reason)
+
+
+class ModelFileEncodingError(ModelFileError, _DecodeError):
+    """A word in a word2vec file is not valid in the encoding it was read with.
+
+    Still a :class:`UnicodeDecodeError` (gensim's contract).
+
+    Examples
+    --------
+    >>> err = ModelFileEncodingError("v.txt: not UTF-8", "utf-8", b"caf\\xe9", 3, 4, "invalid continuation byte")
+    >>> isinstance(err, UnicodeDecodeError), err.start, str(err)
+    (True, 3, 'v.txt: not UTF-8')
+    """
+
+
+class CorpusDecodeError(CorpusError, _DecodeError):
+    """A corpus file cannot be decoded as text (e.g. a binary vectors file passed as a corpus).
+
+    Still a :class:`UnicodeDecodeError`, which is what gensim raises for the same file.
+
+    Examples
+    --------
+    >>> err = CorpusDecodeError("corpus.bin is not text", "utf-8", b"\\xff", 0, 1, "invalid start byte")
+    >>> isinstance(err, UnicodeDecodeError), str(err)
+    (True, 'corpus.bin is not text')
+    """

@@ -681,12 +681,15 @@ class MergeableKeyedVectors(KeyedVectors):
     # continued training
     # ------------------------------------------------------------------------------------------------
     @classmethod
-    def continue_from(cls, source, corpus=None, **options):
+    def continue_from(cls, source, corpus=None, *, corpus_file=None, epochs=None, alpha=None, min_alpha=None,
+                      min_count=None, min_count_rule="combined", resort=True, rehearsal=None, warm_start_epochs=1,
+                      word2vec_kwargs=None, workers=None, inplace=False):
         """Continue training `source` on a new corpus; the updated vectors, with the full model attached.
 
         A thin front of :func:`gensim_merge.continuation.continue_training`, which does the work through
         gensim's ``build_vocab(corpus, update=True)`` and ``train`` on a copy of the source (the source is
-        not modified unless ``inplace=True``).
+        not modified unless ``inplace=True``). Every numeric option is range-checked before any work
+        (:class:`~gensim_merge.errors.OptionError`).
 
         Parameters
         ----------
@@ -694,11 +697,33 @@ class MergeableKeyedVectors(KeyedVectors):
             A full Word2Vec model (best: it carries the output layer), a path to one saved with
             ``Word2Vec.save``, or vectors alone (a warm start; see ``continue_training``).
         corpus : {iterable of list of str, str, os.PathLike}, optional
-            The new corpus (or pass ``corpus_file=``).
-        **options
-            The keyword options of :func:`~gensim_merge.continuation.continue_training` (``epochs``,
-            ``alpha``, ``min_count_rule``, ``resort``, ``lock``, ``drift_correction``, ``rehearsal``, ...);
-            an unknown name raises ``TypeError`` listing the known ones.
+            The new corpus: restartable token lists, or a path to a UTF-8 text (or .gz) file with one
+            whitespace-tokenised sentence per line. Exactly one of `corpus` and `corpus_file` is required.
+        corpus_file : str, optional
+            Path to an uncompressed LineSentence file, trained with gensim's ``corpus_file`` mode.
+        epochs : int, optional
+            Passes over the new corpus (at least 1); default the source's.
+        alpha, min_alpha : float, optional
+            Learning rate at the start (> 0) and end (in [0, alpha]); default the source's. The model's stored
+            ``alpha``/``min_alpha`` are left as they were.
+        min_count : int, optional
+            Keep a new word seen at least this often (at least 1); default the source's ``min_count``.
+        min_count_rule : {"combined", "new"}, default="combined"
+            Judge `min_count` on old + new counts (old raw counts are known when the source kept
+            ``raw_vocab``), or on the new corpus's alone as gensim does.
+        resort : bool, default=True
+            Re-sort the vocabulary by combined frequency (gensim leaves new words at the end).
+        rehearsal : {iterable of list of str, str, os.PathLike}, optional
+            A sample of the old corpus, interleaved evenly with the new one. Not with `corpus_file`.
+        warm_start_epochs : int, default=1
+            Warm start only: epochs (at least 0) spent learning the output layer while the given vectors are held.
+        word2vec_kwargs : dict, optional
+            Warm start only: parameters of the Word2Vec model built around the vectors (``window``,
+            ``negative``, ``sg``, ``min_count``, ``seed``...).
+        workers : int, optional
+            Training threads (at least 1); default the source's.
+        inplace : bool, default=False
+            Update a Word2Vec `source` itself instead of a deep copy.
 
         Returns
         -------
@@ -716,16 +741,12 @@ class MergeableKeyedVectors(KeyedVectors):
         True
         >>> again = MergeableKeyedVectors.continue_from(new.model, [["human", "trees"]])
         """
-        import inspect
-
         from gensim_merge.continuation import continue_training
 
-        known = [name for name, p in inspect.signature(continue_training).parameters.items()
-                 if p.kind is inspect.Parameter.KEYWORD_ONLY]
-        unknown = sorted(set(options) - set(known))
-        if unknown:
-            raise TypeError(f"continue_from got unknown option(s) {unknown}; the options are {known}")
-        result = continue_training(source, corpus, **options)
+        result = continue_training(
+            source, corpus, corpus_file=corpus_file, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
+            min_count=min_count, min_count_rule=min_count_rule, resort=resort, rehearsal=rehearsal,
+            warm_start_epochs=warm_start_epochs, word2vec_kwargs=word2vec_kwargs, workers=workers, inplace=inplace)
         vectors = cls.from_word2vec(result.model, copy=False)
         vectors.model = result.model
         vectors.continuation_report = result.report

@@ -3,6 +3,7 @@
 import copy
 import gzip
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -10,22 +11,20 @@ from gensim.models import Doc2Vec, FastText, KeyedVectors, Word2Vec
 from gensim.models.word2vec import LineSentence
 from gensim.test.utils import common_texts, datapath
 
-from gensim_merge.continuation import (
-    ContinuationResult,
-    _Interleaved,
-    _resort,
-    continue_training,
-    correct_drift,
-)
+from gensim_merge._continuation_model import resort_vocabulary
+from gensim_merge._corpus import Interleaved
+from gensim_merge.continuation import ContinuationResult, continue_training
 from gensim_merge.errors import (
+    CorpusDecodeError,
     CorpusError,
     DimensionMismatchError,
     EmptyModelError,
     IncompatibleModelError,
     ModelFileError,
+    OptionError,
 )
 
-PARAMS = dict(vector_size=16, window=3, min_count=3, workers=1, seed=7, epochs=3, negative=5)
+PARAMS = {"vector_size": 16, "window": 3, "min_count": 3, "workers": 1, "seed": 7, "epochs": 3, "negative": 5}
 
 
 def _lee():
@@ -48,10 +47,10 @@ def source(halves):
 
 
 def _state(model):
-    return dict(vectors=model.wv.vectors.copy(), syn1neg=model.syn1neg.copy(),
-                counts=model.wv.expandos["count"].copy(), keys=list(model.wv.index_to_key),
-                alpha=model.alpha, min_alpha=model.min_alpha, corpus_count=model.corpus_count,
-                lockf=model.wv.vectors_lockf.copy(), cum=model.cum_table.copy())
+    return {"vectors": model.wv.vectors.copy(), "syn1neg": model.syn1neg.copy(),
+                "counts": model.wv.expandos["count"].copy(), "keys": list(model.wv.index_to_key),
+                "alpha": model.alpha, "min_alpha": model.min_alpha, "corpus_count": model.corpus_count,
+                "lockf": model.wv.vectors_lockf.copy(), "cum": model.cum_table.copy()}
 
 
 def _assert_same_state(before, after):
@@ -129,7 +128,7 @@ def test_resort_moves_every_array_together(halves):
     before = {k: (model.wv[k].copy(), model.syn1neg[i].copy(), model.wv.get_vecattr(k, "count"),
                   model.wv.get_vecattr(k, "sample_int")) for i, k in enumerate(keys)}
     extra = np.arange(len(keys))
-    moved, (extra_sorted,) = _resort(model, extra)
+    moved, (extra_sorted,) = resort_vocabulary(model, extra)
     assert moved > 0
     for k, (vec, out, count, sample) in before.items():
         i = model.wv.key_to_index[k]
@@ -174,52 +173,19 @@ def test_continued_again(continued, halves):
     assert np.all(np.isfinite(again.model.wv.vectors))
 
 
-def test_drift_correction_maps_unseen_old_words(source, halves):
-    unseen = ["police", "fire", "government", "Palestinian"]
-    plain = continue_training(source, halves[1], lock="none", drift_correction=False, resort=False)
-    for w in unseen:  # gensim leaves them where they were while the space moves
-        assert np.array_equal(plain.model.wv[w], source.wv[w])
-    fixed = continue_training(source, halves[1], lock="none", drift_correction=True, blend=0.0)
-    assert fixed.report.drift_corrected_words == fixed.report.old_words_unseen >= len(unseen)
-    assert fixed.report.anchors > 16 and fixed.report.fit_cosine > 0.5
-    for w in unseen:
-        assert not np.array_equal(fixed.model.wv[w], source.wv[w])
-
-
-def test_correct_drift_recovers_a_rotation():
-    rng = np.random.default_rng(1)
-    old = rng.normal(size=(200, 8))
-    q, _ = np.linalg.qr(rng.normal(size=(8, 8)))
-    new = 2.0 * old @ q
-    new[150:] = old[150:]
-    new_counts = np.r_[np.full(150, 20), np.zeros(50)]
-    fixed, info = correct_drift(old, new, np.full(200, 20), new_counts, blend=0.5)
-    np.testing.assert_allclose(fixed, 2.0 * old @ q, atol=1e-8)
-    assert info["mapped"] == 50 and info["blended"] == 150
-    assert info["fit_cosine"] == pytest.approx(1.0)
-
-
-def test_blend_every_epoch(source, halves):
-    result = continue_training(source, halves[1], drift_correction=True, blend=0.5, blend_every_epoch=True,
-                               epochs=2)
-    assert result.report.blended_words == result.report.shared_words
-    assert np.all(np.isfinite(result.model.wv.vectors))
-    assert result.model.wv.vectors_lockf.shape == (1,)
-
-
 def test_rehearsal_is_interleaved(source, halves):
     sample = halves[0][:30]
     result = continue_training(source, halves[1], rehearsal=sample, epochs=1)
     assert result.report.rehearsal_lines == 30
-    mixed = list(_Interleaved(list(range(10)), ["a", "b"], 10, 2))
+    mixed = list(Interleaved(list(range(10)), ["a", "b"], 10, 2))
     assert mixed == [0, 1, 2, 3, 4, "a", 5, 6, 7, 8, 9, "b"]
 
 
 def test_warm_start_from_vectors_alone(source, halves):
     kv = copy.deepcopy(source.wv)
     before = kv.vectors.copy()
-    result = continue_training(kv, halves[1], word2vec_kwargs=dict(window=3, min_count=3, workers=1, seed=7,
-                                                                    epochs=2))
+    result = continue_training(kv, halves[1], word2vec_kwargs={"window": 3, "min_count": 3, "workers": 1, "seed": 7,
+                                                                    "epochs": 2})
     assert np.array_equal(kv.vectors, before)
     model = result.model
     assert result.report.warm_start and result.report.warm_start_epochs == 1
@@ -234,7 +200,7 @@ def test_warm_start_from_vectors_alone(source, halves):
 
 def test_warm_start_size_mismatch(source, halves):
     with pytest.raises(DimensionMismatchError, match="vector_size=32"):
-        continue_training(source.wv, halves[1], word2vec_kwargs=dict(vector_size=32))
+        continue_training(source.wv, halves[1], word2vec_kwargs={"vector_size": 32})
 
 
 def test_path_sources_and_corpora(tmp_path, source, halves):
@@ -312,13 +278,10 @@ def test_missing_training_state_refused(source):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(lock="sometimes"), "lock must be one of"),
-    (dict(min_count_rule="old"), "min_count_rule"),
-    (dict(blend=1.5), "blend"),
-    (dict(lock_power=0), "lock_power"),
-    (dict(epochs=0), "epochs"),
-    (dict(alpha=0.01, min_alpha=0.1), "min_alpha"),
-    (dict(word2vec_kwargs=dict(window=2)), "warm start"),
+    ({"min_count_rule": "old"}, "min_count_rule"),
+    ({"epochs": 0}, "epochs"),
+    ({"alpha": 0.01, "min_alpha": 0.1}, "min_alpha"),
+    ({"word2vec_kwargs": {"window": 2}}, "warm start"),
 ])
 def test_option_errors(source, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -329,7 +292,7 @@ def test_report_is_json_safe_and_readable(continued):
     data = continued.report.to_dict()
     assert json.loads(json.dumps(data)) == data
     text = str(continued.report)
-    assert "ContinuationReport" in text and "drift correction" in text
+    assert "ContinuationReport" in text and "re-sorted" in text
     events = [e for e in continued.model.lifecycle_events if e.get("event") == "continue_training"]
     assert events and events[-1]["added_words"] == continued.report.added_words
 
@@ -344,3 +307,175 @@ def test_deterministic(source, halves):
 def test_empty_vectors_refused():
     with pytest.raises(EmptyModelError, match="empty"):
         continue_training(KeyedVectors(4), common_texts)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# issue 12: gensim's build_vocab(update=True) path and the named fix-ups around it
+
+def test_vocabulary_grows_through_gensims_build_vocab_update(source, halves, monkeypatch):
+    calls = []
+    real = Word2Vec.build_vocab
+
+    def spy(self, *args, **kwargs):
+        calls.append(kwargs)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Word2Vec, "build_vocab", spy)
+    continue_training(source, halves[1], epochs=1)
+    assert len(calls) == 1 and calls[0]["update"] is True
+
+
+def _no_training(monkeypatch):
+    monkeypatch.setattr(Word2Vec, "train", lambda self, *args, **kwargs: (0, 0))
+
+
+def test_rows_before_training_are_gensims_own(source, halves, monkeypatch):
+    """Without training, every word's input vector and output row are those of gensim's plain update."""
+    plain = copy.deepcopy(source)
+    plain.build_vocab(halves[1], update=True)
+    _no_training(monkeypatch)
+    result = continue_training(source, halves[1], min_count_rule="new")
+    model = result.model
+    assert result.report.moved_words > 0 and set(model.wv.index_to_key) == set(plain.wv.index_to_key)
+    rows = np.array([plain.wv.key_to_index[k] for k in model.wv.index_to_key])
+    np.testing.assert_array_equal(model.wv.vectors, plain.wv.vectors[rows])
+    np.testing.assert_array_equal(model.syn1neg, plain.syn1neg[rows])
+    np.testing.assert_array_equal(model.wv.expandos["count"], plain.wv.expandos["count"][rows])
+
+
+def test_resort_counts_and_downsampling_match_joint_training(halves, monkeypatch):
+    old, new = halves[0][:300], halves[1][:300]
+    params = dict(PARAMS, min_count=1)
+    joint = Word2Vec(old + new, **params)
+    src = Word2Vec(old, **params)
+    _no_training(monkeypatch)
+    model = continue_training(src, new).model
+    wv, jw = model.wv, joint.wv
+    assert set(wv.index_to_key) == set(jw.index_to_key)
+    rows = np.array([jw.key_to_index[k] for k in wv.index_to_key])
+    np.testing.assert_array_equal(wv.expandos["count"], jw.expandos["count"][rows])
+    np.testing.assert_array_equal(wv.expandos["sample_int"], jw.expandos["sample_int"][rows])
+    counts = wv.expandos["count"]
+    assert np.all(np.diff(counts) <= 0)
+    unique = np.flatnonzero(np.bincount(counts)[counts] == 1)  # words whose count no other word has
+    assert len(unique) > 20 and np.array_equal(rows[unique], unique)  # same index as in the joint model
+    np.testing.assert_array_equal(counts, jw.expandos["count"])  # the same sequence of counts...
+    np.testing.assert_array_equal(model.cum_table, joint.cum_table)  # ...so the same negative-sampling table
+    assert model.corpus_count == joint.corpus_count
+    assert model.corpus_total_words == joint.corpus_total_words
+
+
+def test_resort_keeps_each_words_output_row(source, halves):
+    a = continue_training(source, halves[1], epochs=1, resort=False)
+    b = continue_training(source, halves[1], epochs=1, resort=True)
+    assert a.model.wv.index_to_key != b.model.wv.index_to_key
+    for key in ("the", "minister", a.model.wv.index_to_key[-1]):
+        i, j = a.model.wv.key_to_index[key], b.model.wv.key_to_index[key]
+        assert a.model.wv.get_vecattr(key, "count") == b.model.wv.get_vecattr(key, "count")
+        np.testing.assert_allclose(a.model.syn1neg[i], b.model.syn1neg[j], atol=0.05)
+        np.testing.assert_allclose(a.model.wv.vectors[i], b.model.wv.vectors[j], atol=0.05)
+
+
+def test_min_count_option_is_applied_and_recorded(source, halves):
+    result = continue_training(source, halves[1], epochs=1, min_count=50)
+    new_words = set(result.model.wv.index_to_key) - set(source.wv.index_to_key)
+    assert all(result.model.wv.get_vecattr(w, "count") >= 50 for w in new_words)
+    assert result.report.min_count == 50 == result.model.min_count
+    assert source.min_count == PARAMS["min_count"]
+
+
+def test_alpha_restored_after_gensim_overwrote_it(source, halves, monkeypatch):
+    seen = []
+    real = Word2Vec.train
+
+    def spy(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        seen.append((self.alpha, self.min_alpha))
+        return out
+
+    monkeypatch.setattr(Word2Vec, "train", spy)
+    result = continue_training(source, halves[1], alpha=0.05, min_alpha=0.002, epochs=1)
+    assert seen == [(0.05, 0.002)]  # the trap: gensim's train(start_alpha=...) stores them
+    assert (result.model.alpha, result.model.min_alpha) == (source.alpha, source.min_alpha)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# issue 11 §5: gensim's "Effective 'alpha' higher" warning is expected when continuing
+
+def test_alpha_restart_warning_kept_out_and_explained_once(source, halves, caplog):
+    caplog.set_level(logging.INFO)
+    continue_training(source, halves[1], epochs=1)
+    def gensim_warnings():
+        return [r for r in caplog.records if r.levelno == logging.WARNING and "Effective 'alpha'" in r.getMessage()]
+
+    assert not gensim_warnings()
+    ours = [r for r in caplog.records if r.name == "gensim_merge._continuation_model"]
+    assert len(ours) == 1 and ours[0].levelno == logging.INFO and "expected" in ours[0].getMessage()
+    # the filter is scoped to our training call: gensim's plain recipe still warns afterwards
+    caplog.clear()
+    plain = copy.deepcopy(source)
+    plain.build_vocab(halves[1], update=True)
+    plain.train(halves[1], total_examples=plain.corpus_count, epochs=1)
+    assert gensim_warnings()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# issue 11 §4: every numeric option range-checked before any work
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"epochs": 0}, "epochs"), ({"epochs": -3}, "epochs"), ({"epochs": 1.5}, "epochs"), ({"epochs": True}, "epochs"),
+    ({"epochs": "3"}, "epochs"),
+    ({"alpha": 0}, "alpha"), ({"alpha": -0.1}, "alpha"), ({"alpha": float("nan")}, "alpha"),
+    ({"alpha": float("inf")}, "alpha"),
+    ({"min_alpha": -0.001}, "min_alpha"), ({"alpha": 0.01, "min_alpha": 0.1}, "min_alpha"),
+    ({"min_count": 0}, "min_count"), ({"min_count": -5}, "min_count"),
+    ({"warm_start_epochs": -1}, "warm_start_epochs"),
+    ({"workers": 0}, "workers"),
+    ({"min_count_rule": "old"}, "min_count_rule"),
+    ({"word2vec_kwargs": {"window": 0}}, "window"), ({"word2vec_kwargs": {"negative": 0}}, "negative"),
+    ({"word2vec_kwargs": {"seed": -1}}, "seed"), ({"word2vec_kwargs": {"sg": 2}}, "sg"),
+    ({"word2vec_kwargs": {"min_count": 0}}, "min_count"),
+])
+def test_numeric_options_are_range_checked_before_any_work(tmp_path, kwargs, name):
+    missing = tmp_path / "no_such.model"  # loading it would fail: the option error must come first
+    with pytest.raises(OptionError, match=name) as info:
+        continue_training(missing, common_texts, **kwargs)
+    assert isinstance(info.value, ValueError)
+    value = list(kwargs.values())[-1]
+    value = next(iter(value.values())) if isinstance(value, dict) else value
+    message = str(info.value)
+    assert ("allowed" in message or "must be one of" in message) and repr(value)[:3] in message
+
+
+# ----------------------------------------------------------------------------------------------------------
+# issue 11 §6: a vectors file given as the corpus
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_vectors_file_as_corpus_is_named(source, tmp_path, binary):
+    path = tmp_path / ("vectors.bin" if binary else "vectors.txt")
+    source.wv.save_word2vec_format(str(path), binary=binary)
+    kind = "binary" if binary else "text"
+    with pytest.raises(CorpusError, match=f"vectors.{'bin' if binary else 'txt'}.*word2vec {kind} vectors") as info:
+        continue_training(source, path)
+    assert isinstance(info.value, UnicodeDecodeError) == binary
+    assert "not text" in str(info.value)
+    with pytest.raises(CorpusError, match="vectors"):
+        continue_training(source, corpus_file=str(path))
+    with pytest.raises(CorpusError, match="vectors"):
+        continue_training(source, common_texts, rehearsal=path)
+
+
+def test_non_utf8_corpus_is_named(source, tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("caf\xe9 cr\xe8me br\xfbl\xe9e\n".encode("latin-1") * 5)
+    with pytest.raises(CorpusDecodeError, match="latin1.txt.*not UTF-8") as info:
+        continue_training(source, path)
+    assert isinstance(info.value, UnicodeDecodeError)
+    assert info.value.encoding == "utf-8" and info.value.start == 3
+
+
+def test_a_corpus_that_starts_with_two_numbers_is_still_text(source, tmp_path):
+    path = tmp_path / "numbers.txt"
+    path.write_text("3 4\nthe minister said\nthe police said\n", encoding="utf8")
+    result = continue_training(source, path, epochs=1)
+    assert result.report.new_corpus_lines == 3

@@ -1,11 +1,14 @@
 """MergeableKeyedVectors.continue_from: the thin front of continuation.continue_training."""
 
+import inspect
+
 import numpy as np
 import pytest
 from gensim.models import Word2Vec
 from gensim.test.utils import common_texts
 
 from gensim_merge import CorpusError, MergeableKeyedVectors
+from gensim_merge.continuation import continue_training
 
 
 @pytest.fixture
@@ -30,9 +33,41 @@ def test_returns_vectors_with_the_continued_model(old):
     assert "brand_new" in again and "brand_new" not in new
 
 
-def test_unknown_option_names_the_known_ones(old):
-    with pytest.raises(TypeError, match="unknown option.*'epoch'.*'epochs'"):
+def test_unknown_option_is_a_type_error(old):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
         MergeableKeyedVectors.continue_from(old, common_texts, epoch=3)
+
+
+def test_signature_shows_every_option_of_continue_training():
+    """Issue 11 §7: no **options hiding the parameters from help() and IDEs; same names and defaults."""
+    front = inspect.signature(MergeableKeyedVectors.continue_from).parameters
+    back = inspect.signature(continue_training).parameters
+    assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in front.values())
+    assert list(front) == list(back)
+    for name, param in back.items():
+        assert front[name].kind == param.kind, name
+        assert front[name].default == param.default, name
+    doc = MergeableKeyedVectors.continue_from.__doc__
+    assert all(f"{name} :" in doc or f"{name}," in doc for name in back), "every parameter documented"
+
+
+def test_options_reach_continue_training(old, monkeypatch):
+    from gensim_merge import continuation
+
+    seen = {}
+    real = continuation.continue_training
+
+    def spy(source, corpus=None, **kwargs):
+        seen.update(kwargs)
+        return real(source, corpus, **kwargs)
+
+    monkeypatch.setattr(continuation, "continue_training", spy)
+    rehearsal = common_texts[:2]
+    MergeableKeyedVectors.continue_from(old, common_texts[5:], epochs=2, alpha=0.02, min_alpha=0.001, min_count=1,
+                                        min_count_rule="new", resort=False, rehearsal=rehearsal, workers=1)
+    assert seen["epochs"] == 2 and seen["alpha"] == 0.02 and seen["min_alpha"] == 0.001
+    assert seen["min_count"] == 1 and seen["min_count_rule"] == "new" and seen["resort"] is False
+    assert seen["rehearsal"] is rehearsal and seen["workers"] == 1 and seen["inplace"] is False
 
 
 def test_corpus_of_strings_is_refused(old):

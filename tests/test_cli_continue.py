@@ -1,0 +1,192 @@
+"""The ``continue`` command: every flag reaches the library and does what its help says."""
+
+import logging
+
+import numpy as np
+import pytest
+from gensim.models import Word2Vec
+
+from gensim_merge import cli
+from gensim_merge import continuation as continuation_module
+from gensim_merge.io import load_vectors, save_vectors
+
+
+@pytest.fixture
+def run_main(capsys):
+    """Call cli.main in-process; restore the logging set-up it changes afterwards."""
+    root = logging.getLogger()
+    saved = (root.level, [(h, h.level) for h in root.handlers])
+
+    def call(*args):
+        # the files are the test's own: opt in to gensim's native (pickle) format as a user would
+        code = cli.main(["--allow-pickle", *(str(a) for a in args)])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    yield call
+    logging.captureWarnings(False)
+    root.setLevel(saved[0])
+    for handler, level in saved[1]:
+        handler.setLevel(level)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli_continue")
+    vocab = [f"t{i}" for i in range(40)]
+    old = [[vocab[(i + k) % 40] for k in range(8)] for i in range(200)]
+    new = [[vocab[(i + 2 * k) % 40] for k in range(6)] + ["fresh", "novel"] for i in range(200)]
+    model = Word2Vec(old, vector_size=8, min_count=2, workers=1, seed=1, epochs=2)
+    model.save(str(d / "old.model"))
+    save_vectors(model.wv, d / "old_vectors.safetensors")
+    (d / "new.txt").write_text("\n".join(" ".join(s) for s in new) + "\n", encoding="utf8")
+    (d / "rehearsal.txt").write_text("\n".join(" ".join(s) for s in old[:20]) + "\n", encoding="utf8")
+    return d
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Record the keyword arguments the command passes to continue_training (which still runs)."""
+    seen = {}
+    real = continuation_module.continue_training
+
+    def record(source, corpus=None, **kwargs):
+        seen.clear()
+        seen.update(kwargs, source=source, corpus=corpus)
+        return real(source, corpus, **kwargs)
+
+    monkeypatch.setattr(continuation_module, "continue_training", record)
+    return seen
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (["--epochs", "2"], {"epochs": 2}),
+    (["--alpha", "0.03"], {"alpha": 0.03}),
+    (["--min-alpha", "0.002"], {"min_alpha": 0.002}),
+    (["--workers", "1"], {"workers": 1}),
+    (["--min-count", "3"], {"min_count": 3}),
+    (["--min-count-rule", "new"], {"min_count_rule": "new"}),
+    (["--no-resort"], {"resort": False}),
+])
+def test_full_model_flag_reaches_the_library(files, run_main, spy, flags, expected, tmp_path):
+    code, _, err = run_main("continue", files / "old.model", files / "new.txt", "-o", tmp_path / "out.txt",
+                            "--epochs", "1", *flags)
+    assert code == 0, err
+    for name, value in expected.items():
+        assert spy[name] == value, name
+    assert spy["word2vec_kwargs"] is None and isinstance(spy["source"], Word2Vec)
+
+
+def test_no_flags_leave_the_library_defaults(files, run_main, spy, tmp_path):
+    code, _, err = run_main("continue", files / "old.model", files / "new.txt", "-o", tmp_path / "out.txt")
+    assert code == 0, err
+    assert set(spy) == {"source", "corpus", "word2vec_kwargs", "inplace"}
+
+
+def test_rehearsal_flag_interleaves_the_file(files, run_main, spy, tmp_path):
+    code, out, err = run_main("continue", files / "old.model", files / "new.txt", "-o", tmp_path / "out.txt",
+                              "--epochs", "1", "--rehearsal", files / "rehearsal.txt")
+    assert code == 0, err
+    assert spy["rehearsal"] == str(files / "rehearsal.txt")
+    assert "rehearsal 20 lines" in out
+
+
+def test_no_resort_leaves_new_words_at_the_end(files, run_main, tmp_path):
+    code, _, err = run_main("continue", files / "old.model", files / "new.txt", "-o", tmp_path / "out.kv",
+                            "--epochs", "1", "--no-resort", "--save-model", tmp_path / "out.model")
+    assert code == 0, err
+    model = Word2Vec.load(str(tmp_path / "out.model"))
+    assert model.wv.index_to_key[-2:] == ["fresh", "novel"]
+
+
+def test_min_count_keeps_rare_new_words_out(files, run_main, tmp_path):
+    code, _, err = run_main("continue", files / "old.model", files / "new.txt", "-o", tmp_path / "out.txt",
+                            "--epochs", "1", "--min-count", "500")
+    assert code == 0, err
+    vectors = load_vectors(tmp_path / "out.txt")
+    assert "fresh" not in vectors  # seen 200 times, below 500
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (["--window", "3"], {"window": 3}),
+    (["--negative", "3"], {"negative": 3}),
+    (["--sg", "1"], {"sg": 1}),
+    (["--seed", "5"], {"seed": 5}),
+])
+def test_warm_start_flag_reaches_the_model(files, run_main, spy, flags, expected, tmp_path):
+    code, _, err = run_main("continue", files / "old_vectors.safetensors", files / "new.txt", "-o",
+                            tmp_path / "out.txt", "--epochs", "1", "--warm-start-epochs", "2", *flags)
+    assert code == 0, err
+    assert spy["word2vec_kwargs"] == expected and spy["warm_start_epochs"] == 2
+    model = Word2Vec.load(str(files / "old.model"))  # the full model is untouched
+    assert model.window == 5
+
+
+def test_warm_start_epochs_are_spent(files, run_main, tmp_path):
+    code, _, err = run_main("continue", files / "old_vectors.safetensors", files / "new.txt", "-o",
+                            tmp_path / "out.txt", "--epochs", "1", "--warm-start-epochs", "1", "--save-model",
+                            tmp_path / "warm.model", "--workers", "1")
+    assert code == 0, err
+    model = Word2Vec.load(str(tmp_path / "warm.model"))
+    event = [e for e in model.lifecycle_events if e.get("event") == "continue_training"][-1]
+    assert event["warm_start"] and event["warm_start_epochs"] == 1
+    assert np.any(model.syn1neg != 0)
+
+
+@pytest.mark.parametrize("flags", [["--window", "3"], ["--warm-start-epochs", "2"]])
+def test_warm_start_flags_refused_for_a_full_model(files, run_main, flags, tmp_path):
+    code, _, err = run_main("continue", files / "old.model", files / "new.txt", "-o", tmp_path / "out.txt", *flags)
+    assert code == 1
+    assert flags[0] in err and "warm start" in err and "ValueError:" not in err
+
+
+@pytest.mark.parametrize("flag", ["--lock", "--lock-power", "--blend", "--blend-every-epoch",
+                                  "--no-drift-correction"])
+def test_removed_flags_are_gone(files, run_main, flag, tmp_path):
+    with pytest.raises(SystemExit) as info:
+        run_main("continue", files / "old.model", files / "new.txt", "-o", tmp_path / "out.txt", flag, "1")
+    assert info.value.code == 2
+    assert flag not in cli.build_parser().format_help()
+
+
+@pytest.mark.parametrize("flags, shown", [
+    (["--epochs", "0"], "--epochs=0"),
+    (["--alpha", "-1"], "--alpha=-1"),
+    (["--min-alpha", "-0.5"], "--min-alpha=-0.5"),
+    (["--workers", "0"], "--workers=0"),
+    (["--min-count", "0"], "--min-count=0"),
+    (["--warm-start-epochs", "-1"], "--warm-start-epochs=-1"),
+    (["--seed", "-4"], "--seed=-4"),
+    (["--window", "0"], "--window=0"),
+    (["--negative", "0"], "--negative=0"),
+    (["--alpha", "0.01", "--min-alpha", "0.1"], "--min-alpha=0.1"),
+])
+def test_out_of_range_flags_refused_before_any_work(files, run_main, flags, shown, tmp_path):
+    code, _, err = run_main("continue", tmp_path / "missing.model", files / "new.txt", "-o",
+                            tmp_path / "out.txt", *flags)
+    assert code == 1
+    assert shown in err and "allowed" in err and "Error:" not in err
+    assert not (tmp_path / "out.txt").exists()
+
+
+def test_vectors_file_as_corpus_is_named(files, run_main, tmp_path):
+    model = Word2Vec.load(str(files / "old.model"))
+    model.wv.save_word2vec_format(str(tmp_path / "vectors.bin"), binary=True)
+    code, _, err = run_main("continue", files / "old.model", tmp_path / "vectors.bin", "-o", tmp_path / "out.txt")
+    assert code == 1
+    assert "vectors.bin" in err and "word2vec binary vectors file" in err and "UnicodeDecodeError" not in err
+
+
+def test_no_alpha_warning_on_the_console(files, run_main, tmp_path):
+    code, _, err = run_main("continue", files / "old.model", files / "new.txt", "-o", tmp_path / "out.txt",
+                            "--epochs", "1")
+    assert code == 0, err
+    assert "Effective 'alpha'" not in err
+
+
+def test_one_worker_is_reproducible(files, run_main, tmp_path):
+    for name in ("a.txt", "b.txt"):
+        code, _, err = run_main("continue", files / "old.model", files / "new.txt", "-o", tmp_path / name,
+                                "--epochs", "1", "--workers", "1")
+        assert code == 0, err
+    assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
