@@ -51,7 +51,7 @@ from gensim_merge._continuation_model import (
     restarted_learning_rate,
 )
 from gensim_merge._corpus import Interleaved, count_lines, training_corpus
-from gensim_merge._ranges import check_number
+from gensim_merge._validation import check_integer, check_real
 from gensim_merge.errors import CorpusError, OptionError
 
 __all__ = ["MIN_COUNT_RULES", "ContinuationReport", "ContinuationResult", "check_options", "continue_training"]
@@ -160,6 +160,14 @@ class ContinuationResult:
 # ----------------------------------------------------------------------------------------------------------
 # option checks (all run before any work)
 
+def check_number(name, value, *, low, high=None, integer=False, low_open=False):
+    """Raise the package's OptionError (OptionTypeError for a wrong type) unless `value` is in range."""
+    if integer:
+        check_integer(value, name, low=low, high=high)
+    else:
+        check_real(value, name, low=low, high=high, low_open=low_open)
+
+
 #: Warm-start model parameters range-checked here (the rest are gensim's to check).
 _WORD2VEC_RANGES = {"window": {"low": 1, "integer": True}, "negative": {"low": 1, "integer": True},
                     "min_count": {"low": 1, "integer": True}, "seed": {"low": 0, "high": 2**32 - 1, "integer": True},
@@ -182,7 +190,7 @@ def check_options(*, epochs=None, alpha=None, min_alpha=None, min_count=None, mi
     >>> check_options(epochs=0)
     Traceback (most recent call last):
     ...
-    gensim_merge.errors.OptionError: epochs=0 is out of range: allowed [1, inf)
+    gensim_merge.errors.OptionError: epochs must be an integer >= 1, got 0
     """
     kwarg_name = spell or (lambda name: f"word2vec_kwargs[{name!r}]")
     spell = spell or (lambda name: name)
@@ -195,8 +203,8 @@ def check_options(*, epochs=None, alpha=None, min_alpha=None, min_count=None, mi
         if value is not None:
             check_number(spell(name), value, **spec)
     if alpha is not None and min_alpha is not None and min_alpha > alpha:
-        raise OptionError(f"{spell('min_alpha')}={min_alpha!r} is above {spell('alpha')}={alpha!r}: the learning "
-                          f"rate decays from alpha to min_alpha: allowed [0, {alpha!r}]")
+        raise OptionError(f"{spell('min_alpha')} must be in [0, {spell('alpha')}={alpha!r}] (the learning rate "
+                          f"decays from alpha to min_alpha), got {min_alpha!r}")
     if min_count_rule not in MIN_COUNT_RULES:
         raise OptionError(f"{spell('min_count_rule')} must be one of {list(MIN_COUNT_RULES)}, got "
                           f"{min_count_rule!r}")
