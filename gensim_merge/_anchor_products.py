@@ -20,9 +20,12 @@ def _cosines(dots, x_sq, y_sq):
     return np.divide(dots, den, out=np.zeros_like(dots), where=den > 0)
 
 
-def _row_cosines(X, Y):
+def row_cosines(X, Y):
     """Cosine of each row of X with the same row of Y (0 where a row is zero), as float64."""
     return _cosines(_row_dots(X, Y), _row_dots(X, X), _row_dots(Y, Y))
+
+
+_row_cosines = row_cosines  # the name alignment.py imports
 
 
 def _prepared(X, mean, normalize, dtype=np.float64):
@@ -136,10 +139,13 @@ def _exact_cosines(A, B, matrix, means=None, rows=None, norms=None):
     return _cosines(dots, mapped_sq, target_sq)
 
 
-def _unit_rows(X, mean=None, dtype=np.float32):
+def unit_rows(X, mean=None, dtype=np.float32):
     """A new `dtype` array: the rows of X minus `mean` (None: nothing), at unit length (zero rows stay 0)."""
     if mean is not None or X.dtype != dtype:
         return _prepared(X, mean, True, dtype)
     lengths = np.sqrt(_row_dots(X, X)).astype(dtype)
     lengths[lengths == 0] = 1
     return X / lengths[:, None]
+
+
+_unit_rows = unit_rows  # the name alignment.py imports

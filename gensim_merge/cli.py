@@ -430,13 +430,9 @@ def _cmd_evaluate(args, console):
 
 def _cmd_report(args, console):
     from gensim_merge.alignment import Alignment
-    from gensim_merge.report_html import (
-        PNG_NAMES,
-        _require_matplotlib,
-        alignment_report_html,
-    )
+    from gensim_merge.report_html import PNG_NAMES, alignment_report_html, require_matplotlib
 
-    _require_matplotlib()  # fail before loading anything when the optional dependency is missing
+    require_matplotlib()  # fail before loading anything when the optional dependency is missing
     if not args.output.lower().endswith((".html", ".htm")):
         raise ValueError(f"-o/--output {args.output!r} should end in .html (the report is one HTML file)")
     source = _load(args.source, "source", console, mmap=args.mmap)
@@ -452,7 +448,8 @@ def _cmd_report(args, console):
     if args.words:
         words = [w for item in args.words for w in item.split(",") if w]
     alignment_report_html(source, target, alignment, args.output, words=words, png_dir=args.png,
-                          anchors=options["anchors"], anchor_min_count=options["anchor_min_count"])
+                          anchors=options["anchors"], anchor_min_count=options["anchor_min_count"],
+                          source_name=os.path.basename(args.source), target_name=os.path.basename(args.target))
     console.say(f"wrote the report to {args.output}"
                 + (f" and {', '.join(PNG_NAMES.values())} to {args.png}" if args.png else ""))
     return 0

@@ -20,13 +20,15 @@ import os
 import numpy as np
 from gensim.models import KeyedVectors
 
+from gensim_merge._anchor_products import row_cosines
 from gensim_merge._io import atomic_output
+from gensim_merge._neighbours import nearest_keys
 from gensim_merge._validation import check_keyed_vectors, check_same_dim
 from gensim_merge.alignment import Alignment, AlignOptions
 from gensim_merge.anchors import resolve_anchors
-from gensim_merge.errors import IncompatibleModelError
+from gensim_merge.errors import IncompatibleModelError, OptionTypeError
 
-__all__ = ["PNG_NAMES", "alignment_report_html"]
+__all__ = ["PNG_NAMES", "alignment_report_html", "require_matplotlib"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +39,10 @@ _N_SHIFTED = 6       # most shifted anchors shown in the projection by default
 _N_TABLE = 15        # rows of the most-shifted table
 _N_NEIGHBOURS = 5
 _PCA_ROWS = 5000     # most frequent target rows the projection is fitted on
-_CHUNK = 65536
 
 
-def _require_matplotlib():
+def require_matplotlib():
+    """Return matplotlib's (Figure, FigureCanvasAgg); raise an ImportError naming the extra to install."""
     try:
         import matplotlib
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -65,35 +67,6 @@ def _resolve_alignment(alignment_or_aligned):
         f".alignment is set), got {type(alignment_or_aligned).__name__}"
         + (" without an alignment" if isinstance(alignment_or_aligned, KeyedVectors) else "")
     )
-
-
-def _cosines(X, Y):
-    num = np.einsum("ij,ij->i", X, Y)
-    den = np.linalg.norm(X, axis=1) * np.linalg.norm(Y, axis=1)
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-
-
-def _nearest(kv, rows, topn):
-    """The `topn` nearest keys (cosine) of each row in `rows`, itself excluded; the model is only read."""
-    if not len(rows):
-        return []
-    queries = np.asarray(kv.vectors[rows], dtype=np.float64)
-    queries /= np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
-    sims = np.empty((len(kv.index_to_key), len(rows)), dtype=np.float32)
-    for start in range(0, sims.shape[0], _CHUNK):
-        block = np.asarray(kv.vectors[start:start + _CHUNK], dtype=np.float64)
-        norms = np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
-        sims[start:start + _CHUNK] = (block / norms) @ queries.T
-    sims[np.asarray(rows), np.arange(len(rows))] = -np.inf
-    k = min(topn, sims.shape[0] - 1)
-    if k <= 0:
-        return [[] for _ in rows]
-    top = np.argpartition(-sims, k - 1, axis=0)[:k]
-    result = []
-    for j in range(len(rows)):
-        order = top[np.argsort(-sims[top[:, j], j], kind="stable"), j]
-        result.append([kv.index_to_key[i] for i in order])
-    return result
 
 
 def _png(fig, canvas_cls):
@@ -197,7 +170,8 @@ img{max-width:100%;height:auto;display:block;margin:.5em 0}
 
 
 def alignment_report_html(source, target, alignment_or_aligned, path, *, words=None, png_dir=None,
-                          anchors=AlignOptions.anchors, anchor_min_count=AlignOptions.anchor_min_count, title=None):
+                          anchors=AlignOptions.anchors, anchor_min_count=AlignOptions.anchor_min_count, title=None,
+                          source_name=None, target_name=None):
     """Write an alignment report as one self-contained HTML file (charts embedded as PNG).
 
     Parameters
@@ -222,6 +196,9 @@ def alignment_report_html(source, target, alignment_or_aligned, path, *, words=N
         As in ``align_to`` (shared-word anchors only; see :class:`~gensim_merge.alignment.AlignOptions`).
     title : str, optional
         Page title.
+    source_name, target_name : str, optional
+        How the page names the two models, e.g. their file names (the command line passes those).
+        Default: "source" and "target".
 
     Returns
     -------
@@ -248,12 +225,16 @@ def alignment_report_html(source, target, alignment_or_aligned, path, *, words=N
     >>> source = MergeableKeyedVectors(6)
     >>> source.add_vectors(words, target.vectors[:, ::-1].copy())
     >>> aligned = source.align_to(target)
-    >>> out = alignment_report_html(source, target, aligned, os.path.join(tempfile.mkdtemp(), "r.html"))
-    >>> "data:image/png;base64," in open(out).read()
-    True
+    >>> out = alignment_report_html(source, target, aligned, os.path.join(tempfile.mkdtemp(), "r.html"),
+    ...                             source_name="new.kv", target_name="old.kv")
+    >>> page = open(out).read()
+    >>> "data:image/png;base64," in page, "<b>new.kv</b>" in page
+    (True, True)
     """
     options = AlignOptions(anchors=anchors, anchor_min_count=anchor_min_count)
-    Figure, Canvas = _require_matplotlib()
+    names = {role: _checked_name(name, role) for role, name in (("source", source_name), ("target", target_name))}
+    title = _checked_name(title, "gensim-merge alignment report", option="title")
+    Figure, Canvas = require_matplotlib()
     alignment = _resolve_alignment(alignment_or_aligned)
     check_keyed_vectors(source, "source")
     check_keyed_vectors(target, "target")
@@ -265,7 +246,7 @@ def alignment_report_html(source, target, alignment_or_aligned, path, *, words=N
                                min_count=options.anchor_min_count, on_missing="skip")
     A = np.asarray(source.vectors[resolved.source_index], dtype=np.float64) - alignment.source_mean
     B = np.asarray(target.vectors[resolved.target_index], dtype=np.float64) - alignment.target_mean
-    residuals = 1.0 - _cosines(A @ alignment.matrix, B)
+    residuals = 1.0 - row_cosines(A @ alignment.matrix, B)
     cutoff = (1.0 - max(c for _, _, c in report.trimmed)) if report.trimmed else None
 
     rows_s, rows_t, labels, n_shifted = _choose_words(source, target, resolved, report, words)
@@ -283,18 +264,45 @@ def alignment_report_html(source, target, alignment_or_aligned, path, *, words=N
         for name, data in charts.items():
             with atomic_output(os.path.join(png_dir, PNG_NAMES[name])) as tmp, open(tmp, "wb") as fout:
                 fout.write(data)
+    page = _page(title, names, source, target, report, charts, trimmed_any=cutoff is not None)
+    with atomic_output(path) as tmp, open(tmp, "w", encoding="utf8") as fout:
+        fout.write(page)
+    logger.info("wrote the alignment report to %s", path)
+    return os.fspath(path)
 
+
+def _checked_name(name, default, option=None):
+    """`name` as given (a str), or `default` when None."""
+    if name is None:
+        return default
+    if not isinstance(name, str):
+        option = option or f"{default}_name"
+        raise OptionTypeError(f"{option} must be a str, got {type(name).__name__}", option=option, value=name,
+                              allowed="a str")
+    return name
+
+
+def _describe(kv):
+    return f"{len(kv.index_to_key)} words, {kv.vector_size} dimensions"
+
+
+def _shifted_rows(source, target, report):
+    """Rows of the most-shifted table: word, cosine after mapping, trimmed, neighbours in each model."""
     shifted = [(s, t, c) for s, t, c in report.most_shifted
                if s in source.key_to_index and t in target.key_to_index][:_N_TABLE]
-    near_s = _nearest(source, [source.key_to_index[s] for s, _, _ in shifted], _N_NEIGHBOURS)
-    near_t = _nearest(target, [target.key_to_index[t] for _, t, _ in shifted], _N_NEIGHBOURS)
+    near_s = nearest_keys(source, [source.key_to_index[s] for s, _, _ in shifted], _N_NEIGHBOURS)
+    near_t = nearest_keys(target, [target.key_to_index[t] for _, t, _ in shifted], _N_NEIGHBOURS)
     trimmed = {(s, t) for s, t, _ in report.trimmed}
-    shifted_rows = [
+    return [
         (s if s == t else f"{s} → {t}", f"{c:.3f}", "yes" if (s, t) in trimmed else "no",
          ", ".join(ns), ", ".join(nt))
         for (s, t, c), ns, nt in zip(shifted, near_s, near_t)
     ]
-    quality = [
+
+
+def _quality_rows(source, target, report, names):
+    n_shared = sum(1 for k in source.index_to_key if k in target.key_to_index)
+    return [
         ("method", report.method),
         ("preprocessing", f"center={report.center}, normalize={report.normalize}, scale={report.scale:.4f}"),
         ("anchors offered / used / trimmed / held out",
@@ -303,31 +311,41 @@ def alignment_report_html(source, target, alignment_or_aligned, path, *, words=N
         ("held-out mean cosine", _fmt(report.heldout_cosine)),
         ("held-out precision@1", _fmt(report.heldout_precision_at_1)),
         ("explicit pairs skipped (word missing)", report.n_missing),
-        ("source / target / shared words",
-         f"{len(source.index_to_key)} / {len(target.index_to_key)} / "
-         f"{sum(1 for k in source.index_to_key if k in target.key_to_index)}"),
+        (f"words in {names['source']} / {names['target']} / both",
+         f"{len(source.index_to_key)} / {len(target.index_to_key)} / {n_shared}"),
     ]
+
+
+def _residuals_note(trimmed_any):
+    note = ("Anchors far to the right moved most between the two models: often words used in a different sense "
+            "in the two corpora")
+    if trimmed_any:
+        return note + "; the robust refit dropped those right of the dashed line from the fit."
+    return note + ". No anchor was trimmed: the robust refit kept them all (or trimming was off)."
+
+
+def _page(title, names, source, target, report, charts, *, trimmed_any):
+    """The HTML page, as a str."""
     images = {name: base64.b64encode(data).decode("ascii") for name, data in charts.items()}
-    page_title = title or "gensim-merge alignment report"
+    shifted_rows = _shifted_rows(source, target, report)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(page_title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(page_title)}</h1>",
-        f"<p>Source <b>{html.escape(str(source))}</b> mapped into the space of target "
-        f"<b>{html.escape(str(target))}</b>.</p>",
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>Source <b>{html.escape(names['source'])}</b> ({_describe(source)}) mapped into the space of target "
+        f"<b>{html.escape(names['target'])}</b> ({_describe(target)}).</p>",
         "<h2>Estimated quality</h2>",
-        _table(quality, ("figure", "value")),
+        _table(_quality_rows(source, target, report, names), ("figure", "value")),
         '<p class="note">Held-out figures are measured on anchors kept out of the fit: the honest estimate. '
         "Precision@1: share of held-out anchors whose nearest target anchor is their own pair.</p>",
         "<h2>Anchor residuals</h2>",
         f'<img id="residuals" alt="histogram of anchor residuals" '
         f'src="data:image/png;base64,{images["residuals"]}">',
-        '<p class="note">Anchors far to the right moved most between the two models: often words used in a '
-        "different sense in the two corpora; the robust refit drops them from the fit (dashed line).</p>",
+        f'<p class="note">{html.escape(_residuals_note(trimmed_any))}</p>',
         "<h2>Most shifted words</h2>",
-        _table(shifted_rows, ("word", "cosine after mapping", "trimmed", "neighbours in source",
-                              "neighbours in target")) if shifted_rows else "<p>No anchors listed.</p>",
+        _table(shifted_rows, ("word", "cosine after mapping", "trimmed", f"neighbours in {names['source']}",
+                              f"neighbours in {names['target']}")) if shifted_rows else "<p>No anchors listed.</p>",
         "<h2>Before and after alignment</h2>",
         f'<img id="projection" alt="2-D projection before and after alignment" '
         f'src="data:image/png;base64,{images["projection"]}">',
@@ -335,7 +353,4 @@ def alignment_report_html(source, target, alignment_or_aligned, path, *, words=N
         "alignment each should sit near its target position (joined by a line).</p>",
         "</body></html>",
     ]
-    with atomic_output(path) as tmp, open(tmp, "w", encoding="utf8") as fout:
-        fout.write("\n".join(parts))
-    logger.info("wrote the alignment report to %s", path)
-    return os.fspath(path)
+    return "\n".join(parts)

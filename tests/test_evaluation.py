@@ -4,23 +4,26 @@ import dataclasses
 import json
 import logging
 import math
+import re
 
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
+from gensim_merge._neighbours import top_k
 from gensim_merge.errors import (
     DimensionMismatchError,
     EmptyModelError,
     GensimMergeError,
     IncompatibleModelError,
     NonFiniteVectorsError,
+    OptionError,
+    OptionTypeError,
 )
 from gensim_merge.evaluation import (
     ClosenessReport,
     GroupCloseness,
     NoSharedVocabularyError,
-    _top_k,
     closeness,
     fidelity_ratio,
     neighbour_overlap,
@@ -160,7 +163,7 @@ def test_float32_and_float64_agree(reference):
 def test_fast_top_k_matches_argpartition(shape, k):
     sims = np.random.default_rng(0).normal(size=shape).astype(np.float32)
     sims[:, 3] = -np.inf
-    fast = np.sort(_top_k(sims, k), axis=1)
+    fast = np.sort(top_k(sims, k), axis=1)
     plain = np.sort(np.argpartition(sims, -k, axis=1)[:, -k:], axis=1)
     np.testing.assert_array_equal(fast, plain)
 
@@ -234,8 +237,10 @@ def test_report_renders_and_serialises(reference):
 
 
 def test_overall_is_a_reserved_group_name(reference):
-    with pytest.raises(ValueError, match="reserved"):
+    with pytest.raises(OptionError, match="reserved"):
         closeness(reference, reference, groups={"overall": ["w1"]})
+    with pytest.raises(OptionTypeError, match="group names must be str"):
+        closeness(reference, reference, groups={1: ["w1"]})
 
 
 def test_fidelity_ratio_divides_group_by_group():
@@ -281,7 +286,7 @@ def test_empty_model_is_rejected(reference):
     for call in (lambda: closeness(KeyedVectors(16), reference),
                  lambda: closeness(reference, KeyedVectors(16)),
                  lambda: standard_scores(KeyedVectors(16))):
-        with pytest.raises(EmptyModelError, match="0 keys"):
+        with pytest.raises(EmptyModelError, match="holds no vectors"):
             call()
 
 
@@ -293,12 +298,43 @@ def test_wrong_types_are_rejected(reference):
         closeness(FullModel(), reference)
     with pytest.raises(IncompatibleModelError, match="ndarray"):
         similarity_correlation(reference, reference.vectors)
-    with pytest.raises(TypeError, match="topn must be an int"):
+    with pytest.raises(OptionTypeError, match=r"topn must be an integer >= 1, got 1.5 \(float\)"):
         neighbour_overlap(reference, reference, ["w1"], topn=1.5)
-    with pytest.raises(ValueError, match="topn must be at least 1, got 0"):
+    assert issubclass(OptionTypeError, TypeError)
+    with pytest.raises(OptionError, match="topn must be an integer >= 1, got 0"):
         neighbour_overlap(reference, reference, ["w1"], topn=0)
-    with pytest.raises(ValueError, match="n_pairs must be at least 1"):
+    with pytest.raises(OptionError, match="n_pairs must be an integer >= 1, got 0"):
         closeness(reference, reference, n_pairs=0)
+
+
+_NOT_A_MODEL = object()  # an invalid model: the option must be refused before the models are even looked at
+
+_BAD_OPTIONS = [
+    (neighbour_overlap, {"words": ["w1"]}, "topn", 0, ">= 1"),
+    (neighbour_overlap, {"words": ["w1"]}, "topn", -3, ">= 1"),
+    (neighbour_overlap, {"words": ["w1"]}, "chunk_size", 0, ">= 1"),
+    (similarity_correlation, {}, "n_pairs", 0, ">= 1"),
+    (similarity_correlation, {}, "seed", -1, ">= 0"),
+    (closeness, {}, "topn", 0, ">= 1"),
+    (closeness, {}, "n_pairs", -5, ">= 1"),
+    (closeness, {}, "seed", -1, ">= 0"),
+    (closeness, {}, "chunk_size", 0, ">= 1"),
+    (closeness, {}, "max_words_per_group", 0, "None or an integer >= 1"),
+    (standard_scores, None, "restrict_vocab", 0, ">= 1"),
+    (standard_scores, None, "analogy_restrict_vocab", -1, ">= 1"),
+]
+
+
+@pytest.mark.parametrize("func, extra, option, value, allowed", _BAD_OPTIONS)
+def test_every_numeric_option_is_range_checked_before_any_work(func, extra, option, value, allowed):
+    args = (_NOT_A_MODEL,) if extra is None else (_NOT_A_MODEL, _NOT_A_MODEL)
+    kwargs = dict(extra or {}, **{option: value})
+    with pytest.raises(OptionError, match=rf"^{option} must be .*{re.escape(allowed)}, got {value}$") as info:
+        func(*args, **kwargs)
+    assert (info.value.option, info.value.value) == (option, value)
+    # a float where an integer is expected is refused as a type error, also before any work
+    with pytest.raises(OptionTypeError, match=rf"^{option} must be"):
+        func(*args, **dict(extra or {}, **{option: 2.5}))
 
 
 def test_missing_query_words_raise_key_error(reference):
@@ -383,3 +419,35 @@ def test_analogies_respect_the_frequency_cut():
     kv = make_kv(words, vectors)
     assert standard_scores(kv, analogy_restrict_vocab=5)["analogies_coverage"] == 0.0
     assert standard_scores(kv, analogy_restrict_vocab=9)["analogies_coverage"] > 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# layout: one place per helper, the old import path kept
+
+
+def test_evaluation_re_exports_closeness_and_scores():
+    import gensim_merge
+    from gensim_merge import evaluation, fidelity, scores
+
+    for name in evaluation.__all__:
+        assert getattr(evaluation, name) is getattr(fidelity, name, None) or getattr(scores, name, None)
+    assert gensim_merge.closeness is fidelity.closeness and gensim_merge.standard_scores is scores.standard_scores
+
+
+@pytest.mark.parametrize("module", ["evaluation", "fidelity", "scores", "_closeness_report", "_shared_space",
+                                    "_neighbours", "report_html"])
+def test_evaluation_modules_are_small_and_import_no_private_names(module):
+    import ast
+    import importlib
+
+    path = importlib.import_module(f"gensim_merge.{module}").__file__
+    with open(path, encoding="utf8") as handle:
+        source = handle.read()
+    assert source.count("\n") <= 400
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gensim_merge"):
+            assert not [alias.name for alias in node.names if alias.name.startswith("_")], node.module
+        if isinstance(node, ast.FunctionDef):
+            body = node.body[1:] if ast.get_docstring(node) is not None and len(node.body) > 1 else node.body
+            assert node.end_lineno - body[0].lineno + 1 <= 80, node.name  # docstring not counted

@@ -10,7 +10,7 @@ import tempfile
 import numpy as np
 import pytest
 
-from gensim_merge import IncompatibleModelError, MergeableKeyedVectors
+from gensim_merge import IncompatibleModelError, MergeableKeyedVectors, OptionTypeError
 from gensim_merge.report_html import PNG_NAMES, alignment_report_html
 from tests.conftest import make_kv, random_orthogonal, rotated_copy
 
@@ -121,3 +121,31 @@ def test_report_renders_with_its_images_in_headless_chromium(tmp_path, pair):
     widths = [int(w) for w in match.group(1).split(",")]
     assert len(widths) == 2 and all(w > 0 for w in widths)
     assert "Most shifted words" in done.stdout
+
+
+def test_header_names_the_models_by_the_names_given_not_their_repr(tmp_path, pair):
+    source, target = pair
+    aligned = source.align_to(target, anchor_min_count=0)
+    page = open(alignment_report_html(source, target, aligned, tmp_path / "r.html", source_name="new<1>.kv",
+                                      target_name="old.kv"), encoding="utf8").read()
+    assert "Source <b>new&lt;1&gt;.kv</b> (150 words, 8 dimensions)" in page
+    assert "target <b>old.kv</b> (150 words, 8 dimensions)" in page
+    assert "neighbours in old.kv" in page
+    assert "MergeableKeyedVectors&lt;" not in page and "MergeableKeyedVectors<" not in page
+    default = open(alignment_report_html(source, target, aligned, tmp_path / "d.html"), encoding="utf8").read()
+    assert "Source <b>source</b>" in default and "KeyedVectors&lt;" not in default
+    with pytest.raises(OptionTypeError, match="source_name must be a str"):
+        alignment_report_html(source, target, aligned, tmp_path / "x.html", source_name=3)
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_residual_caption_mentions_the_dashed_line_only_when_anchors_were_trimmed(tmp_path, pair):
+    source, target = pair
+    trimmed = source.align_to(target, anchor_min_count=0)
+    assert trimmed.alignment.report.trimmed  # the ten moved words are trimmed
+    untrimmed = source.align_to(target, anchor_min_count=0, trim=False)
+    assert not untrimmed.alignment.report.trimmed
+    with_cut = open(alignment_report_html(source, target, trimmed, tmp_path / "t.html"), encoding="utf8").read()
+    without = open(alignment_report_html(source, target, untrimmed, tmp_path / "u.html"), encoding="utf8").read()
+    assert "dashed line" in with_cut
+    assert "dashed line" not in without and "No anchor was trimmed" in without
