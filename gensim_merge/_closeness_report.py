@@ -167,8 +167,8 @@ class ClosenessReport:
                  for cells in (header, *rows)]
         lines += [
             "",
-            f"nn@{self.topn} overlap: share of a word's {self.topn} nearest neighbours that are its neighbours in "
-            "the reference too (1: all).",
+            (f"nn@{self.topn} overlap: share of a word's {self.topn} nearest neighbours that are its neighbours "
+             "in the reference too (1: all)."),
             "rho: Spearman correlation of the cosines of random word pairs in the two models (1: same similarities).",
             "coverage: share of the group's words the model holds.",
         ]

@@ -406,25 +406,40 @@ def _format_scores(scores):
 
 
 def _cmd_evaluate(args, console):
-    from gensim_merge.evaluation import closeness, standard_scores
+    from gensim_merge._validation import check_integer
+    from gensim_merge.evaluation import closeness, fidelity_ratio, standard_scores
 
+    check_integer(args.topn, "--topn", low=1)
+    check_integer(args.seed, "--seed", low=0)
+    if args.floor and not args.reference:
+        raise ValueError("--floor needs --reference: the noise floor is a second training of the reference, "
+                         "measured against it")
     model = _load(args.model, "model", console, mmap=args.mmap)
     scores = standard_scores(model)
-    report = None
+    report = floor = None
     if args.reference:
         reference = _load(args.reference, "reference", console, mmap=args.mmap)
         report = closeness(model, reference, topn=args.topn, seed=args.seed)
+        if args.floor:
+            second = _load(args.floor, "noise floor (a second training of the reference)", console, mmap=args.mmap)
+            floor = closeness(second, reference, topn=args.topn, seed=args.seed)
     if args.json:
         payload = {"standard_scores": {k: (None if isinstance(v, float) and math.isnan(v) else v)
                                        for k, v in scores.items()}}
         if report is not None:
             payload["closeness"] = report.to_dict()
+        if floor is not None:
+            payload["noise_floor"] = floor.to_dict()
+            payload["ratio_to_floor"] = {k: (None if math.isnan(v) else v)
+                                         for k, v in fidelity_ratio(report, floor).items()}
         console.out(json.dumps(payload, indent=2, sort_keys=True))
     else:
         console.out(_format_scores(scores))
         if report is not None:
-            console.out(f"\nCloseness to the reference {args.reference}")
-            console.out(str(report))
+            console.out(f"\nCloseness to the reference {args.reference} ({report.n_shared} shared words, "
+                        f"{report.coverage:.1%} of the reference's vocabulary)"
+                        + (f"; noise floor: {args.floor} against the same reference" if floor is not None else ""))
+            console.out(report.table(noise_floor=floor))
     return 0
 
 
@@ -586,11 +601,14 @@ def build_parser():
 
     p = add("evaluate", _cmd_evaluate, "Score a model on the standard benchmarks and, with --reference, "
                                        "measure how close it is to a reference model.",
-            "gensim-merge evaluate merged.safetensors --reference joint.kv")
+            "gensim-merge evaluate merged.safetensors --reference joint.kv --floor joint_seed2.kv")
     p.add_argument("model", help="vectors to evaluate")
     p.add_argument("--reference", metavar="REF", help="e.g. a model trained jointly on all corpora")
-    p.add_argument("--topn", type=int, default=10, help="neighbours compared per word (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sampling (default 0)")
+    p.add_argument("--floor", metavar="REF2",
+                   help="a second training of the reference (e.g. another seed): its closeness to REF is the "
+                        "noise floor, and each group's ratio to it is printed (1.00: as close as retraining gets)")
+    p.add_argument("--topn", type=int, default=10, help="neighbours compared per word, at least 1 (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampling, at least 0 (default 0)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--mmap", action="store_const", const="r", help="memory-map the inputs where possible")
 

@@ -333,24 +333,24 @@ def _page(title, names, source, target, report, charts, *, trimmed_any):
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        f"<p>Source <b>{html.escape(names['source'])}</b> ({_describe(source)}) mapped into the space of target "
-        f"<b>{html.escape(names['target'])}</b> ({_describe(target)}).</p>",
+        (f"<p>Source <b>{html.escape(names['source'])}</b> ({_describe(source)}) mapped into the space of target "
+         f"<b>{html.escape(names['target'])}</b> ({_describe(target)}).</p>"),
         "<h2>Estimated quality</h2>",
         _table(_quality_rows(source, target, report, names), ("figure", "value")),
-        '<p class="note">Held-out figures are measured on anchors kept out of the fit: the honest estimate. '
-        "Precision@1: share of held-out anchors whose nearest target anchor is their own pair.</p>",
+        ('<p class="note">Held-out figures are measured on anchors kept out of the fit: the honest estimate. '
+         "Precision@1: share of held-out anchors whose nearest target anchor is their own pair.</p>"),
         "<h2>Anchor residuals</h2>",
-        f'<img id="residuals" alt="histogram of anchor residuals" '
-        f'src="data:image/png;base64,{images["residuals"]}">',
+        (f'<img id="residuals" alt="histogram of anchor residuals" '
+         f'src="data:image/png;base64,{images["residuals"]}">'),
         f'<p class="note">{html.escape(_residuals_note(trimmed_any))}</p>',
         "<h2>Most shifted words</h2>",
         _table(shifted_rows, ("word", "cosine after mapping", "trimmed", f"neighbours in {names['source']}",
                               f"neighbours in {names['target']}")) if shifted_rows else "<p>No anchors listed.</p>",
         "<h2>Before and after alignment</h2>",
-        f'<img id="projection" alt="2-D projection before and after alignment" '
-        f'src="data:image/png;base64,{images["projection"]}">',
-        '<p class="note">Before alignment the source vectors live in their own, arbitrarily rotated space; after '
-        "alignment each should sit near its target position (joined by a line).</p>",
+        (f'<img id="projection" alt="2-D projection before and after alignment" '
+         f'src="data:image/png;base64,{images["projection"]}">'),
+        ('<p class="note">Before alignment the source vectors live in their own, arbitrarily rotated space; after '
+         "alignment each should sit near its target position (joined by a line).</p>"),
         "</body></html>",
     ]
     return "\n".join(parts)
