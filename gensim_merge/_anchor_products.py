@@ -80,7 +80,7 @@ def _cross_product(A, B, *, means=None, normalize=False, rows=None, norms=None):
     models: the speed of the bare product) and summed into a float64 total, so rounding grows with the
     block, not with the number of anchors. On the benchmark's word2vec models (cross products of condition
     4e4-6e4) this moved the fitted map's entries by at most 5e-6 against an all-float64 product
-    (``benchmarks/align_real_models_check.py``): far below the noise of the anchors themselves, which the
+    (``benchmarks/experiments/alignment_checks/align_real_models_check.py``): far below the noise of the anchors themselves, which the
     held-out cosine measures (about 0.47 there).
 
     `norms`, the rows' squared norms ``(source_sq, target_sq)`` where the caller has them already (all rows,

@@ -116,7 +116,7 @@ def test_evaluate_bad_options_fail_before_loading_anything(files, run_main, argv
 def test_report_names_the_models_by_their_file_names(files, run_main):
     pytest.importorskip("matplotlib")
     out_path = files / "report.html"
-    code, out, err = run_main("report", files / "candidate.txt", files / "reference.safetensors", "-o", out_path,
+    code, _out, err = run_main("report", files / "candidate.txt", files / "reference.safetensors", "-o", out_path,
                               "--anchor-min-count", "0")
     assert code == 0, err
     page = out_path.read_text(encoding="utf8")

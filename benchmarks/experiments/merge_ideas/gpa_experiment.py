@@ -6,7 +6,7 @@ Three inputs: A = tech, B1 / B2 = the even and odd lines of general (the models 
 group-sampling seeds. Also the two-model case, where GPA can only turn the whole space (a check).
 
 Needs the cached models of ``python benchmarks/fidelity.py`` and ``python benchmarks/fidelity.py --halves``.
-Usage (repository root): ``python benchmarks/gpa_experiment.py``; output: one line per variant, ratios to the
+Usage (repository root): ``python benchmarks/experiments/merge_ideas/gpa_experiment.py``; output: one line per variant, ratios to the
 noise floor per word group for seed 0 | seed 1.
 """
 import os
@@ -15,9 +15,10 @@ import time
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.dirname(HERE))
+HERE = os.path.dirname(os.path.abspath(__file__))  # benchmarks/experiments/<topic>/
+BENCHMARKS = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, BENCHMARKS)  # fidelity.py
+sys.path.insert(0, os.path.dirname(BENCHMARKS))  # the repository root: gensim_merge
 import fidelity  # noqa: E402
 
 from gensim_merge import MergeableKeyedVectors, merge  # noqa: E402

@@ -10,9 +10,9 @@ blend strength) are scored from one training each. Results are appended as JSON 
 
 Usage (from the repository root)::
 
-    python benchmarks/continuation_experiments.py --variants plain,bare --out benchmarks/.cache/cont.jsonl
-    python benchmarks/continuation_experiments.py --split halves --variants plain,lock
-    python benchmarks/continuation_experiments.py --table benchmarks/.cache/cont.jsonl
+    python benchmarks/experiments/continuation_ideas/continuation_experiments.py --variants plain,bare --out benchmarks/.cache/cont.jsonl
+    python benchmarks/experiments/continuation_ideas/continuation_experiments.py --split halves --variants plain,lock
+    python benchmarks/experiments/continuation_ideas/continuation_experiments.py --table benchmarks/.cache/cont.jsonl
 """
 
 import argparse
@@ -25,8 +25,10 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))  # benchmarks/experiments/<topic>/
+BENCHMARKS = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, BENCHMARKS)  # fidelity.py
+sys.path.insert(0, os.path.dirname(BENCHMARKS))  # the repository root: gensim_merge
 
 import fidelity  # noqa: E402  (benchmarks/fidelity.py)
 from gensim.models import Word2Vec  # noqa: E402

@@ -16,7 +16,7 @@ Two kinds of variants:
 
 Usage (from the repository root)::
 
-    python benchmarks/merge_experiments.py [--split domains|halves|quick] [--variants NAME,NAME] [--json F]
+    python benchmarks/experiments/merge_ideas/merge_experiments.py [--split domains|halves|quick] [--variants NAME,NAME] [--json F]
 """
 
 import argparse
@@ -29,10 +29,14 @@ import time
 import numpy as np
 from gensim.models import KeyedVectors
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))  # benchmarks/experiments/<topic>/
+BENCHMARKS = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, BENCHMARKS)  # fidelity.py
+sys.path.insert(0, os.path.dirname(BENCHMARKS))  # the repository root: gensim_merge
 
 import fidelity  # noqa: E402
 
+import gensim_merge._shared_space as shared_space  # noqa: E402
 import gensim_merge.evaluation as evaluation  # noqa: E402
 from gensim_merge import MergeableKeyedVectors  # noqa: E402
 
@@ -111,7 +115,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     # neighbour overlap needs no equal widths; the 2·d-dimensional concatenation is compared as it is
-    evaluation._check_pair = lambda model, reference: None
+    shared_space.check_pair = lambda model, reference: None  # allow 2d-dim candidates
     setup = fidelity.continuation_setup(args.split)
     a = MergeableKeyedVectors.from_word2vec(setup["models"]["a"], copy=False)
     b = MergeableKeyedVectors.from_word2vec(setup["models"]["b"], copy=False)

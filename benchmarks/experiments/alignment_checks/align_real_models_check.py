@@ -4,16 +4,17 @@ exactly only for the anchors the report names, see ``gensim_merge._trimming._cos
 full float64 recomputation.
 
 B (general) is aligned onto A (tech) with the models ``benchmarks/fidelity.py`` caches, on 5000 and 20 000
-shared-word anchors. Usage (repository root): ``python benchmarks/align_real_models_check.py``
+shared-word anchors. Usage (repository root): ``python benchmarks/experiments/alignment_checks/align_real_models_check.py``
 """
 import os
 import sys
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.dirname(HERE))
+HERE = os.path.dirname(os.path.abspath(__file__))  # benchmarks/experiments/<topic>/
+BENCHMARKS = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, BENCHMARKS)  # fidelity.py
+sys.path.insert(0, os.path.dirname(BENCHMARKS))  # the repository root: gensim_merge
 import fidelity  # noqa: E402
 
 from gensim_merge import MergeableKeyedVectors  # noqa: E402
