@@ -318,7 +318,7 @@ def spawn(args, config, n, extra=()):
            "--threads", str(args.threads), "--workdir", args.workdir, *extra]
     if args.no_tracemalloc:
         cmd.append("--no-tracemalloc")
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise RuntimeError(f"worker {config} n={n} failed with exit status {proc.returncode}")

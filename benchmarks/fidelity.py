@@ -65,7 +65,7 @@ from scipy.linalg import orthogonal_procrustes
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gensim_merge import MergeableKeyedVectors
-from gensim_merge.evaluation import closeness, fidelity_ratio, standard_scores  # noqa: E402
+from gensim_merge.evaluation import closeness, fidelity_ratio, standard_scores
 
 logger = logging.getLogger("fidelity")
 

@@ -78,10 +78,8 @@ def _cross_product(A, B, *, means=None, normalize=False, rows=None, norms=None):
 
     Each block of :data:`_BLOCK_ROWS` pairs is multiplied in the anchors' dtype (float32 for float32
     models: the speed of the bare product) and summed into a float64 total, so rounding grows with the
-    block, not with the number of anchors. On the benchmark's word2vec models (cross products of condition
-    4e4-6e4) this moved the fitted map's entries by at most 5e-6 against an all-float64 product
-    (``benchmarks/experiments/alignment_checks/align_real_models_check.py``): far below the noise of the anchors themselves, which the
-    held-out cosine measures (about 0.47 there).
+    block, not with the number of anchors. How far this moves the fitted map against an all-float64 product
+    on real models (far less than the anchors' own noise) is measured in ``benchmarks/RESULTS.md``.
 
     `norms`, the rows' squared norms ``(source_sq, target_sq)`` where the caller has them already (all rows,
     uncentred), saves computing them again.
