@@ -78,9 +78,9 @@ def test_evaluate_with_a_floor_prints_each_groups_ratio_to_it(files, run_main):
     assert header[-5:] == ["floor", "nn@5", "ratio", "to", "floor"]  # "floor nn@5", "ratio to floor"
     from gensim_merge.io import load_vectors
 
-    reference = load_vectors(files / "reference.safetensors")[0]
-    candidate = closeness(load_vectors(files / "candidate.txt")[0], reference, topn=5)
-    floor = closeness(load_vectors(files / "floor.bin")[0], reference, topn=5)
+    reference = load_vectors(files / "reference.safetensors")
+    candidate = closeness(load_vectors(files / "candidate.txt"), reference, topn=5)
+    floor = closeness(load_vectors(files / "floor.bin"), reference, topn=5)
     ratio = fidelity_ratio(candidate, floor)["overall"]
     assert 0 < ratio < 1  # the candidate is further from the reference than its second training
     assert rows[0][0] == "overall"
