@@ -36,8 +36,8 @@ from gensim.models import Word2Vec  # noqa: E402
 from gensim_merge.continuation import continue_training  # noqa: E402
 
 # the options removed from the library (locks, drift correction, blending) live on with the experiments
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "experiments", "continuation_ideas"))
-import removed_options  # noqa: E402  (benchmarks/experiments/continuation_ideas/removed_options.py)
+sys.path.insert(0, HERE)
+import removed_options  # noqa: E402  (removed_options.py, next to this script)
 
 #: Options only the removed implementation knows; a variant using any of them runs removed_options.
 REMOVED_OPTIONS = {"lock", "lock_power", "drift_correction", "blend", "blend_every_epoch", "anchors", "blends"}

@@ -3,8 +3,8 @@
 A verbatim copy of gensim_merge/continuation.py at commit 9e37d86 (before continued training was rebuilt on
 gensim's build_vocab(update=True)): per-word locks (`lock`, `lock_power`), drift correction (`drift_correction`,
 `correct_drift`, `anchors`) and blending (`blend`, `blend_every_epoch`). They measured no closer to joint
-training than the default (benchmarks/CONTINUATION_RESULTS.md) and left the library; benchmarks/
-continuation_experiments.py and exp6.py import them from here to rerun those measurements.
+training than the default (benchmarks/CONTINUATION_RESULTS.md) and left the library;
+continuation_experiments.py and exp6.py (next to this file) import them from here to rerun those measurements.
 
 The original module docstring follows.
 
