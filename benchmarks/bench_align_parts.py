@@ -21,7 +21,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from gensim_merge import MergeableKeyedVectors  # noqa: E402
-from gensim_merge._anchor_products import _cross_product, _residual_terms  # noqa: E402
+from gensim_merge._anchor_products import cross_product, residual_terms  # noqa: E402
 from gensim_merge.alignment import fit_alignment  # noqa: E402
 from gensim_merge.anchors import resolve_anchors  # noqa: E402
 
@@ -44,8 +44,8 @@ def main(n, n_anchors=50_000, repeats=5):
         "fit_alignment, defaults": lambda: fit_alignment(source.vectors, target.vectors, **rows),
         "fit_alignment, trim=False heldout=0": lambda: fit_alignment(source.vectors, target.vectors, trim=False,
                                                                      heldout=0, **rows),
-        "  of which: cross product (unit rows)": lambda: _cross_product(A, B, normalize=True, norms=norms),
-        "  of which: one residual pass": lambda: _residual_terms(A, B, W.astype(float)),
+        "  of which: cross product (unit rows)": lambda: cross_product(A, B, normalize=True, norms=norms),
+        "  of which: one residual pass": lambda: residual_terms(A, B, W.astype(float)),
         "  of which: one 300x300 SVD": lambda: np.linalg.svd(W.astype(float)),
         "Alignment.apply (whole vocabulary)": lambda: alignment.apply(source.vectors),
         "new model (keys, attributes)": lambda: source._with_vectors(source.vectors),

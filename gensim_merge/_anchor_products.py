@@ -9,12 +9,12 @@ import numpy as np
 _BLOCK_ROWS = 2048
 
 
-def _row_dots(X, Y):
+def row_dots(X, Y):
     """Dot product of each row of X with the same row of Y (no (n, d) temporary), as float64."""
     return np.einsum("ij,ij->i", X, Y).astype(np.float64, copy=False)
 
 
-def _cosines(dots, x_sq, y_sq):
+def cosines_from_dots(dots, x_sq, y_sq):
     """Cosines from row dot products and squared row norms (0 where a row is zero)."""
     den = np.sqrt(x_sq * y_sq)
     return np.divide(dots, den, out=np.zeros_like(dots), where=den > 0)
@@ -22,13 +22,12 @@ def _cosines(dots, x_sq, y_sq):
 
 def row_cosines(X, Y):
     """Cosine of each row of X with the same row of Y (0 where a row is zero), as float64."""
-    return _cosines(_row_dots(X, Y), _row_dots(X, X), _row_dots(Y, Y))
+    return cosines_from_dots(row_dots(X, Y), row_dots(X, X), row_dots(Y, Y))
 
 
-_row_cosines = row_cosines  # the name alignment.py imports
 
 
-def _prepared(X, mean, normalize, dtype=np.float64):
+def prepared(X, mean, normalize, dtype=np.float64):
     """A new array: the rows of X minus `mean` (None: nothing), at unit length if `normalize`, as `dtype`.
 
     The arithmetic is done in float64 (no cancellation when the mean is large), the result rounded once.
@@ -54,14 +53,14 @@ def _block_index(start, stop, rows):
     return slice(start, stop) if rows is None else rows[start:stop]
 
 
-def _as_work(X, mean, dtype):
+def as_work(X, mean, dtype):
     """Rows X as `dtype` minus `mean` (None: nothing): a new array only where a conversion is needed.
 
     Callers never write into the result: it may be a view of the caller's anchors.
     """
     if mean is None:
         return np.asarray(X, dtype=dtype)
-    return _prepared(X, mean, False, dtype)
+    return prepared(X, mean, False, dtype)
 
 
 def _inverse_lengths(x_sq, y_sq):
@@ -70,7 +69,7 @@ def _inverse_lengths(x_sq, y_sq):
     return np.divide(1.0, lengths, out=np.zeros_like(lengths), where=lengths > 0)
 
 
-def _cross_product(A, B, *, means=None, normalize=False, rows=None, norms=None):
+def cross_product(A, B, *, means=None, normalize=False, rows=None, norms=None):
     """``Σ_i prep(a_i)ᵀ prep(b_i)`` over the paired anchor rows of A and B (all, or `rows`), and their norms.
 
     ``prep`` subtracts ``means = (mu_s, mu_t)`` (None: nothing) and, if `normalize`, brings rows to unit
@@ -96,10 +95,10 @@ def _cross_product(A, B, *, means=None, normalize=False, rows=None, norms=None):
     source_sq, target_sq = (np.empty(n), np.empty(n)) if norms is None else norms
     for start, stop in _blocks(n):
         idx = _block_index(start, stop, rows)
-        a, b = _as_work(A[idx], mu_s, A.dtype), _as_work(B[idx], mu_t, B.dtype)
+        a, b = as_work(A[idx], mu_s, A.dtype), as_work(B[idx], mu_t, B.dtype)
         if norms is None:
-            source_sq[start:stop] = _row_dots(a, a)
-            target_sq[start:stop] = _row_dots(b, b)
+            source_sq[start:stop] = row_dots(a, a)
+            target_sq[start:stop] = row_dots(b, b)
         a_sq, b_sq = source_sq[start:stop], target_sq[start:stop]
         if normalize:
             b = b * _inverse_lengths(a_sq, b_sq).astype(b.dtype)[:, None]
@@ -107,7 +106,7 @@ def _cross_product(A, B, *, means=None, normalize=False, rows=None, norms=None):
     return cross, source_sq, target_sq
 
 
-def _residual_terms(A, B, matrix, *, means=None, rows=None, norms=None):
+def residual_terms(A, B, matrix, *, means=None, rows=None, norms=None):
     """Per anchor pair (all, or `rows`): squared norms of the mapped source and of the target, and their dot.
 
     The map is applied block by block in the anchors' dtype: one (n, d)·(d, d) product in all, no (n, d)
@@ -122,28 +121,27 @@ def _residual_terms(A, B, matrix, *, means=None, rows=None, norms=None):
         norms[0][_block_index(0, n, rows)], norms[1][_block_index(0, n, rows)])
     for start, stop in _blocks(n):
         idx = _block_index(start, stop, rows)
-        x, y = _as_work(A[idx], mu_s, A.dtype), _as_work(B[idx], mu_t, B.dtype)
+        x, y = as_work(A[idx], mu_s, A.dtype), as_work(B[idx], mu_t, B.dtype)
         mapped = x @ weight
-        dots[start:stop] = _row_dots(mapped, y)
+        dots[start:stop] = row_dots(mapped, y)
         if norms is None:
-            mapped_sq[start:stop] = _row_dots(mapped, mapped)
-            target_sq[start:stop] = _row_dots(y, y)
+            mapped_sq[start:stop] = row_dots(mapped, mapped)
+            target_sq[start:stop] = row_dots(y, y)
     return mapped_sq, dots, target_sq
 
 
-def _exact_cosines(A, B, matrix, means=None, rows=None, norms=None):
+def exact_cosines(A, B, matrix, means=None, rows=None, norms=None):
     """Cosine between each mapped source anchor (all, or `rows`) and its target anchor."""
-    mapped_sq, dots, target_sq = _residual_terms(A, B, matrix, means=means, rows=rows, norms=norms)
-    return _cosines(dots, mapped_sq, target_sq)
+    mapped_sq, dots, target_sq = residual_terms(A, B, matrix, means=means, rows=rows, norms=norms)
+    return cosines_from_dots(dots, mapped_sq, target_sq)
 
 
 def unit_rows(X, mean=None, dtype=np.float32):
     """A new `dtype` array: the rows of X minus `mean` (None: nothing), at unit length (zero rows stay 0)."""
     if mean is not None or X.dtype != dtype:
-        return _prepared(X, mean, True, dtype)
-    lengths = np.sqrt(_row_dots(X, X)).astype(dtype)
+        return prepared(X, mean, True, dtype)
+    lengths = np.sqrt(row_dots(X, X)).astype(dtype)
     lengths[lengths == 0] = 1
     return X / lengths[:, None]
 
 
-_unit_rows = unit_rows  # the name alignment.py imports

@@ -50,10 +50,10 @@ def fit_orthogonal(A, B, *, ridge=0.0):
     """
     if ridge:
         raise ValueError(f"ridge applies to method='linear' only, got ridge={ridge} with method='orthogonal'")
-    return _orthogonal_from_cross(np.asarray(A, dtype=np.float64).T @ np.asarray(B, dtype=np.float64))
+    return orthogonal_from_cross(np.asarray(A, dtype=np.float64).T @ np.asarray(B, dtype=np.float64))
 
 
-def _orthogonal_from_cross(cross):
+def orthogonal_from_cross(cross):
     """The orthogonal factor ``U Vᵀ`` of the (d, d) float64 cross product ``Aᵀ B``.
 
     The divide-and-conquer SVD (``gesdd``) is several times faster than ``gesvd`` and agrees with it to
@@ -100,7 +100,7 @@ def fit_linear(A, B, *, ridge=0.0):
     if ridge == 0:
         W, _, rank, _ = np.linalg.lstsq(A, B, rcond=None)
         if rank < A.shape[1]:
-            _warn_underdetermined(A.shape[0], A.shape[1], f"the anchors span only {rank} dimensions")
+            warn_underdetermined(A.shape[0], A.shape[1], f"the anchors span only {rank} dimensions")
         return W
     gram = A.T @ A
     gram[np.diag_indices_from(gram)] += ridge
@@ -111,7 +111,7 @@ def fit_linear(A, B, *, ridge=0.0):
 ALIGNERS = {"orthogonal": fit_orthogonal, "linear": fit_linear}
 
 
-def _warn_underdetermined(n, d, detail):
+def warn_underdetermined(n, d, detail):
     warnings.warn(
         f"fitting a {d}-dimensional map on {n} anchor pairs is underdetermined ({detail}): "
         "the map is fixed only on the anchors' span; add anchors (e.g. anchors=None for all shared words) "

@@ -1,10 +1,10 @@
-"""The robust fit: fit a map on anchor pairs, trim the pairs far out, refit (see :func:`_robust_fit`)."""
+"""The robust fit: fit a map on anchor pairs, trim the pairs far out, refit (see :func:`robust_fit`)."""
 
 import numpy as np
 import scipy.linalg
 
-from gensim_merge._anchor_products import _cosines, _cross_product, _exact_cosines, _prepared, _residual_terms
-from gensim_merge._procrustes import ALIGNERS, _orthogonal_from_cross
+from gensim_merge._anchor_products import cosines_from_dots, cross_product, exact_cosines, prepared, residual_terms
+from gensim_merge._procrustes import ALIGNERS, orthogonal_from_cross
 
 _MAD_TO_SIGMA = 1.4826  # median absolute deviation of a normal distribution, in standard deviations
 #: Smallest robust spread of the residuals (1 - cos) used for trimming: a near-perfect fit (a rotated copy)
@@ -43,11 +43,11 @@ def _cosines_for_report(A, B, matrix, previous, mask, valid, n_lowest):
     if rows.size > max(4 * A.shape[1], valid.size // 20):
         rows = np.flatnonzero(wanted(scipy.linalg.svdvals(matrix - old_matrix, check_finite=False)[0]))
     cosines = cosines.copy()
-    cosines[rows] = _exact_cosines(A, B, matrix, rows=rows)
+    cosines[rows] = exact_cosines(A, B, matrix, rows=rows)
     return cosines
 
 
-def _robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim_threshold, max_rounds, n_lowest):
+def robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim_threshold, max_rounds, n_lowest):
     """Fit on the `valid` anchor pairs (rows of A and B), trim those far out (median + k·MAD) and refit.
 
     Refits repeat while the trimmed set changes, up to `max_rounds` fits in all (default 2: fit, trim, refit).
@@ -78,17 +78,17 @@ def _robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim
     source_sq, target_sq = norms
     if incremental:
         # all pairs at once (a view of consecutive anchors is read in place), less the held-out ones
-        valid_cross = _cross_product(A, B, normalize=normalize, norms=norms)[0]
+        valid_cross = cross_product(A, B, normalize=normalize, norms=norms)[0]
         held = np.flatnonzero(~valid & (source_sq > 0) & (target_sq > 0))
         if held.size:
-            valid_cross -= _cross_product(A, B, normalize=normalize, rows=held)[0]
+            valid_cross -= cross_product(A, B, normalize=normalize, rows=held)[0]
     for round_ in range(rounds):
         if incremental:
             trimmed = np.flatnonzero(valid & ~mask)
             cross = valid_cross
             if trimmed.size:
-                cross = valid_cross - _cross_product(A, B, normalize=normalize, rows=trimmed)[0]
-            matrix = _orthogonal_from_cross(cross)
+                cross = valid_cross - cross_product(A, B, normalize=normalize, rows=trimmed)[0]
+            matrix = orthogonal_from_cross(cross)
         else:
             kept = np.flatnonzero(mask)
             if center:
@@ -96,11 +96,11 @@ def _robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim
                 mu_t = B[kept].mean(axis=0, dtype=np.float64)
                 means = (mu_s, mu_t)
             if method == "orthogonal":
-                matrix = _orthogonal_from_cross(_cross_product(A, B, means=means, normalize=normalize, rows=kept)[0])
+                matrix = orthogonal_from_cross(cross_product(A, B, means=means, normalize=normalize, rows=kept)[0])
             else:
                 matrix = ALIGNERS[method](
-                    _prepared(A[kept], mu_s if center else None, normalize),
-                    _prepared(B[kept], mu_t if center else None, normalize),
+                    prepared(A[kept], mu_s if center else None, normalize),
+                    prepared(B[kept], mu_t if center else None, normalize),
                     ridge=ridge,
                 )
         if bounded and previous is not None and round_ == rounds - 1:
@@ -109,9 +109,9 @@ def _robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim
             mean_cosine = float(np.sum(matrix * cross)) / int(mask.sum())
             scale = float(np.sqrt(target_sq[mask].sum() / source_sq[mask].sum()))
             return matrix, scale, mu_s, mu_t, mask, cosines, mean_cosine
-        mapped_sq, dots, centred_target_sq = _residual_terms(
+        mapped_sq, dots, centred_target_sq = residual_terms(
             A, B, matrix, means=means, norms=norms if incremental else None)
-        cosines = _cosines(dots, mapped_sq, centred_target_sq)
+        cosines = cosines_from_dots(dots, mapped_sq, centred_target_sq)
         if round_ == rounds - 1:
             break
         residual = 1.0 - cosines

@@ -18,9 +18,9 @@ import os
 import pickle
 import warnings
 
+import gensim.models.keyedvectors as gensim_keyedvectors
 import numpy as np
 import scipy.sparse
-import gensim.models.keyedvectors as gensim_keyedvectors
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
 

@@ -18,8 +18,8 @@ sys.path.insert(0, os.path.dirname(BENCHMARKS))  # the repository root: gensim_m
 import fidelity  # noqa: E402
 
 from gensim_merge import MergeableKeyedVectors  # noqa: E402
-from gensim_merge._anchor_products import _cross_product  # noqa: E402
-from gensim_merge._procrustes import _orthogonal_from_cross  # noqa: E402
+from gensim_merge._anchor_products import cross_product  # noqa: E402
+from gensim_merge._procrustes import orthogonal_from_cross  # noqa: E402
 from gensim_merge.alignment import fit_alignment  # noqa: E402
 from gensim_merge.anchors import resolve_anchors  # noqa: E402
 
@@ -33,10 +33,10 @@ def main():
         rows = {"source_rows": anchors.source_index, "target_rows": anchors.target_index,
                 "source_words": anchors.source_words, "target_words": anchors.target_words}
         X, Y = B.vectors[anchors.source_index], A.vectors[anchors.target_index]
-        cross32 = _cross_product(X, Y, normalize=True)[0]
-        cross64 = _cross_product(X.astype(np.float64), Y.astype(np.float64), normalize=True)[0]
+        cross32 = cross_product(X, Y, normalize=True)[0]
+        cross64 = cross_product(X.astype(np.float64), Y.astype(np.float64), normalize=True)[0]
         singular = np.linalg.svd(cross64, compute_uv=False)
-        moved = np.abs(_orthogonal_from_cross(cross32) - _orthogonal_from_cross(cross64)).max()
+        moved = np.abs(orthogonal_from_cross(cross32) - orthogonal_from_cross(cross64)).max()
         print(f"{len(anchors)} anchors: cross product condition {singular[0] / singular[-1]:.1e}; float32 blocks "
               f"vs float64: map entries differ by at most {moved:.1e}")
         fits = {rounds: fit_alignment(B.vectors, A.vectors, max_rounds=rounds, **rows) for rounds in (2, 3)}
