@@ -5,6 +5,7 @@ import logging
 from gensim_merge.alignment import Alignment, AlignmentReport, AlignOptions, fit_between
 from gensim_merge.errors import (
     AnchorError,
+    AnchorFileEncodingError,
     CorpusDecodeError,
     CorpusError,
     DimensionMismatchError,
@@ -14,6 +15,7 @@ from gensim_merge.errors import (
     IncompatibleModelError,
     ModelFileEncodingError,
     ModelFileError,
+    ModelFileNotFoundError,
     NonFiniteVectorsError,
     NoSharedVocabularyError,
     NotMergedError,
@@ -38,6 +40,7 @@ __all__ = [
     "Alignment",
     "AlignmentReport",
     "AnchorError",
+    "AnchorFileEncodingError",
     "CorpusDecodeError",
     "CorpusError",
     "DimensionMismatchError",
@@ -49,6 +52,7 @@ __all__ = [
     "MergeableKeyedVectors",
     "ModelFileEncodingError",
     "ModelFileError",
+    "ModelFileNotFoundError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
     "NotMergedError",

@@ -28,6 +28,7 @@ from gensim_merge.errors import (
     EmptyModelError,
     IncompatibleModelError,
     ModelFileError,
+    ModelFileNotFoundError,
 )
 
 __all__ = [
@@ -89,7 +90,8 @@ def load_source(path):
     """The Word2Vec model saved at `path` (a full model with its training state), or ModelFileError."""
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise ModelFileError(f"no model file at {path!r}; save the source with model.save(path) first")
+        raise ModelFileNotFoundError(f"no model file at {path!r}; save the source with model.save(path) first",
+                                     filename=os.fspath(path))
     try:
         obj = Word2Vec.load(path)
     except Exception as exc:  # noqa: BLE001  (gensim raises many types for foreign files)

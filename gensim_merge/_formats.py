@@ -12,7 +12,13 @@ import zlib
 from typing import NamedTuple
 
 from gensim_merge._safetensors import looks_like_safetensors
-from gensim_merge.errors import IncompatibleModelError, ModelFileEncodingError, ModelFileError, PickleNotAllowedError
+from gensim_merge.errors import (
+    IncompatibleModelError,
+    ModelFileEncodingError,
+    ModelFileError,
+    ModelFileNotFoundError,
+    PickleNotAllowedError,
+)
 
 __all__ = [
     "EXTENSIONS",
@@ -107,7 +113,7 @@ def format_for_path(path):
 def _read_head(path):
     """(first bytes as stored, first bytes after decompression, gzip?) of `path`, or ModelFileError."""
     if not os.path.exists(path):
-        raise ModelFileError(f"no such file: {path!r}; expected a word-vector file (.kv, .model, .txt, .vec, "
+        raise ModelFileNotFoundError(filename=os.fspath(path), message=f"no such file: {path!r}; expected a word-vector file (.kv, .model, .txt, .vec, "
                              ".bin, .safetensors, optionally .gz)")
     if os.path.isdir(path):
         raise ModelFileError(f"{path!r} is a directory; expected a word-vector file")

@@ -17,7 +17,7 @@ import numpy as np
 
 from gensim_merge._align_options import AlignOptions, check_option
 from gensim_merge._validation import check_integer
-from gensim_merge.errors import AnchorError
+from gensim_merge.errors import AnchorError, AnchorFileEncodingError
 
 __all__ = ["Anchors", "frequency_ranks", "pair_anchors", "read_pairs_file", "resolve_anchors", "shared_anchors"]
 
@@ -233,8 +233,10 @@ def read_pairs_file(path, *, encoding="utf8"):
                         f"(source word, target word), got {len(fields)} in {line[:60]!r}"
                     )
                 pairs.append((fields[0], fields[1]))
-    except (OSError, UnicodeDecodeError) as err:
-        raise AnchorError(f"cannot read the anchor pair file {path}: {err}") from err
+    except UnicodeDecodeError as err:
+        raise AnchorFileEncodingError(f"the anchor pair file {path} is not valid {encoding} ({err.reason} at byte "
+                                      f"{err.start}); pass its encoding", err.encoding, err.object, err.start,
+                                      err.end, err.reason) from err
     return pairs
 
 

@@ -18,6 +18,7 @@ import os
 import sys
 import time
 import traceback
+import warnings
 
 from gensim_merge import __version__
 from gensim_merge.errors import GensimMergeError
@@ -45,11 +46,12 @@ _FORMATS_EPILOG = (
 class _Console:
     """Where the command's lines go: results to stdout, messages to stderr (unless --quiet)."""
 
-    def __init__(self, quiet):
-        self.quiet = quiet
+    def __init__(self, quiet, verbose=0):
+        self.quiet, self.verbose = quiet, verbose
 
-    def say(self, message):
-        if not self.quiet:
+    def say(self, message, *, logged=False):
+        """Print a message; `logged`: the library logs the same at INFO, which -v already shows."""
+        if not self.quiet and not (logged and self.verbose):
             print(message, file=sys.stderr, flush=True)
 
     def out(self, text):
@@ -101,23 +103,76 @@ class _TrainingProgress(logging.Handler):
         self.bar.close()
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Log records at the default verbosity: ``gensim-merge: warning: message``, one line, no source."""
+
+    def format(self, record):
+        return f"gensim-merge: {record.levelname.lower()}: {' '.join(record.getMessage().split())}"
+
+
 def _setup_logging(verbose, quiet):
     level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format=_LOG_FORMAT)
+    formatter = logging.Formatter(_LOG_FORMAT) if verbose else _OneLineFormatter()
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream in (sys.stderr, sys.__stderr__):
+            handler.setFormatter(formatter)
     root = logging.getLogger()
     root.setLevel(level)
     for handler in root.handlers:
         if handler.level == logging.NOTSET:
             # records of loggers switched to INFO for the progress bars must not print at the default level
             handler.setLevel(level)
-    logging.captureWarnings(True)
 
 
 def _one_line(err):
-    text = str(err).strip() or type(err).__name__
-    if isinstance(err, KeyError) and len(err.args) == 1 and isinstance(err.args[0], str):
+    """The error's message on one line, without Python's type prefixes (``[Errno 2]``, quotes of a KeyError)."""
+    if isinstance(err, OSError) and err.strerror:
+        where = f"{err.filename}: " if err.filename else ""
+        text = f"{where}{err.strerror[:1].lower()}{err.strerror[1:]}"
+    elif isinstance(err, KeyError) and len(err.args) == 1 and isinstance(err.args[0], str):
         text = err.args[0]
+    else:
+        text = str(err).strip() or type(err).__name__
     return " ".join(text.split())
+
+
+#: Python parameters the library's messages may name, as a user of the command line types them.
+_EXTRA_SPELLINGS = {"allow_pickle": "--allow-pickle", "unicode_errors": "--unicode-errors", "encoding": "--encoding"}
+
+
+def _flag_spellings(parser, command):
+    """{python name: flag} for `command`'s options, and {"name=value": flag} for its switches."""
+    sub = next((action.choices[command] for action in parser._actions
+                if isinstance(action, argparse._SubParsersAction) and command in action.choices), None)
+    names, switches = dict(_EXTRA_SPELLINGS), {"on_missing='skip'": "--skip-missing", "allow_pickle=True":
+                                               "--allow-pickle"}
+    for action in sub._actions if sub is not None else ():
+        long_flags = [flag for flag in action.option_strings if flag.startswith("--")]
+        if long_flags:
+            names.setdefault(action.dest, long_flags[0])
+    names.update(_ALIGNMENT_FLAGS)
+    names["on_missing"] = "--skip-missing"
+    return names, switches
+
+
+def _in_command_line_terms(text, parser, command):
+    """`text` with the Python parameters it names (``anchor_min_count``, ``on_missing='skip'``) as flags."""
+    import re
+
+    names, switches = _flag_spellings(parser, command)
+    for spelled, flag in switches.items():
+        text = text.replace(spelled, flag).replace(spelled.replace("'", '"'), flag)
+    for name, flag in sorted(names.items(), key=lambda item: -len(item[0])):
+        text = re.sub(rf"(?<![\w.-]){re.escape(name)}=", f"{flag} ", text)
+        if "_" in name:  # a bare multi-word name cannot be an ordinary word of the message
+            text = re.sub(rf"(?<![\w.\-'\"]){re.escape(name)}(?![\w'\"])", flag, text)
+    return text
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """warnings.showwarning for the command line: one line, no source path."""
+    print(f"gensim-merge: warning: {_one_line(message)}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -147,7 +202,7 @@ def _load(path, role, console, *, mmap=None):
     from gensim_merge.io import describe_file, load_vectors
 
     kv = load_vectors(path, mmap=mmap, **_read_options(console))
-    console.say(f"loaded {role} {path} as {describe_file(path)}: {kv}")
+    console.say(f"loaded {role} {path} as {describe_file(path)}: {kv}", logged=True)
     return kv
 
 
@@ -169,7 +224,7 @@ def _save(kv, path, console):
     from gensim_merge.io import describe_format, format_for_path, save_vectors
 
     fmt = save_vectors(kv, path)
-    console.say(f"saved {kv} to {path} as {describe_format(fmt, compressed=format_for_path(path)[1])}")
+    console.say(f"saved {kv} to {path} as {describe_format(fmt, compressed=format_for_path(path)[1])}", logged=True)
 
 
 #: The command-line flag of each alignment option (every field of AlignOptions has one; a test checks it).
@@ -271,7 +326,7 @@ def _cmd_align(args, console):
     target = _load(args.target, "target", console, mmap=args.mmap)
     start = time.perf_counter()
     alignment = source.alignment_to(target, **options)
-    console.say(f"mapping {len(source)} vectors into the target's space")
+    console.say(f"mapping {len(source)} vectors into the target's space", logged=True)
     bar = (console.progress(total=len(source), desc="mapping", unit=" words", unit_scale=True)
            if len(source) > _PROGRESS_MIN_WORDS else None)
     try:
@@ -657,18 +712,23 @@ def main(argv=None):
     verbose = getattr(args, "verbose", 0) or 0
     quiet = bool(getattr(args, "quiet", False)) and not verbose
     _setup_logging(verbose, quiet)
-    console = _Console(quiet)
-    try:
-        console.read_options = _read_options_of(args)
-        return args.func(args, console)
-    except KeyboardInterrupt:
-        print("gensim-merge: interrupted", file=sys.stderr)
-        return 130
-    except Exception as err:  # the command line reports every failure as one line
-        if verbose:
-            traceback.print_exc()
-        hint = "" if isinstance(err, (GensimMergeError, OSError, ImportError, ValueError)) or verbose \
-            else " (run with --verbose for the traceback)"
-        kind = "" if isinstance(err, GensimMergeError) else f"{type(err).__name__}: "
-        print(f"gensim-merge {args.command}: error: {kind}{_one_line(err)}{hint}", file=sys.stderr)
-        return 1
+    console = _Console(quiet, verbose)
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore")
+        warnings.showwarning = _show_warning
+        try:
+            console.read_options = _read_options_of(args)
+            return args.func(args, console)
+        except KeyboardInterrupt:
+            print("gensim-merge: interrupted", file=sys.stderr)
+            return 130
+        except Exception as err:  # noqa: BLE001 -- the command line reports every failure as one line
+            if verbose:
+                traceback.print_exc()
+            expected = isinstance(err, (GensimMergeError, OSError, ImportError, ValueError))
+            hint = "" if expected or verbose else " (run with --verbose for the traceback)"
+            kind = "" if expected else f"{type(err).__name__}: "
+            message = _in_command_line_terms(_one_line(err), parser, args.command)
+            print(f"gensim-merge {args.command}: error: {kind}{message}{hint}", file=sys.stderr)
+            return 1

@@ -13,6 +13,7 @@ True
 
 __all__ = [
     "AnchorError",
+    "AnchorFileEncodingError",
     "CorpusDecodeError",
     "CorpusError",
     "DimensionMismatchError",
@@ -22,6 +23,7 @@ __all__ = [
     "IncompatibleModelError",
     "ModelFileEncodingError",
     "ModelFileError",
+    "ModelFileNotFoundError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
     "NotMergedError",
@@ -65,6 +67,24 @@ class CorpusError(GensimMergeError, ValueError):
 
 class ModelFileError(GensimMergeError, ValueError):
     """A model file is missing, truncated, or in a format that cannot be read."""
+
+
+class ModelFileNotFoundError(ModelFileError, FileNotFoundError):
+    """A model (or map) file does not exist; still a :class:`FileNotFoundError`, as gensim and ``open()`` raise.
+
+    Examples
+    --------
+    >>> err = ModelFileNotFoundError("no such file: 'x.kv'", filename="x.kv")
+    >>> isinstance(err, FileNotFoundError), isinstance(err, ValueError), err.filename
+    (True, True, 'x.kv')
+    """
+
+    def __init__(self, message, *, filename=None):
+        super().__init__(message)
+        self.message, self.filename = message, filename
+
+    def __str__(self):  # not OSError's "[Errno None] None: filename"
+        return self.message
 
 
 class NoSharedVocabularyError(GensimMergeError, ValueError):
@@ -146,3 +166,7 @@ class CorpusDecodeError(CorpusError, _DecodeError):
     >>> isinstance(err, UnicodeDecodeError), str(err)
     (True, 'corpus.bin is not text')
     """
+
+
+class AnchorFileEncodingError(AnchorError, _DecodeError):
+    """An anchor pair file is not valid in the encoding it was read with; still a :class:`UnicodeDecodeError`."""

@@ -33,7 +33,7 @@ from gensim_merge._validation import (
     check_word2vec_keys,
 )
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, AlignOptions, fit_between
-from gensim_merge.errors import IncompatibleModelError, ModelFileError, NotMergedError
+from gensim_merge.errors import IncompatibleModelError, ModelFileError, ModelFileNotFoundError, NotMergedError
 from gensim_merge.merging import MergeReport, merge
 
 __all__ = ["MergeableKeyedVectors", "load_vectors", "save_vectors"]
@@ -261,7 +261,7 @@ class MergeableKeyedVectors(KeyedVectors):
             with _gensim_names_own_class():
                 obj = super().load(fname, mmap=mmap)
         except FileNotFoundError as err:
-            raise ModelFileError(f"no such model file: {fname}") from err
+            raise ModelFileNotFoundError(f"no such model file: {fname}", filename=err.filename) from err
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError) as err:
             raise ModelFileError(
                 f"cannot read {fname} as a gensim model ({type(err).__name__}: {err}); is it truncated, or a "
@@ -320,7 +320,7 @@ class MergeableKeyedVectors(KeyedVectors):
                 limit=limit, datatype=datatype, no_header=no_header,
             )
         except FileNotFoundError as err:
-            raise ModelFileError(f"no such word2vec file: {fname}") from err
+            raise ModelFileNotFoundError(f"no such word2vec file: {fname}", filename=err.filename) from err
         except _formats.WORD2VEC_READ_ERRORS as err:
             raise _formats.word2vec_read_error(err, fname, binary=binary, encoding=encoding) from err
         n_keys = len(kv.key_to_index)

@@ -8,7 +8,7 @@ from gensim.models import KeyedVectors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gensim_merge import AnchorError
+from gensim_merge import AnchorError, AnchorFileEncodingError
 from gensim_merge.anchors import (
     frequency_ranks,
     pair_anchors,
@@ -72,8 +72,13 @@ def test_pair_file(tmp_path, rng):
     path.write_text("one uno extra\n", encoding="utf8")
     with pytest.raises(AnchorError, match="pairs.txt:1: .*two whitespace-separated columns"):
         read_pairs_file(path)
-    with pytest.raises(AnchorError, match="cannot read"):
+    with pytest.raises(FileNotFoundError):  # what open() raises: users' except clauses keep working
         read_pairs_file(tmp_path / "absent.txt")
+    path.write_bytes("caf\xe9 cafe\n".encode("latin-1"))
+    with pytest.raises(AnchorFileEncodingError, match="pairs.txt is not valid utf8") as info:
+        read_pairs_file(path)
+    assert isinstance(info.value, (AnchorError, UnicodeDecodeError)) and info.value.start == 3
+    assert read_pairs_file(path, encoding="latin-1") == [("caf\xe9", "cafe")]
 
 
 def test_no_pair_present(rng):

@@ -1,0 +1,88 @@
+"""The command line speaks command line: flags in advice, no Python prefixes, one-line warnings, nothing twice."""
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gensim_merge import cli, save_vectors
+from tests.conftest import make_kv
+
+
+@pytest.fixture
+def run(capsys):
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers), [(h, h.level, h.formatter) for h in root.handlers])
+
+    def call(*args):
+        code = cli.main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    yield call
+    root.setLevel(saved[0])
+    for handler in root.handlers[:]:
+        if handler not in saved[1]:
+            root.removeHandler(handler)
+    for handler, level, formatter in saved[2]:
+        handler.setLevel(level)
+        handler.setFormatter(formatter)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def command(*args):
+    """The real command in a subprocess (its logging set-up is the one users get)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, "-m", "gensim_merge", *map(str, args)], capture_output=True, text=True,
+                          env=env, timeout=300, check=False)
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture
+def models(tmp_path, rng):
+    words = [f"w{i}" for i in range(120)]
+    paths = []
+    for name in ("a", "b"):
+        kv = make_kv(words, 6, rng, counts=np.full(len(words), 100))
+        save_vectors(kv, tmp_path / f"{name}.safetensors")
+        paths.append(tmp_path / f"{name}.safetensors")
+    return paths
+
+
+def test_advice_names_the_flag_not_the_python_parameter(run, models, tmp_path):
+    (tmp_path / "pairs.txt").write_text("w1 absent\nw2 w3\n")
+    code, _, err = run("align", *models, "-o", tmp_path / "out.safetensors", "--pairs", tmp_path / "pairs.txt")
+    assert code == 1 and "--skip-missing" in err and "on_missing" not in err
+    code, _, err = run("align", *models, "-o", tmp_path / "out.safetensors", "--anchor-min-count", 1000)
+    assert code == 1 and "--anchor-min-count" in err and "anchor_min_count" not in err
+
+
+def test_os_errors_read_as_sentences(run, models, tmp_path):
+    code, _, err = run("align", *models, "-o", tmp_path / "out.safetensors", "--pairs", tmp_path / "absent.txt")
+    assert code == 1
+    assert "no such file or directory" in err and "absent.txt" in err
+    assert "[Errno" not in err and "FileNotFoundError" not in err and "ValueError" not in err
+
+
+def test_verbose_prints_each_message_once(models, tmp_path):
+    code, _, err = command("align", *models, "-o", tmp_path / "out.safetensors", "-v")
+    assert code == 0
+    saved = [line for line in err.splitlines() if "saved MergeableKeyedVectors" in line]
+    loaded = [line for line in err.splitlines() if "a.safetensors" in line and "loaded" in line]
+    assert len(saved) == 1 and len(loaded) == 1, err
+
+
+def test_library_warnings_are_one_line_without_source(tmp_path):
+    (tmp_path / "dup.txt").write_text("3 2\ncat 1 0\ndog 0 1\ncat 5 5\n")
+    code, _, err = command("evaluate", tmp_path / "dup.txt")
+    assert code == 0
+    warnings = [line for line in err.splitlines() if "duplicate word" in line or "more than once" in line]
+    assert len(warnings) == 2, err  # gensim's log record and our warning
+    assert all(line.startswith("gensim-merge: warning: ") for line in warnings), err
+    assert ".py" not in err and " : WARNING : " not in err
