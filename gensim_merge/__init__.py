@@ -22,8 +22,8 @@ from gensim_merge.evaluation import (
     similarity_correlation,
     standard_scores,
 )
-from gensim_merge.keyedvectors import MergeableKeyedVectors
-from gensim_merge.merging import MergeReport, merge
+from gensim_merge.keyedvectors import MergeableKeyedVectors, merge
+from gensim_merge.merging import MergeReport
 
 __version__ = "0.1.0"
 

@@ -4,7 +4,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Setup
 from gensim_merge import MergeableKeyedVectors
-from gensim_merge.merging import merge
+from gensim_merge import merge
 
 OPTIONS = {
     "lib-default": {},
