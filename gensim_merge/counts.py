@@ -22,9 +22,10 @@ from gensim import utils
 
 from gensim_merge.errors import GensimMergeError, ModelFileError
 
-__all__ = ["counts_for", "looks_rank_based", "read_counts"]
+__all__ = ["MAX_COUNT", "counts_for", "looks_rank_based", "model_counts", "read_counts"]
 
-_MAX_COUNT = np.iinfo(np.int64).max
+#: The largest count (int64).
+MAX_COUNT = np.iinfo(np.int64).max
 
 
 def looks_rank_based(counts):
@@ -74,7 +75,7 @@ def read_counts(path, *, encoding="utf8", unicode_errors="strict"):
                 parts = line.decode(encoding, errors=unicode_errors).split()
                 if not parts:
                     continue
-                if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdigit()) or int(parts[1]) > _MAX_COUNT:
+                if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdigit()) or int(parts[1]) > MAX_COUNT:
                     raise ModelFileError(
                         f"{path} line {number} reads {line[:60]!r}: a vocabulary (counts) file holds one "
                         "'word count' pair per line, counts from 0 to 2**63 - 1 (what word2vec -save-vocab or "
@@ -133,3 +134,25 @@ def counts_for(kv, path, *, encoding="utf8", unicode_errors="strict"):
             f"{examples}); give the vocabulary file written with these vectors"
         )
     return counts
+
+
+def model_counts(kv, name):
+    """The ``count`` attribute of `kv` as int64 (None when absent), or an error for counts that are no counts."""
+    counts = kv.expandos.get("count")
+    if counts is None or len(counts) != len(kv.index_to_key):
+        return None
+    counts = np.asarray(counts)
+    if counts.size and counts.dtype.kind in "iuf":
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(counts) | (counts < 0) | (counts > (2.0 ** 63 - 1024 if counts.dtype.kind == "f"
+                                                                  else MAX_COUNT))
+    else:
+        bad = np.zeros(counts.shape, dtype=bool) if counts.dtype.kind in "iufb" else np.ones(counts.shape, bool)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise GensimMergeError(
+            f"{name}'s 'count' attribute holds {counts[i].item()!r} for {kv.index_to_key[i]!r} "
+            f"({int(bad.sum())} such value(s)): counts must be whole numbers from 0 to 2**63 - 1; repair them on "
+            "a copy, or drop them (del kv.expandos['count']) and merge with strategy='mean'"
+        )
+    return counts.astype(np.int64)

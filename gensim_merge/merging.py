@@ -38,31 +38,22 @@ fits give the same figures. It is the default whenever inputs are aligned.
 
 import dataclasses
 import logging
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from gensim_merge._merge_inputs import MAX_SOURCES, STRATEGIES, check_inputs, warn_rank_based
 from gensim_merge._union import merged_order, union_positions
-from gensim_merge._validation import (
-    check_choice,
-    check_finite_rows,
-    check_keyed_vectors,
-    check_same_dim,
-)
+from gensim_merge._validation import check_finite_rows
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_alignment
 from gensim_merge.anchors import resolve_anchors
-from gensim_merge.counts import looks_rank_based
-from gensim_merge.errors import DuplicateKeyError, GensimMergeError
+from gensim_merge.counts import MAX_COUNT, model_counts
+from gensim_merge.errors import GensimMergeError
 
 __all__ = ["MAX_SOURCES", "STRATEGIES", "MergeReport", "MergeResult", "merge_vectors"]
 
 logger = logging.getLogger(__name__)
 
-#: How shared words are combined (see the module docstring).
-STRATEGIES = ("count", "mean", "reference")
-#: Provenance is a bit mask per word (one bit per original input).
-MAX_SOURCES = 64
 #: Rows combined per step at most (whatever chunk_size allows): steps that stay in cache measured faster.
 _STEP_ROWS = 8192
 
@@ -129,67 +120,6 @@ class MergeReport:
                          + ("n/a" if held is None else f"{held:.3f}"))
             lines.append(f"  {name}: {n} words{extra}")
         return "\n".join(lines)
-
-
-def _check_unique_keys(kv, name):
-    if len(kv.key_to_index) != len(kv.index_to_key):
-        seen, dupes = set(), []
-        for key in kv.index_to_key:
-            if key in seen:
-                dupes.append(key)
-                if len(dupes) == 5:
-                    break
-            seen.add(key)
-        raise DuplicateKeyError(
-            f"{name} lists {len(kv.index_to_key) - len(kv.key_to_index)} key(s) more than once (e.g. {dupes}); "
-            "deduplicate it first (e.g. kv.vectors_for_all(dict.fromkeys(kv.index_to_key)))"
-        )
-
-
-_MAX_COUNT = np.iinfo(np.int64).max
-
-
-def _counts(kv, name):
-    """The ``count`` attribute of `kv` as int64 (None when absent), or an error for counts that are no counts."""
-    counts = kv.expandos.get("count")
-    if counts is None or len(counts) != len(kv.index_to_key):
-        return None
-    counts = np.asarray(counts)
-    if counts.size and counts.dtype.kind in "iuf":
-        with np.errstate(invalid="ignore"):
-            bad = ~np.isfinite(counts) | (counts < 0) | (counts > (2.0 ** 63 - 1024 if counts.dtype.kind == "f"
-                                                                  else _MAX_COUNT))
-    else:
-        bad = np.zeros(counts.shape, dtype=bool) if counts.dtype.kind in "iufb" else np.ones(counts.shape, bool)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise GensimMergeError(
-            f"{name}'s 'count' attribute holds {counts[i].item()!r} for {kv.index_to_key[i]!r} "
-            f"({int(bad.sum())} such value(s)): counts must be whole numbers from 0 to 2**63 - 1; repair them on "
-            "a copy, or drop them (del kv.expandos['count']) and merge with strategy='mean'"
-        )
-    return counts.astype(np.int64)
-
-
-def _source_names(models, names):
-    """One name per input and the flat list of original sources (inputs that are merges expand)."""
-    if names is None:
-        names = [f"model{i}" for i in range(len(models))]
-    names = [str(n) for n in names]
-    if len(names) != len(models):
-        raise ValueError(f"names must give one name per model: {len(models)} models, {len(names)} names")
-    flat, offsets = [], []
-    for name, kv in zip(names, models):
-        offsets.append(len(flat))
-        inner = list(getattr(kv, "sources", None) or [])
-        has_mask = "provenance" in kv.expandos and inner
-        flat.extend([f"{name}/{s}" for s in inner] if has_mask else [name])
-    if len(set(flat)) != len(flat):
-        raise ValueError(f"model names must be unique, got {names}")
-    if len(flat) > MAX_SOURCES:
-        raise ValueError(f"provenance records at most {MAX_SOURCES} original inputs, got {len(flat)}; "
-                         "merge in stages and save intermediate results without provenance")
-    return names, flat, offsets
 
 
 def _without_translation(alignment):
@@ -316,16 +246,16 @@ def merge_vectors(models, *, reference=0, names=None, strategy="count", align=Tr
     (['cat', 'dog', 'fish'], [1, 3, 2], 1)
     """
     models = list(models)
-    names, flat_sources, bit_offsets, reference, align_options, center_fit = _check_inputs(
+    names, flat_sources, bit_offsets, reference, align_options, center_fit = check_inputs(
         models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress)
-    counts = [_counts(kv, name) for name, kv in zip(names, models)]
+    counts = [model_counts(kv, name) for name, kv in zip(names, models)]
     if strategy == "count" and any(c is None for c in counts):
         missing = [n for n, c in zip(names, counts) if c is None]
         raise GensimMergeError(
             f"strategy='count' weighs shared words by their counts, but {missing} carry no 'count' attribute; "
             "use strategy='mean', or set counts with kv.set_vecattr / kv.expandos['count']"
         )
-    _warn_rank_based(names, counts)
+    warn_rank_based(names, counts)
     alignments = ([None] * len(models) if not align or len(models) == 1
                   else _fit_alignments(models, reference, names, align_options, center_fit))
 
@@ -355,57 +285,13 @@ def merge_vectors(models, *, reference=0, names=None, strategy="count", align=Tr
     )
 
 
-def _check_inputs(models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress):
-    """Every option and input checked before any work; the resolved names, sources, reference and options."""
-    if len(models) < 1:
-        raise ValueError("merge needs at least one model")
-    check_choice(strategy, STRATEGIES, "strategy")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a whole number of rows from 1 up, got {chunk_size!r}")
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be a callable taking a number of rows, got {type(progress).__name__}")
-    align_options = dict(align_options or {})
-    if center_fit is None:
-        center_fit = bool(align) and "center" not in align_options
-    if center_fit:
-        if not align:
-            raise ValueError("center_fit=True changes how the alignments are fitted, but align=False fits "
-                             "none; drop center_fit, or set align=True")
-        if not align_options.get("center", True):
-            raise ValueError("center_fit=True fits on centred anchors, but align_options sets center=False; "
-                             "drop one of the two")
-        align_options["center"] = True
-    names, flat_sources, bit_offsets = _source_names(models, names)
-    if isinstance(reference, str):
-        if reference not in names:
-            raise ValueError(f"reference {reference!r} is not one of the names {names}")
-        reference = names.index(reference)
-    if not 0 <= reference < len(models):
-        raise ValueError(f"reference must index one of the {len(models)} models, got {reference}")
-    for name, kv in zip(names, models):
-        check_keyed_vectors(kv, name)
-        check_same_dim(models[reference], kv, names[reference], name)
-        _check_unique_keys(kv, name)
-    return names, flat_sources, bit_offsets, reference, align_options, center_fit
-
-
-def _warn_rank_based(names, counts):
-    stand_ins = [name for name, c in zip(names, counts) if looks_rank_based(c)]
-    if stand_ins and len(names) > 1:
-        warnings.warn(
-            f"the counts of {', '.join(stand_ins)} look like gensim's rank-based stand-ins (n, n-1, ..., 1: a word2vec "
-            "file loaded without its vocabulary file), so shared words are weighted and ordered by rank, not by "
-            "frequency; give the real counts (load_word2vec_format(..., fvocab=FILE), or gensim-merge merge "
-            "--counts FILE ...), or merge with strategy='mean'", UserWarning, stacklevel=4)
-
-
 def _tally(models, positions, counts, bit_offsets, names, n_union):
     """The combined counts (checked for overflow) and the provenance bit masks of the union."""
     combined_count = np.zeros(n_union, dtype=np.int64)
     provenance = np.zeros(n_union, dtype=np.uint64)
     for kv, pos, cnt, offset, name in zip(models, positions, counts, bit_offsets, names):
         if cnt is not None:
-            overflow = combined_count[pos] > _MAX_COUNT - cnt
+            overflow = combined_count[pos] > MAX_COUNT - cnt
             if overflow.any():
                 i = int(np.flatnonzero(overflow)[0])
                 raise GensimMergeError(

@@ -1,6 +1,7 @@
 """merge_vectors: the pure core of merging (record, vectorised union, progress) and real counts."""
 
 import ast
+import logging
 import warnings
 from pathlib import Path
 
@@ -197,10 +198,19 @@ def test_counts_for_reads_a_vocabulary_file_and_names_what_it_lacks(word2vec_pai
 
 @pytest.fixture
 def run_cli(capsys):
+    """Call cli.main in-process; restore the logging set-up it changes afterwards."""
+    root = logging.getLogger()
+    saved = (root.level, [(h, h.level) for h in root.handlers])
+
     def call(*args):
         code = cli.main([str(a) for a in args])
         return code, capsys.readouterr()
-    return call
+
+    yield call
+    logging.captureWarnings(False)
+    root.setLevel(saved[0])
+    for handler, level in saved[1]:
+        handler.setLevel(level)
 
 
 def test_cli_counts_give_the_true_combined_count(word2vec_pair, tmp_path, run_cli):

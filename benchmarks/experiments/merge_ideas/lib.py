@@ -1,4 +1,4 @@
-"""Score the library's merge (gensim_merge.merging.merge) with given options. Usage: python lib.py SPLIT NAME..."""
+"""Score the library's merge (gensim_merge.merge) with given options. Usage: python lib.py SPLIT NAME..."""
 import os
 import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
