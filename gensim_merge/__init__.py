@@ -8,6 +8,7 @@ from gensim_merge.errors import (
     AnchorFileEncodingError,
     CorpusDecodeError,
     CorpusError,
+    CountsError,
     DimensionMismatchError,
     DuplicateKeyError,
     EmptyModelError,
@@ -30,8 +31,8 @@ from gensim_merge.evaluation import (
     similarity_correlation,
     standard_scores,
 )
-from gensim_merge.keyedvectors import MergeableKeyedVectors, load_vectors, save_vectors
-from gensim_merge.merging import MergeReport, merge
+from gensim_merge.keyedvectors import MergeableKeyedVectors, load_vectors, merge, save_vectors
+from gensim_merge.merging import MergeReport
 
 __version__ = "0.1.0"
 
@@ -43,6 +44,7 @@ __all__ = [
     "AnchorFileEncodingError",
     "CorpusDecodeError",
     "CorpusError",
+    "CountsError",
     "DimensionMismatchError",
     "DuplicateKeyError",
     "EmptyModelError",

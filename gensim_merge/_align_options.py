@@ -193,7 +193,7 @@ class AlignOptions:
                 option="align_options", value=options, allowed="an AlignOptions or a dict")
         unknown = sorted(set(options) - set(cls.names()))
         if unknown:
-            raise OptionError(
+            raise OptionTypeError(  # what f(**options) raises for an unknown keyword, and an OptionError
                 f"unknown alignment option(s) {unknown}; the options are {list(cls.names())}",
                 option=str(unknown[0]), value=options[unknown[0]], allowed=f"one of {list(cls.names())}")
         return cls(**options)

@@ -360,10 +360,18 @@ def _source_names(paths, names):
 
 
 def _cmd_merge(args, console):
-    from gensim_merge.merging import merge
+    from gensim_merge.counts import counts_for
+    from gensim_merge.keyedvectors import merge
 
     if len(args.models) < 2:
         raise ValueError(f"merge needs at least two models, got {len(args.models)}")
+    counts_files = args.counts or ["-"] * len(args.models)
+    if len(counts_files) != len(args.models):
+        raise ValueError(f"--counts needs one vocabulary file per model, in the models' order ('-' for a model "
+                         f"that keeps its own counts): {len(args.models)} models, {len(counts_files)} files")
+    for path in counts_files:
+        if path != "-" and not os.path.isfile(path):
+            raise FileNotFoundError(f"--counts {path!r}: no such file")
     _check_output(args.output)
     names = _source_names(args.models, args.names)
     reference = 0
@@ -376,12 +384,23 @@ def _cmd_merge(args, console):
             raise ValueError(f"--reference {args.reference!r} is neither one of the model names {names} nor one "
                              "of the model paths")
     models = [_load(path, f"model {name!r}", console, mmap=args.mmap) for path, name in zip(args.models, names)]
+    for kv, path, name in zip(models, counts_files, names):
+        if path != "-":
+            kv.expandos["count"] = counts_for(kv, path)  # our own freshly loaded model
+            console.say(f"read the counts of model {name!r} from {path}")
     options = _alignment_options(args)
     if not args.center:
         del options["center"]  # the merge's own default applies: a centred fit applied without translation
     start = time.perf_counter()
-    merged = merge(models, reference=reference, names=names, strategy=args.strategy, align=args.align,
-                   align_options=options, center_fit=False if args.raw_fit else None)
+    total = sum(len(kv) for kv in models)
+    bar = console.progress(total=total, desc="merging", unit=" rows") if total > 100_000 else None
+    try:
+        merged = merge(models, reference=reference, names=names, strategy=args.strategy, align=args.align,
+                       align_options=options, center_fit=False if args.raw_fit else None,
+                       progress=None if bar is None else bar.update)
+    finally:
+        if bar is not None:
+            bar.close()
     console.say(f"merged in {time.perf_counter() - start:.2f} s")
     console.out(str(merged.merge_report))
     _save(merged, args.output, console)
@@ -619,6 +638,10 @@ def build_parser():
     p.add_argument("--raw-fit", action="store_true",
                    help="fit each rotation on the raw anchors (default: on mean-centred anchors, applied without "
                         "the translation, which measured closer to joint training)")
+    p.add_argument("--counts", nargs="+", metavar="FILE",
+                   help="the models' real word counts: one gensim vocabulary file ('word count' per line, what "
+                        "word2vec -save-vocab writes) per model, in the models' order, '-' to keep a model's own; "
+                        "word2vec files carry no counts, and without them shared words are weighted by rank")
     _add_alignment_options(p)
 
     p = add("continue", _cmd_continue, "Continue training MODEL on the new CORPUS, staying close to joint "

@@ -16,6 +16,7 @@ __all__ = [
     "AnchorFileEncodingError",
     "CorpusDecodeError",
     "CorpusError",
+    "CountsError",
     "DimensionMismatchError",
     "DuplicateKeyError",
     "EmptyModelError",
@@ -35,6 +36,10 @@ __all__ = [
 
 class GensimMergeError(Exception):
     """Base class of every error raised on purpose by gensim_merge."""
+
+
+class CountsError(GensimMergeError, ValueError):
+    """A model's word counts are missing where they are needed, are not counts, or overflow when summed."""
 
 
 class DimensionMismatchError(GensimMergeError, ValueError):

@@ -34,9 +34,9 @@ from gensim_merge._validation import (
 )
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, AlignOptions, fit_between
 from gensim_merge.errors import IncompatibleModelError, ModelFileError, ModelFileNotFoundError, NotMergedError
-from gensim_merge.merging import MergeReport, merge
+from gensim_merge.merging import MergeReport, merge_vectors
 
-__all__ = ["MergeableKeyedVectors", "load_vectors", "save_vectors"]
+__all__ = ["MergeableKeyedVectors", "load_vectors", "merge", "save_vectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -589,8 +589,8 @@ class MergeableKeyedVectors(KeyedVectors):
                    chunk_size=DEFAULT_CHUNK_SIZE):
         """One union-vocabulary model from this one and `others`, in this model's space.
 
-        A thin front of :func:`gensim_merge.merging.merge` with this model as the reference; see there for
-        the combining strategies.
+        A thin front of :func:`gensim_merge.merge` with this model as the reference; see
+        :mod:`gensim_merge.merging` for the combining strategies.
 
         Parameters
         ----------
@@ -605,7 +605,7 @@ class MergeableKeyedVectors(KeyedVectors):
         center_fit : bool or None, optional
             Fit each rotation on mean-centred anchors and apply it without the translation (None: whenever
             aligning and `align_options` sets no ``center``; measured closer to joint training, see
-            :func:`gensim_merge.merging.merge`).
+            :func:`gensim_merge.merge`).
         chunk_size : int, optional
 
         Returns
@@ -622,8 +622,30 @@ class MergeableKeyedVectors(KeyedVectors):
         >>> merged.words_from("more", only=True)
         ['fish']
         """
-        return merge([self, *others], reference=0, names=names, strategy=strategy, align=align,
-                     align_options=align_options, center_fit=center_fit, chunk_size=chunk_size)
+        return MergeableKeyedVectors._from_merge_result(merge_vectors(
+            [self, *others], reference=0, names=names, strategy=strategy, align=align, align_options=align_options,
+            center_fit=center_fit, chunk_size=chunk_size))
+
+    @classmethod
+    def _from_merge_result(cls, result):
+        """The model of a :class:`~gensim_merge.merging.MergeResult` (its arrays are used, not copied)."""
+        merged = cls(result.vectors.shape[1], dtype=result.vectors.dtype)
+        merged.index_to_key = result.keys
+        merged.key_to_index = dict(zip(result.keys, range(len(result.keys))))
+        merged.next_index = len(result.keys)
+        merged.vectors = result.vectors
+        merged.norms = None
+        merged.expandos = {"provenance": result.provenance}
+        if result.counts is not None:
+            merged.expandos["count"] = result.counts
+        merged.sources = list(result.sources)
+        merged.merge_report = result.report
+        report = result.report
+        merged.add_lifecycle_event(
+            "merge", sources=list(result.names), reference=report.reference, strategy=report.strategy,
+            center_fit=report.center_fit, n_words=report.n_words, n_shared=report.n_shared,
+        )
+        return merged
 
     def _check_merged(self, method):
         if not self.sources or "provenance" not in self.expandos:
@@ -891,3 +913,36 @@ def save_vectors(kv, path, *, fmt=None):
         kv.save_word2vec_format(path, binary=fmt == "word2vec-binary")
     logger.info("saved %s to %s as %s", kv, path, _formats.describe_format(fmt, compressed=compressed))
     return fmt
+
+
+def merge(models, *, reference=0, names=None, strategy="count", align=True, align_options=None, center_fit=None,
+          chunk_size=DEFAULT_CHUNK_SIZE, progress=None):
+    """Merge several models into one union-vocabulary model in the reference's space.
+
+    The model built from :func:`gensim_merge.merging.merge_vectors`, which does the work and documents every
+    parameter (`models`, `reference`, `names`, `strategy`, `align`, `align_options`, `center_fit`,
+    `chunk_size`, `progress`) and the combining strategies.
+
+    Returns
+    -------
+    MergeableKeyedVectors
+        Every word of every input; counts summed into ``count``; ordered by combined count (ties: the
+        reference's order, then by key); ``provenance`` attribute (bit mask) and ``sources`` say which inputs
+        held each word (see :meth:`MergeableKeyedVectors.provenance`); ``merge_report`` says what was done.
+
+    Raises
+    ------
+    DimensionMismatchError, DuplicateKeyError, EmptyModelError, NonFiniteVectorsError, AnchorError
+
+    Examples
+    --------
+    >>> a, b = MergeableKeyedVectors(2), MergeableKeyedVectors(2)
+    >>> a.add_vectors(["cat", "dog"], np.array([[1, 0], [0, 1]], dtype=np.float32))
+    >>> b.add_vectors(["dog", "fish"], np.array([[0, 1], [1, 1]], dtype=np.float32))
+    >>> merged = merge([a, b], strategy="mean", align=False)
+    >>> merged.index_to_key, merged.provenance("dog")
+    (['cat', 'dog', 'fish'], ['model0', 'model1'])
+    """
+    return MergeableKeyedVectors._from_merge_result(merge_vectors(
+        models, reference=reference, names=names, strategy=strategy, align=align, align_options=align_options,
+        center_fit=center_fit, chunk_size=chunk_size, progress=progress))

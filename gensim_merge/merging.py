@@ -1,8 +1,12 @@
-"""One union-vocabulary model from several: align, combine shared words, sum counts, record provenance.
+"""One union vocabulary from several models: align, combine shared words, sum counts, record provenance.
 
-The output is built in one pass per input: each input is streamed in chunks through its fitted map and added
+:func:`merge_vectors` is pure: it reads gensim KeyedVectors and returns a :class:`MergeResult` (keys, vectors,
+counts, provenance, report); :func:`gensim_merge.merge` and :meth:`MergeableKeyedVectors.merge_with` turn it
+into a model. The union and its order are computed on arrays of keys (see :mod:`gensim_merge._union`). The
+output is built in one pass per input: each input is streamed in chunks through its fitted map and written
 into a single preallocated output matrix already in the final (combined-frequency) order, so merging costs
-a few matrix products and one output allocation, and a memory-mapped input is never copied whole.
+a few matrix products and one output allocation, and a memory-mapped input is never copied whole. Timings:
+``benchmarks/RESULTS.md``.
 
 How shared words are combined
 -----------------------------
@@ -34,29 +38,23 @@ fits give the same figures. It is the default whenever inputs are aligned.
 
 import dataclasses
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from gensim_merge._validation import (
-    check_choice,
-    check_finite_rows,
-    check_integer,
-    check_keyed_vectors,
-    check_same_dim,
-)
-from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, AlignOptions, fit_between
-from gensim_merge.errors import DuplicateKeyError, GensimMergeError
+from gensim_merge._merge_inputs import MAX_SOURCES, STRATEGIES, check_inputs, warn_rank_based
+from gensim_merge._union import merged_order, union_positions
+from gensim_merge._validation import check_finite_rows
+from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_between
+from gensim_merge.counts import MAX_COUNT, model_counts
+from gensim_merge.errors import CountsError
 
-__all__ = ["MAX_SOURCES", "STRATEGIES", "MergeReport", "merge"]
+__all__ = ["MAX_SOURCES", "STRATEGIES", "MergeReport", "MergeResult", "merge_vectors"]
 
 logger = logging.getLogger(__name__)
 
-#: How shared words are combined (see the module docstring).
-STRATEGIES = ("count", "mean", "reference")
-#: Provenance is a bit mask per word (one bit per original input).
-MAX_SOURCES = 64
+#: Rows combined per step at most (whatever chunk_size allows): steps that stay in cache measured faster.
+_STEP_ROWS = 8192
 
 
 @dataclass(frozen=True)
@@ -123,81 +121,62 @@ class MergeReport:
         return "\n".join(lines)
 
 
-def _check_unique_keys(kv, name):
-    if len(kv.key_to_index) != len(kv.index_to_key):
-        seen, dupes = set(), []
-        for key in kv.index_to_key:
-            if key in seen:
-                dupes.append(key)
-                if len(dupes) == 5:
-                    break
-            seen.add(key)
-        raise DuplicateKeyError(
-            f"{name} lists {len(kv.index_to_key) - len(kv.key_to_index)} key(s) more than once (e.g. {dupes}); "
-            "deduplicate it first (e.g. kv.vectors_for_all(dict.fromkeys(kv.index_to_key)))"
-        )
-
-
-_MAX_COUNT = np.iinfo(np.int64).max
-
-
-def _counts(kv, name):
-    """The ``count`` attribute of `kv` as int64 (None when absent), or an error for counts that are no counts."""
-    counts = kv.expandos.get("count")
-    if counts is None or len(counts) != len(kv.index_to_key):
-        return None
-    counts = np.asarray(counts)
-    if counts.size and counts.dtype.kind in "iuf":
-        with np.errstate(invalid="ignore"):
-            bad = ~np.isfinite(counts) | (counts < 0) | (counts > (2.0 ** 63 - 1024 if counts.dtype.kind == "f"
-                                                                  else _MAX_COUNT))
-    else:
-        bad = np.zeros(counts.shape, dtype=bool) if counts.dtype.kind in "iufb" else np.ones(counts.shape, bool)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise GensimMergeError(
-            f"{name}'s 'count' attribute holds {counts[i].item()!r} for {kv.index_to_key[i]!r} "
-            f"({int(bad.sum())} such value(s)): counts must be whole numbers from 0 to 2**63 - 1; repair them on "
-            "a copy, or drop them (del kv.expandos['count']) and merge with strategy='mean'"
-        )
-    return counts.astype(np.int64)
-
-
-def _source_names(models, names):
-    """One name per input and the flat list of original sources (inputs that are merges expand)."""
-    if names is None:
-        names = [f"model{i}" for i in range(len(models))]
-    names = [str(n) for n in names]
-    if len(names) != len(models):
-        raise ValueError(f"names must give one name per model: {len(models)} models, {len(names)} names")
-    flat, offsets = [], []
-    for name, kv in zip(names, models):
-        offsets.append(len(flat))
-        inner = list(getattr(kv, "sources", None) or [])
-        has_mask = "provenance" in kv.expandos and inner
-        flat.extend([f"{name}/{s}" for s in inner] if has_mask else [name])
-    if len(set(flat)) != len(flat):
-        raise ValueError(f"model names must be unique, got {names}")
-    if len(flat) > MAX_SOURCES:
-        raise ValueError(f"provenance records at most {MAX_SOURCES} original inputs, got {len(flat)}; "
-                         "merge in stages and save intermediate results without provenance")
-    return names, flat, offsets
-
-
 def _without_translation(alignment):
     """The same fitted map with its centring means dropped: ``y = x · matrix · scale``."""
     return dataclasses.replace(alignment, source_mean=np.zeros_like(alignment.source_mean),
                                target_mean=np.zeros_like(alignment.target_mean))
 
 
-def merge(models, *, reference=0, names=None, strategy="count", align=True, align_options=None,
-          center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE):
-    """Merge several models into one union-vocabulary model in the reference's space.
+def _fit_alignments(models, reference, names, align_options, center_fit):
+    """The fitted map of every input onto the reference (None for the reference itself)."""
+    alignments = [None] * len(models)
+    for i, source in enumerate(models):
+        if i != reference:
+            logger.info("aligning %s onto %s", names[i], names[reference])
+            alignment = fit_between(source, models[reference], align_options)
+            alignments[i] = _without_translation(alignment) if center_fit else alignment
+    return alignments
+
+
+@dataclass(frozen=True, eq=False)
+class MergeResult:
+    """What :func:`merge_vectors` computes: the merged model's parts, in its final order.
+
+    Attributes
+    ----------
+    keys : list
+        Every key of every input, ordered by combined count (ties: the reference's order, then by key).
+    vectors : (len(keys), d) ndarray
+    counts : (len(keys),) int64 ndarray or None
+        The inputs' counts summed (None when no input has counts).
+    provenance : (len(keys),) uint64 ndarray
+        Bit ``j`` set where ``sources[j]`` held the key.
+    sources : tuple of str
+        The original inputs, in bit order (an input that is itself a merge contributes its own sources).
+    names : tuple of str
+        One name per input.
+    report : MergeReport
+    """
+
+    keys: list
+    vectors: np.ndarray
+    counts: object
+    provenance: np.ndarray
+    sources: tuple
+    names: tuple
+    report: MergeReport
+
+
+def merge_vectors(models, *, reference=0, names=None, strategy="count", align=True, align_options=None,
+                  center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=None):
+    """Merge several models into one union vocabulary in the reference's space: the parts, not a model.
+
+    :func:`gensim_merge.merge` (and :meth:`MergeableKeyedVectors.merge_with`) wrap the result in a model.
 
     Parameters
     ----------
     models : sequence of gensim.models.KeyedVectors
-        Two or more models of the same vector size. None is modified.
+        One or more models of the same vector size. None is modified.
     reference : int or str, optional
         The input (by position, or by name from `names`) whose space the result lives in; its vectors are
         never rotated.
@@ -219,195 +198,168 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
         ``center`` is applied as fitted, translation included). True needs ``align=True``; False fits on the
         raw anchors.
     chunk_size : int, optional
-        Rows streamed per step (>= 1).
+        Rows streamed per step (>= 1; bounds temporary memory).
+    progress : callable, optional
+        Called with the number of input rows just combined after every step; over one merge the calls add
+        up to the inputs' total size (``progress=tqdm(total=...).update`` works).
 
     Returns
     -------
-    MergeableKeyedVectors
-        Every word of every input; counts summed into ``count``; ordered by combined count (ties: the
-        reference's order, then by key); ``provenance`` attribute (bit mask) and ``sources`` say which inputs
-        held each word (see :meth:`MergeableKeyedVectors.provenance`); ``merge_report`` says what was done.
+    MergeResult
 
     Raises
     ------
     DimensionMismatchError, DuplicateKeyError, EmptyModelError, NonFiniteVectorsError, AnchorError
 
+    Warns
+    -----
+    UserWarning
+        Once per merge of two or more inputs, naming those whose counts are gensim's rank-based stand-ins
+        (word2vec files loaded without their vocabulary file; see :mod:`gensim_merge.counts`).
+
     Examples
     --------
-    >>> import numpy as np
-    >>> from gensim_merge import MergeableKeyedVectors
-    >>> a, b = MergeableKeyedVectors(2), MergeableKeyedVectors(2)
+    >>> from gensim.models import KeyedVectors
+    >>> a, b = KeyedVectors(2), KeyedVectors(2)
     >>> a.add_vectors(["cat", "dog"], np.array([[1, 0], [0, 1]], dtype=np.float32))
     >>> b.add_vectors(["dog", "fish"], np.array([[0, 1], [1, 1]], dtype=np.float32))
-    >>> merged = merge([a, b], strategy="mean", align=False)
-    >>> merged.index_to_key, merged.provenance("dog")
-    (['cat', 'dog', 'fish'], ['model0', 'model1'])
+    >>> result = merge_vectors([a, b], strategy="mean", align=False)
+    >>> result.keys, result.provenance.tolist(), result.report.n_shared
+    (['cat', 'dog', 'fish'], [1, 3, 2], 1)
     """
-    from gensim_merge.keyedvectors import (
-        MergeableKeyedVectors,  # the class module imports this one
-    )
-
     models = list(models)
-    if len(models) < 1:
-        raise ValueError("merge needs at least one model")
-    check_choice(strategy, STRATEGIES, "strategy")
-    chunk_size = check_integer(chunk_size, "chunk_size", low=1)
-    explicit_center = ("center" in align_options if isinstance(align_options, Mapping)
-                       else bool(getattr(align_options, "center", False)))
-    align_options = AlignOptions.from_any(align_options)
-    if center_fit is None:
-        center_fit = bool(align) and not explicit_center
-    if center_fit:
-        if not align:
-            raise ValueError("center_fit=True changes how the alignments are fitted, but align=False fits "
-                             "none; drop center_fit, or set align=True")
-        if explicit_center and not align_options.center:
-            raise ValueError("center_fit=True fits on centred anchors, but align_options sets center=False; "
-                             "drop one of the two")
-        align_options = align_options.replace(center=True)
-    names, flat_sources, bit_offsets = _source_names(models, names)
-    if isinstance(reference, str):
-        if reference not in names:
-            raise ValueError(f"reference {reference!r} is not one of the names {names}")
-        reference = names.index(reference)
-    reference = check_integer(reference, "reference", low=0, high=len(models) - 1)
-    for name, kv in zip(names, models):
-        check_keyed_vectors(kv, name)
-        check_same_dim(models[reference], kv, names[reference], name)
-        _check_unique_keys(kv, name)
-    counts = [_counts(kv, name) for name, kv in zip(names, models)]
+    names, flat_sources, bit_offsets, reference, align_options, center_fit = check_inputs(
+        models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress)
+    counts = [model_counts(kv, name) for name, kv in zip(names, models)]
     if strategy == "count" and any(c is None for c in counts):
         missing = [n for n, c in zip(names, counts) if c is None]
-        raise GensimMergeError(
+        raise CountsError(
             f"strategy='count' weighs shared words by their counts, but {missing} carry no 'count' attribute; "
             "use strategy='mean', or set counts with kv.set_vecattr / kv.expandos['count']"
         )
+    warn_rank_based(names, counts)
+    alignments = ([None] * len(models) if not align or len(models) == 1
+                  else _fit_alignments(models, reference, names, align_options, center_fit))
 
-    # ---- the alignments (fitted only; applied chunk by chunk below)
-    alignments = [None] * len(models)
-    if align and len(models) > 1:
-        for i, kv in enumerate(models):
-            if i != reference:
-                logger.info("aligning %s onto %s", names[i], names[reference])
-                alignments[i] = fit_between(kv, models[reference], align_options)
-                if center_fit:
-                    alignments[i] = _without_translation(alignments[i])
+    union = union_positions([kv.index_to_key for kv in models], reference)
+    combined_count, provenance = _tally(models, union.positions, counts, bit_offsets, names, len(union.keys))
+    n_reference = len(models[reference].index_to_key)
+    order = merged_order(union.keys, combined_count, union.in_reference, n_reference)
+    final_position = np.empty(len(order), dtype=np.intp)
+    final_position[order] = np.arange(len(order))
+    weights = [_weights(strategy, counts[i], i == reference, union.in_reference[pos] < n_reference)
+               for i, pos in enumerate(union.positions)]
+    dtype = np.result_type(*[kv.vectors.dtype for kv in models], np.float32)
+    vectors = _combine(models, alignments, [final_position[p] for p in union.positions], weights,
+                       union.holders[order] > 1, dtype, chunk_size, names, progress)
 
-    # ---- the union vocabulary, in its final order
-    order_of_inputs = [reference] + [i for i in range(len(models)) if i != reference]
-    union = {}
-    for i in order_of_inputs:
-        for key in models[i].index_to_key:
-            union.setdefault(key, len(union))
-    keys = list(union)
-    positions = [np.fromiter((union[k] for k in kv.index_to_key), dtype=np.intp, count=len(kv.index_to_key))
-                 for kv in models]
-    n_union = len(keys)
+    report = MergeReport(
+        sources=tuple(flat_sources), reference=names[reference], strategy=strategy, n_words=len(order),
+        n_shared=int((union.holders > 1).sum()), words_per_source=tuple(len(kv.index_to_key) for kv in models),
+        alignments={names[i]: a.report.to_dict() for i, a in enumerate(alignments) if a is not None},
+        center_fit=bool(center_fit),
+    )
+    logger.info("%s", report)
+    return MergeResult(
+        keys=union.keys[order].tolist(), vectors=vectors,
+        counts=combined_count[order] if any(c is not None for c in counts) else None,
+        provenance=provenance[order], sources=tuple(flat_sources), names=tuple(names), report=report,
+    )
+
+
+def _tally(models, positions, counts, bit_offsets, names, n_union):
+    """The combined counts (checked for overflow) and the provenance bit masks of the union."""
     combined_count = np.zeros(n_union, dtype=np.int64)
-    holders = np.zeros(n_union, dtype=np.int64)
     provenance = np.zeros(n_union, dtype=np.uint64)
     for kv, pos, cnt, offset, name in zip(models, positions, counts, bit_offsets, names):
         if cnt is not None:
-            overflow = combined_count[pos] > _MAX_COUNT - cnt
+            overflow = combined_count[pos] > MAX_COUNT - cnt
             if overflow.any():
                 i = int(np.flatnonzero(overflow)[0])
-                raise GensimMergeError(
+                raise CountsError(
                     f"the counts of {kv.index_to_key[i]!r} sum to more than 2**63 - 1 (int64) once {name}'s are "
                     f"added ({int(overflow.sum())} such word(s)); counts that large are not word counts: check the "
                     "inputs' 'count' attributes, or scale them down on copies (kv.expandos['count'] //= 1000)"
                 )
             combined_count[pos] += cnt
-        holders[pos] += 1
         inner = kv.expandos.get("provenance") if getattr(kv, "sources", None) else None
         bits = (np.asarray(inner, dtype=np.uint64) if inner is not None and len(inner) == len(kv.index_to_key)
                 else np.ones(len(kv.index_to_key), dtype=np.uint64))
         provenance[pos] |= bits << np.uint64(offset)
-    in_reference = np.full(n_union, len(models[reference].index_to_key), dtype=np.int64)
-    in_reference[positions[reference]] = np.arange(len(models[reference].index_to_key))
-    key_rank = np.empty(n_union, dtype=np.int64)
-    key_rank[np.argsort(np.array(keys, dtype=object), kind="stable")] = np.arange(n_union)
-    final_order = np.lexsort((key_rank, in_reference, -combined_count))
-    final_position = np.empty(n_union, dtype=np.intp)
-    final_position[final_order] = np.arange(n_union)
-
-    # ---- the weights of each input's rows
-    weights = []
-    for i, kv in enumerate(models):
-        n = len(kv.index_to_key)
-        if strategy == "count":
-            w = np.maximum(counts[i], 1).astype(np.float64)
-        elif strategy == "reference" and i != reference:
-            w = np.where(in_reference[positions[i]] < len(models[reference].index_to_key), 0.0, 1.0)
-        else:
-            w = np.ones(n, dtype=np.float64)
-        weights.append(w)
-
-    dtype = np.result_type(*[kv.vectors.dtype for kv in models], np.float32)
-    vectors = _combine(models, alignments, [final_position[p] for p in positions], weights, n_union, dtype,
-                       chunk_size, names)
-
-    merged = MergeableKeyedVectors(models[reference].vector_size, dtype=dtype)
-    merged.index_to_key = [keys[i] for i in final_order]
-    merged.key_to_index = {key: i for i, key in enumerate(merged.index_to_key)}
-    merged.next_index = n_union
-    merged.vectors = vectors
-    merged.norms = None
-    merged.expandos = {"provenance": provenance[final_order]}
-    if any(c is not None for c in counts):
-        merged.expandos["count"] = combined_count[final_order]
-    merged.sources = flat_sources
-    merged.merge_report = MergeReport(
-        sources=tuple(flat_sources), reference=names[reference], strategy=strategy, n_words=n_union,
-        n_shared=int((holders > 1).sum()), words_per_source=tuple(len(kv.index_to_key) for kv in models),
-        alignments={names[i]: a.report.to_dict() for i, a in enumerate(alignments) if a is not None},
-        center_fit=bool(center_fit),
-    )
-    merged.add_lifecycle_event(
-        "merge", sources=list(names), reference=names[reference], strategy=strategy, center_fit=center_fit,
-        n_words=n_union,
-        n_shared=merged.merge_report.n_shared,
-    )
-    logger.info("%s", merged.merge_report)
-    return merged
+    return combined_count, provenance
 
 
-def _combine(models, alignments, positions, weights, n_union, dtype, chunk_size, names):
-    """Weighted directions and weighted mean lengths, accumulated straight into the output matrix."""
-    d = models[0].vector_size
-    out = np.zeros((n_union, d), dtype=dtype)
-    length_sum = np.zeros(n_union, dtype=np.float64)
-    weight_sum = np.zeros(n_union, dtype=np.float64)
+def _weights(strategy, counts, is_reference, in_reference):
+    """The weight of each row of one input (`in_reference`: whether the reference holds its word)."""
+    if strategy == "count":
+        return np.maximum(counts, 1).astype(np.float64)
+    if strategy == "reference" and not is_reference:
+        return np.where(in_reference, 0.0, 1.0)
+    return np.ones(len(in_reference), dtype=np.float64)
+
+
+def _combine(models, alignments, positions, weights, shared, dtype, chunk_size, names, progress):
+    """The merged vectors, written straight into the output matrix.
+
+    A word held by one input takes its (mapped) vector as it is. For the others (`shared`, per output row)
+    the weighted unit vectors and lengths are accumulated in the output rows, then each is scaled to its
+    weighted mean length.
+    """
+    out = np.empty((len(shared), models[0].vector_size), dtype=dtype)
+    out.fill(0)  # in order: pages first touched by the scattered writes below cost several times more
+    length_sum = np.zeros(len(shared), dtype=np.float64)
+    weight_sum = np.zeros(len(shared), dtype=np.float64)
+    step = min(chunk_size, _STEP_ROWS)
     for kv, alignment, pos, w, name in zip(models, alignments, positions, weights, names):
-        for start in range(0, len(kv.index_to_key), chunk_size):
-            stop = min(start + chunk_size, len(kv.index_to_key))
+        for start in range(0, len(kv.index_to_key), step):
+            stop = min(start + step, len(kv.index_to_key))
             block = np.asarray(kv.vectors[start:stop], dtype=dtype)
-            # an all-zero row is no estimate: it weighs nothing (its length would otherwise shrink the mean)
-            wb = np.where(block.any(axis=1), w[start:stop], 0.0)
             if alignment is not None:
                 block = alignment.apply(block, keys=kv.index_to_key[start:stop])
             elif not np.isfinite(block).all():
                 check_finite_rows(block, kv.index_to_key, name, row_offset=start)
-            lengths = np.linalg.norm(block, axis=1)
-            scale = np.divide(wb, lengths, out=np.zeros_like(wb), where=lengths > 0)
             rows = pos[start:stop]  # unique within one input, so fancy-index += is exact
-            if alignment is not None:  # a fresh array: scale it in place (one temporary less)
-                block *= scale[:, None].astype(dtype)
-            else:  # a view of the input: never written to
-                block = block * scale[:, None].astype(dtype)
-            out[rows] += block
+            is_shared = shared[rows]
+            any_shared = is_shared.any()
+            if not any_shared:
+                out[rows] = block
+            elif not is_shared.all():
+                out[rows[~is_shared]] = block[~is_shared]
+            if any_shared:
+                part = block[is_shared]  # a copy: the input is never written to
+                rows = rows[is_shared]
+                lengths = _row_norms(part)
+                # an all-zero row is no estimate: it weighs nothing (its length would otherwise shrink the mean)
+                wb = np.where(lengths > 0, w[start:stop][is_shared], 0.0)
+                part *= np.divide(wb, lengths, out=np.zeros_like(wb), where=lengths > 0)[:, None].astype(dtype)
+                out[rows] += part
+                length_sum[rows] += wb * lengths
+                weight_sum[rows] += wb
             del block
-            length_sum[rows] += wb * lengths
-            weight_sum[rows] += wb
-    for start in range(0, n_union, chunk_size):
-        stop = min(start + chunk_size, n_union)
-        block = out[start:stop]
-        direction_norm = np.linalg.norm(block, axis=1)
-        target_len = np.divide(length_sum[start:stop], weight_sum[start:stop],
-                               out=np.zeros(stop - start), where=weight_sum[start:stop] > 0)
-        factor = np.divide(target_len, direction_norm, out=np.zeros(stop - start), where=direction_norm > 0)
-        block *= factor[:, None].astype(dtype)
-        cancelled = int(((direction_norm == 0) & (target_len > 0)).sum())
-        if cancelled:
-            logger.warning("%i merged word(s) got opposite directions from their inputs and were left at zero",
-                           cancelled)
+            if progress is not None:
+                progress(stop - start)
+    _rescale(out, np.flatnonzero(shared), length_sum, weight_sum, step)
     return out
+
+
+def _row_norms(block):
+    """Euclidean length of each row, in float64 (no temporary of the block's size)."""
+    return np.sqrt(np.einsum("ij,ij->i", block, block, dtype=np.float64))
+
+
+def _rescale(out, rows, length_sum, weight_sum, step):
+    """Scale each of the given rows of `out` (sums of weighted unit vectors) to its weighted mean length."""
+    cancelled = 0
+    for start in range(0, len(rows), step):
+        chunk = rows[start:start + step]
+        block = out[chunk]
+        direction_norm = _row_norms(block)
+        target_len = np.divide(length_sum[chunk], weight_sum[chunk], out=np.zeros(len(chunk)),
+                               where=weight_sum[chunk] > 0)
+        factor = np.divide(target_len, direction_norm, out=np.zeros(len(chunk)), where=direction_norm > 0)
+        block *= factor[:, None].astype(out.dtype)
+        out[chunk] = block
+        cancelled += int(((direction_norm == 0) & (target_len > 0)).sum())
+    if cancelled:
+        logger.warning("%i merged word(s) got opposite directions from their inputs and were left at zero",
+                       cancelled)

@@ -1,10 +1,10 @@
-"""Score the library's merge (gensim_merge.merging.merge) with given options. Usage: python lib.py SPLIT NAME..."""
+"""Score the library's merge (gensim_merge.merge) with given options. Usage: python lib.py SPLIT NAME..."""
 import os
 import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Setup
 from gensim_merge import MergeableKeyedVectors
-from gensim_merge.merging import merge
+from gensim_merge import merge
 
 OPTIONS = {
     "lib-default": {},

@@ -1,0 +1,97 @@
+"""The checks a merge runs on its inputs and options before any work, and the names of its sources."""
+
+__all__ = ["MAX_SOURCES", "STRATEGIES", "check_inputs", "check_unique_keys", "source_names", "warn_rank_based"]
+
+import warnings
+from collections.abc import Mapping
+
+from gensim_merge._align_options import AlignOptions
+from gensim_merge._validation import check_choice, check_integer, check_keyed_vectors, check_same_dim
+from gensim_merge.counts import looks_rank_based
+from gensim_merge.errors import DuplicateKeyError, OptionError, OptionTypeError
+
+#: How shared words are combined (see :mod:`gensim_merge.merging`).
+STRATEGIES = ("count", "mean", "reference")
+#: Provenance is a bit mask per word (one bit per original input).
+MAX_SOURCES = 64
+
+
+def check_inputs(models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress):
+    """Every option and input checked before any work; the resolved names, sources, reference and options."""
+    if len(models) < 1:
+        raise ValueError("merge needs at least one model")
+    check_choice(strategy, STRATEGIES, "strategy")
+    check_integer(chunk_size, "chunk_size", low=1)
+    if progress is not None and not callable(progress):
+        raise OptionTypeError(f"progress must be a callable taking a number of rows, got {type(progress).__name__}",
+                              option="progress", value=progress, allowed="None or a callable")
+    explicit_center = ("center" in align_options if isinstance(align_options, Mapping)
+                       else bool(getattr(align_options, "center", False)))
+    align_options = AlignOptions.from_any(align_options)
+    if center_fit is None:
+        center_fit = bool(align) and not explicit_center
+    if center_fit:
+        if not align:
+            raise OptionError("center_fit=True changes how the alignments are fitted, but align=False fits "
+                              "none; drop center_fit, or set align=True", option="center_fit", value=True)
+        if explicit_center and not align_options.center:
+            raise OptionError("center_fit=True fits on centred anchors, but align_options sets center=False; "
+                              "drop one of the two", option="center_fit", value=True)
+        align_options = align_options.replace(center=True)
+    names, flat_sources, bit_offsets = source_names(models, names)
+    if isinstance(reference, str):
+        if reference not in names:
+            raise ValueError(f"reference {reference!r} is not one of the names {names}")
+        reference = names.index(reference)
+    reference = check_integer(reference, "reference", low=0, high=len(models) - 1)
+    for name, kv in zip(names, models):
+        check_keyed_vectors(kv, name)
+        check_same_dim(models[reference], kv, names[reference], name)
+        check_unique_keys(kv, name)
+    return names, flat_sources, bit_offsets, reference, align_options, center_fit
+
+
+def check_unique_keys(kv, name):
+    if len(kv.key_to_index) != len(kv.index_to_key):
+        seen, dupes = set(), []
+        for key in kv.index_to_key:
+            if key in seen:
+                dupes.append(key)
+                if len(dupes) == 5:
+                    break
+            seen.add(key)
+        raise DuplicateKeyError(
+            f"{name} lists {len(kv.index_to_key) - len(kv.key_to_index)} key(s) more than once (e.g. {dupes}); "
+            "deduplicate it first (e.g. kv.vectors_for_all(dict.fromkeys(kv.index_to_key)))"
+        )
+
+
+def source_names(models, names):
+    """One name per input and the flat list of original sources (inputs that are merges expand)."""
+    if names is None:
+        names = [f"model{i}" for i in range(len(models))]
+    names = [str(n) for n in names]
+    if len(names) != len(models):
+        raise ValueError(f"names must give one name per model: {len(models)} models, {len(names)} names")
+    flat, offsets = [], []
+    for name, kv in zip(names, models):
+        offsets.append(len(flat))
+        inner = list(getattr(kv, "sources", None) or [])
+        has_mask = "provenance" in kv.expandos and inner
+        flat.extend([f"{name}/{s}" for s in inner] if has_mask else [name])
+    if len(set(flat)) != len(flat):
+        raise ValueError(f"model names must be unique, got {names}")
+    if len(flat) > MAX_SOURCES:
+        raise ValueError(f"provenance records at most {MAX_SOURCES} original inputs, got {len(flat)}; "
+                         "merge in stages and save intermediate results without provenance")
+    return names, flat, offsets
+
+
+def warn_rank_based(names, counts):
+    stand_ins = [name for name, c in zip(names, counts) if looks_rank_based(c)]
+    if stand_ins and len(names) > 1:
+        warnings.warn(
+            f"the counts of {', '.join(stand_ins)} look like gensim's rank-based stand-ins (n, n-1, ..., 1: a word2vec "
+            "file loaded without its vocabulary file), so shared words are weighted and ordered by rank, not by "
+            "frequency; give the real counts (load_word2vec_format(..., fvocab=FILE), or gensim-merge merge "
+            "--counts FILE ...), or merge with strategy='mean'", UserWarning, stacklevel=4)
