@@ -53,4 +53,10 @@ __all__ = [
     "standard_scores",
 ]
 
+# ---- fastText models
+from gensim_merge.errors import BucketMismatchError, NoBucketsError
+from gensim_merge.fasttext import MergeableFastTextKeyedVectors
+
+__all__ += ["BucketMismatchError", "MergeableFastTextKeyedVectors", "NoBucketsError"]
+
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -68,3 +68,16 @@ class NoSharedVocabularyError(GensimMergeError, ValueError):
 
 class NotMergedError(GensimMergeError, ValueError):
     """A question only a merged model can answer (which input held a word) was asked of a model never merged."""
+
+
+# ---- fastText models (gensim_merge.fasttext)
+
+__all__ += ["BucketMismatchError", "NoBucketsError"]
+
+
+class BucketMismatchError(IncompatibleModelError):
+    """fastText models whose n-gram buckets cannot be combined (different ``bucket``, ``min_n`` or ``max_n``)."""
+
+
+class NoBucketsError(IncompatibleModelError):
+    """A fastText model without n-gram buckets (``bucket=0``) where its subword vectors are needed."""
