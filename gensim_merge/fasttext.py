@@ -30,7 +30,6 @@ composed and every inferred vector by the same ``xW + b``, translation included 
 
 import contextlib
 import logging
-import os
 import pickle
 import struct
 import zlib
@@ -39,7 +38,7 @@ import gensim.models.fasttext as gensim_fasttext
 import numpy as np
 from gensim.models.fasttext import FastText, FastTextKeyedVectors
 
-from gensim_merge._fasttext_files import check_facebook_file, is_facebook_file, pickled_class
+from gensim_merge._fasttext_files import check_facebook_file, is_facebook_file
 from gensim_merge._fasttext_ops import (
     back_solve,
     check_buckets,
@@ -52,7 +51,7 @@ from gensim_merge.anchors import resolve_anchors
 from gensim_merge.errors import IncompatibleModelError, ModelFileError, NotMergedError
 from gensim_merge.merging import MergeReport
 
-__all__ = ["BUCKET_WEIGHTS", "MergeableFastTextKeyedVectors", "is_fasttext_file", "load_fasttext_any"]
+__all__ = ["BUCKET_WEIGHTS", "MergeableFastTextKeyedVectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +60,6 @@ METADATA_ATTR = "gensim_merge_metadata"
 _OWN_ATTRS = ("alignment", "sources", "merge_report", "model", "continuation_report")
 #: How n-gram buckets of merged models are weighted (see :meth:`MergeableFastTextKeyedVectors.merge_with`).
 BUCKET_WEIGHTS = ("corpus", "mean", "ngram")
-_FASTTEXT_CLASSES = {("gensim.models.fasttext", "FastTextKeyedVectors"), ("gensim.models.fasttext", "FastText"),
-                     ("gensim_merge.fasttext", "MergeableFastTextKeyedVectors")}
 _REAL = FastTextKeyedVectors
 
 
@@ -508,40 +505,3 @@ class MergeableFastTextKeyedVectors(FastTextKeyedVectors):
         kv = cls.from_fasttext(model, copy=False)
         kv.model, kv.continuation_report = model, report
         return kv
-
-
-# ----------------------------------------------------------------------------------------------------------
-# hooks for the loaders of the package (MergeableKeyedVectors.load, the command line)
-
-
-def is_fasttext_file(path):
-    """True when `path` holds fastText vectors: a Facebook ``.bin`` file, or a gensim file of fastText vectors
-    or of a FastText model (recognised from the pickle's opcodes, without running it).
-
-    Examples
-    --------
-    >>> from gensim.test.utils import datapath
-    >>> is_fasttext_file(datapath("lee_fasttext.bin")), is_fasttext_file(datapath("lee_fasttext.vec"))
-    (True, False)
-    """
-    if not os.path.isfile(os.fspath(path)):
-        return False
-    return is_facebook_file(path) or pickled_class(path) in _FASTTEXT_CLASSES
-
-
-def load_fasttext_any(path, *, allow_pickle=False, mmap=None):
-    """Load fastText vectors from a Facebook ``.bin`` file or (with `allow_pickle`) a gensim native file.
-
-    Raises
-    ------
-    ModelFileError
-        A gensim native file (a pickle, which runs code when loaded) without ``allow_pickle=True``, or a
-        file that is neither kind.
-    """
-    if is_facebook_file(path) or os.fspath(path).endswith(".bin"):
-        return MergeableFastTextKeyedVectors.from_facebook(path)
-    if not allow_pickle:
-        raise ModelFileError(
-            f"{path} is a gensim native file, which is a Python pickle: loading it runs code stored in the "
-            "file. Pass allow_pickle=True (the command line's --allow-pickle) for files you trust")
-    return MergeableFastTextKeyedVectors.load(path, mmap=mmap)

@@ -1,6 +1,7 @@
 """fastText models: drop-in loading and saving, alignment and merging with n-gram buckets, continued training."""
 
 import os
+import pickle
 import subprocess
 import sys
 
@@ -20,8 +21,9 @@ from gensim_merge import (
     merge,
 )
 from gensim_merge._fasttext_ops import compose, ngram_matrix
-from gensim_merge.fasttext import MergeableFastTextKeyedVectors, is_fasttext_file, load_fasttext_any
+from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.fasttext_continuation import continue_fasttext
+from gensim_merge.fasttext_io import is_fasttext_file, load_fasttext_any, merge_fasttext_models, save_fasttext
 from tests.conftest import random_orthogonal
 
 OOV = "zebrafication"  # in no model's vocabulary
@@ -116,6 +118,27 @@ def test_saved_file_loads_in_plain_gensim_without_gensim_merge(tmp_path, kv_a, m
     assert type(loaded) is MergeableFastTextKeyedVectors
     assert loaded.alignment.report == aligned.alignment.report
     np.testing.assert_allclose(loaded.vectors, aligned.vectors, atol=1e-6)
+
+
+def test_save_is_atomic_and_memory_mapped_models_align(tmp_path, kv_a, model_b, monkeypatch):
+    path = str(tmp_path / "ft.wv")
+    kv_a.save(path, separately=["vectors_ngrams"])
+    before = sorted(os.listdir(tmp_path))
+    sizes = {name: os.path.getsize(tmp_path / name) for name in before}
+
+    def explode(*args, **kwargs):
+        raise KeyboardInterrupt("simulated crash in the middle of writing")
+
+    monkeypatch.setattr(pickle, "dump", explode)
+    with pytest.raises(KeyboardInterrupt):
+        kv_a.align_to(model_b.wv, anchor_min_count=1).save(path, separately=["vectors_ngrams"])
+    monkeypatch.undo()
+    assert sorted(os.listdir(tmp_path)) == before  # no temporary file left, side file kept
+    assert {name: os.path.getsize(tmp_path / name) for name in before} == sizes
+    mapped = MergeableFastTextKeyedVectors.load(path, mmap="r")
+    assert isinstance(mapped.vectors_ngrams, np.memmap) and not mapped.vectors_ngrams.flags.writeable
+    aligned = mapped.align_to(model_b.wv, anchor_min_count=1)
+    np.testing.assert_allclose(aligned[OOV], kv_a.align_to(model_b.wv, anchor_min_count=1)[OOV], atol=1e-6)
 
 
 def test_load_native_files_saved_by_gensim(tmp_path, model_a):
@@ -343,3 +366,32 @@ def test_continue_from_a_facebook_file():
     result = MergeableFastTextKeyedVectors.continue_from(datapath("lee_fasttext.bin"), common_texts * 5, epochs=1)
     assert "graph" in result.key_to_index and os.path.exists(datapath("lee_fasttext.bin"))
     assert isinstance(result.model, FastText) and isinstance(result, FastTextKeyedVectors)
+
+
+# ---------------------------------------------------------------------------------------------- hooks
+
+
+def test_hooks_for_the_command_line(tmp_path, kv_a, model_b):
+    merged = merge_fasttext_models([kv_a, model_b.wv], reference="b", names=["a", "b"], align=False)
+    assert merged.sources == ["b", "a"] and merged.merge_report.reference == "b"
+    np.testing.assert_array_equal(merged.vectors_ngrams,
+                                  MergeableFastTextKeyedVectors.from_fasttext(model_b).merge_with(
+                                      kv_a, names=["b", "a"], align=False).vectors_ngrams)
+    with pytest.raises(ModelFileError, match="native format"):
+        save_fasttext(merged, str(tmp_path / "merged.txt"))
+    assert not (tmp_path / "merged.txt").exists()
+    save_fasttext(merged, str(tmp_path / "merged.wv"))
+    assert is_fasttext_file(str(tmp_path / "merged.wv"))
+    loaded = load_fasttext_any(str(tmp_path / "merged.wv"), allow_pickle=True)
+    assert loaded.sources == ["b", "a"]
+    np.testing.assert_allclose(loaded[OOV], merged[OOV], atol=1e-6)
+
+
+def test_html_report_works_on_fasttext_models(tmp_path, kv_a, model_b):
+    pytest.importorskip("matplotlib")
+    from gensim_merge.report_html import alignment_report_html
+
+    aligned = kv_a.align_to(model_b.wv, anchor_min_count=1)
+    path = alignment_report_html(kv_a, model_b.wv, aligned, str(tmp_path / "report.html"), anchor_min_count=1)
+    with open(path, encoding="utf8") as page:
+        assert "<html" in page.read().lower()
