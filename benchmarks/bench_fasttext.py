@@ -14,6 +14,9 @@ random rotation plus noise. Each configuration runs in a fresh subprocess:
 ``merge``, ``merge-ngram``
     ``A.merge_with(B)`` with the default (``bucket_weights="corpus"``) and with ``"ngram"``.
 
+Each operation is also compared with the bare product timed in its own process just before it
+(``x_bare_product_same_process``): on a shared machine the load changes between subprocesses.
+
 Memory: ``peak`` is the high-water mark of memory allocated during the operation (``tracemalloc``, which
 numpy reports its arrays to), ``output`` the size of the result's arrays, ``input`` that of the model(s) read.
 
@@ -98,8 +101,19 @@ def _arrays(kv):
     return kv.vectors.nbytes + kv.vectors_vocab.nbytes + kv.vectors_ngrams.nbytes
 
 
+def _bare_product_seconds(a, dim):
+    """The floor measured in this process, just before the operation (the machine's load varies)."""
+    weight = np.linalg.qr(np.random.default_rng(1).standard_normal((dim, dim)))[0].astype(np.float32)
+    t = time.perf_counter()
+    out = a.vectors_ngrams @ weight
+    seconds = time.perf_counter() - t
+    del out
+    return seconds
+
+
 def run_one(args):
     a, b = build(args, with_b=args.config != "floor")
+    floor_here = _bare_product_seconds(a, args.dim) if args.config != "floor" else None
     tracemalloc.start()
     tracemalloc.reset_peak()
     if args.config == "floor":
@@ -127,7 +141,9 @@ def run_one(args):
     return {"config": args.config, "words": args.words, "buckets": args.buckets, "dim": args.dim,
             "seconds": round(seconds, 2), "input_gb": round(inputs / 1e9, 3), "output_gb": round(output / 1e9, 3),
             "peak_gb": round(peak / 1e9, 3), "peak_over_output": round(peak / output, 2),
-            "load_average_1min": round(os.getloadavg()[0], 2)}
+            "load_average_1min": round(os.getloadavg()[0], 2),
+            "bare_product_seconds_same_process": None if floor_here is None else round(floor_here, 2),
+            "x_bare_product_same_process": None if floor_here is None else round(seconds / floor_here, 2)}
 
 
 def main(argv=None):

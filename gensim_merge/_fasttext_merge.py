@@ -96,19 +96,27 @@ def bucket_weight_rows(models, names, rule):
 
 
 def _combine_buckets(models, alignments, weights, dtype, chunk_size):
-    """Σ_i w_i · map_i(ngrams_i), chunk by chunk into one output array."""
+    """Σ_i w_i · map_i(ngrams_i), chunk by chunk into one output array (no full-size temporary)."""
     n_buckets, d = models[0].vectors_ngrams.shape
     out = np.empty((n_buckets, d), dtype=dtype)
     for start in range(0, n_buckets, chunk_size):
         stop = min(start + chunk_size, n_buckets)
         acc = out[start:stop]
-        acc[...] = 0
-        for kv, alignment, w in zip(models, alignments, weights):
+        for i, (kv, alignment, w) in enumerate(zip(models, alignments, weights)):
+            w_block = (w[start:stop, None] if isinstance(w, np.ndarray) else np.asarray(w)).astype(dtype)
             block = kv.vectors_ngrams[start:stop]
-            if alignment is not None:
-                block = alignment.apply(block, chunk_size=chunk_size)
-            w_block = w[start:stop, None] if isinstance(w, np.ndarray) else w
-            acc += np.multiply(block, w_block, dtype=dtype)
+            if alignment is None:
+                if i == 0:
+                    np.multiply(block, w_block, out=acc)
+                else:
+                    acc += block * w_block
+                continue
+            mapped = alignment.apply(block, chunk_size=chunk_size)  # a fresh array: scaled in place
+            mapped *= w_block
+            if i == 0:
+                acc[...] = mapped
+            else:
+                acc += mapped
     return out
 
 
