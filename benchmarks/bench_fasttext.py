@@ -12,7 +12,7 @@ random rotation plus noise. Each configuration runs in a fresh subprocess:
     ``B.align_to(A)`` (default options): the fit on the shared words, then the map applied to whole-word,
     word-token and bucket vectors.
 ``merge``, ``merge-ngram``
-    ``A.merge_with(B)`` with the default (``bucket_weights="corpus"``) and with ``"ngram"``.
+    ``A.merge_with(B)`` with ``bucket_weights="corpus"`` and with ``"ngram"`` (the default).
 
 Each operation is also compared with the bare product timed in its own process just before it
 (``x_bare_product_same_process``): on a shared machine the load changes between subprocesses.

@@ -125,6 +125,9 @@ def candidates(models, args):
     yield "B alone", lambda: b.wv
     for rule in ("corpus", "mean", "ngram"):
         yield f"merge, buckets by {rule}", lambda rule=rule: ka.merge_with(b.wv, names=["a", "b"], bucket_weights=rule)
+    yield "merge, reference's buckets only", lambda: ka.merge_with(b.wv, names=["a", "b"], bucket_weights=[1.0, 0.0])
+    yield "merge, buckets by ngram, raw fit", lambda: ka.merge_with(b.wv, names=["a", "b"], bucket_weights="ngram",
+                                                                   center_fit=False)
     corpus_b = corpora(args)[1]
     yield "continued A on B", lambda: continue_fasttext(a, corpus_b)[0].wv
 

@@ -7,7 +7,9 @@ Whole words
 Buckets
     Bucket ``b`` holds the same n-grams in every input (same ``bucket``, ``min_n``, ``max_n``: checked), so
     the merged bucket is the weighted mean of the inputs' mapped bucket vectors, computed in row chunks into
-    one output array. The weights are in :data:`gensim_merge.fasttext.BUCKET_WEIGHTS`.
+    one output array. The weights are in :data:`gensim_merge.fasttext.BUCKET_WEIGHTS`; the default, ``"ngram"``,
+    weighs each model by its own evidence for the bucket (the occurrences of its words whose n-grams hash
+    there), so a bucket that only one model trained is taken from that model.
 Word tokens
     ``vectors_vocab`` is solved from the two (``back_solve``): gensim's composition of it with the merged
     buckets gives back the merged whole-word vectors exactly (to float32 rounding), so the result is a
@@ -52,12 +54,12 @@ def _plain_words(kv, vectors):
     return plain
 
 
-def _total_count(kv, name):
+def _total_count(kv, name, rule):
     counts = kv.expandos.get("count")
     if counts is None or len(counts) != len(kv.index_to_key):
         raise GensimMergeError(
-            f"bucket_weights='corpus' weighs buckets by each model's corpus size (the sum of its word counts), "
-            f"but {name} carries no 'count' attribute; use bucket_weights='mean' or give one weight per model")
+            f"bucket_weights={rule!r} weighs buckets by the word counts of each model (its evidence), but {name} "
+            "carries no 'count' attribute; use bucket_weights='mean' or give one weight per model")
     return float(np.sum(np.asarray(counts, dtype=np.float64)))
 
 
@@ -81,9 +83,9 @@ def bucket_weight_rows(models, names, rule):
         return list(given / given.sum())
     if rule == "mean":
         return [1.0 / len(models)] * len(models)
-    totals = np.array([_total_count(kv, name) for kv, name in zip(models, names)])
+    totals = np.array([_total_count(kv, name, rule) for kv, name in zip(models, names)])
     if totals.sum() <= 0:
-        raise GensimMergeError("every model's word counts sum to 0: bucket_weights='corpus' has nothing to weigh "
+        raise GensimMergeError(f"every model's word counts sum to 0: bucket_weights={rule!r} has nothing to weigh "
                                "by; use bucket_weights='mean'")
     corpus = list(totals / totals.sum())
     if rule == "corpus":
@@ -120,7 +122,7 @@ def _combine_buckets(models, alignments, weights, dtype, chunk_size):
     return out
 
 
-def merge_fasttext(reference, others, *, names=None, strategy="count", bucket_weights="corpus", align=True,
+def merge_fasttext(reference, others, *, names=None, strategy="count", bucket_weights="ngram", align=True,
                    align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE):
     """Merge fastText models into `reference`'s space (see the module docstring); inputs are never modified."""
     if names is not None and len(names) != 1 + len(others):

@@ -423,7 +423,7 @@ class MergeableFastTextKeyedVectors(FastTextKeyedVectors):
     # ------------------------------------------------------------------------------------------------
     # merging
     # ------------------------------------------------------------------------------------------------
-    def merge_with(self, *others, names=None, strategy="count", bucket_weights="corpus", align=True,
+    def merge_with(self, *others, names=None, strategy="count", bucket_weights="ngram", align=True,
                    align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE):
         """One union-vocabulary fastText model from this one and `others`, in this model's space.
 
@@ -435,12 +435,13 @@ class MergeableFastTextKeyedVectors(FastTextKeyedVectors):
         ----------
         *others : gensim.models.fasttext.FastTextKeyedVectors
             Models with the same ``bucket``, ``min_n``, ``max_n`` and vector size.
-        bucket_weights : {"corpus", "mean", "ngram"} or sequence of float, optional
-            How each model's bucket vectors weigh: ``"corpus"`` (default) by its corpus size (the sum of its
-            word counts, the token occurrences that trained its buckets); ``"mean"`` equally; ``"ngram"`` per
-            bucket, by the occurrences of the model's words whose n-grams hash into that bucket (its evidence;
-            buckets no model's vocabulary reaches fall back to ``"corpus"``); or one weight per model.
-            ``benchmarks/RESULTS.md`` compares them.
+        bucket_weights : {"ngram", "corpus", "mean"} or sequence of float, optional
+            How each model's bucket vectors weigh. ``"ngram"`` (default): per bucket, by the model's evidence for
+            it, the occurrences of the model's words whose n-grams hash into it (``Σ count(w)`` over those
+            words; buckets no model's vocabulary reaches fall back to ``"corpus"``), so a bucket one model never
+            trained (still at its random initialisation) takes the other's vector. ``"corpus"``: by corpus size
+            (the sum of each model's word counts); ``"mean"``: equally; or one weight per model (e.g. ``[1, 0]``
+            keeps the reference's buckets). ``benchmarks/RESULTS.md`` compares them.
 
         Returns
         -------

@@ -57,7 +57,7 @@ def load_fasttext_any(path, *, allow_pickle=False, mmap=None):
     return MergeableFastTextKeyedVectors.load(path, mmap=mmap)
 
 
-def merge_fasttext_models(models, *, reference=0, names=None, strategy="count", bucket_weights="corpus",
+def merge_fasttext_models(models, *, reference=0, names=None, strategy="count", bucket_weights="ngram",
                           align=True, align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE):
     """:func:`gensim_merge.merge`'s call for fastText models: any input as the reference.
 

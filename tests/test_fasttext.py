@@ -276,7 +276,7 @@ def test_merge_takes_the_word2vec_merge_for_words_and_stays_consistent(kv_a, mod
 
 def test_merged_buckets_are_weighted_by_corpus_size(kv_a, model_b):
     t_a, t_b = float(kv_a.expandos["count"].sum()), float(model_b.wv.expandos["count"].sum())
-    merged = kv_a.merge_with(model_b.wv, align=False)
+    merged = kv_a.merge_with(model_b.wv, align=False, bucket_weights="corpus")
     expected = (t_a * kv_a.vectors_ngrams.astype(np.float64) + t_b * model_b.wv.vectors_ngrams) / (t_a + t_b)
     np.testing.assert_allclose(merged.vectors_ngrams, expected, atol=1e-6)
     mean = kv_a.merge_with(model_b.wv, align=False, bucket_weights="mean")
@@ -285,7 +285,7 @@ def test_merged_buckets_are_weighted_by_corpus_size(kv_a, model_b):
 
 
 def test_ngram_weights_follow_each_bucket_evidence(kv_a, model_b):
-    merged = kv_a.merge_with(model_b.wv, align=False, bucket_weights="ngram")
+    merged = kv_a.merge_with(model_b.wv, align=False)  # bucket_weights="ngram", the default
     reached_a = np.asarray(ngram_matrix(kv_a).sum(axis=0)).ravel() > 0
     reached_b = np.asarray(ngram_matrix(model_b.wv).sum(axis=0)).ravel() > 0
     only_a = reached_a & ~reached_b
