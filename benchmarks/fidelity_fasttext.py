@@ -60,7 +60,7 @@ def parse_args(argv=None):
     p.add_argument("--max-words", type=int, default=2000)
     p.add_argument("--topn", type=int, default=10)
     p.add_argument("--n-pairs", type=int, default=20000)
-    p.add_argument("--only", help="comma-separated candidates (default all)")
+    p.add_argument("--only", help="semicolon-separated candidate names (default all)")
     p.add_argument("--cache-dir", default=str(HERE / ".cache" / "fasttext"))
     p.add_argument("--json", help="write the figures to this JSON file")
     return p.parse_args(argv)
@@ -144,7 +144,7 @@ def run(args):
     keys = joint.wv.index_to_key
     groups = groups_of(models["a"], models["b"], joint)
     logger.info("groups: %s", {g: len(w) for g, w in groups.items()})
-    only = set(args.only.split(",")) if args.only else None
+    only = set(args.only.split(";")) if args.only else None
     rows, floor_report = {}, None
     for name, build in candidates(models, args):
         if only and name not in only and name != "noise-floor":

@@ -13,7 +13,9 @@ the tests picked here uses it.
 """
 
 import importlib.util
+import os
 import sys
+import tempfile
 import types
 import unittest
 from contextlib import ExitStack
@@ -69,6 +71,11 @@ def _patched():
 
 class _OnSubclass:
     def setUp(self):
+        # some of gensim's tests save to a bare file name: keep them out of the working directory
+        workdir = tempfile.TemporaryDirectory()
+        self.addCleanup(workdir.cleanup)
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(workdir.name)
         self.addCleanup(_patched().__enter__().close)
         super().setUp()
         if hasattr(self, "test_model"):
