@@ -5,7 +5,9 @@ vectors and the output layer, and keeps the n-gram buckets. What it leaves, and 
 
 - ``min_count`` is judged on the new corpus's counts alone: a word seen 3 times in each corpus is dropped at
   ``min_count=5``. Here a ``trim_rule`` keeps every word whose combined count (old + new) reaches it, and its
-  old count is added to its new one.
+  old count is added to its new one. Old counts are known for the model's vocabulary and, where the model
+  kept them, for the words its ``raw_vocab`` holds (Facebook ``.bin`` models; ``keep_raw_vocab=True``); a word
+  the old model dropped without keeping its count is judged on its new count, as gensim does.
 - downsampling thresholds (``sample_int``) are computed from the new corpus alone, and only for the words
   it holds; here every word's is recomputed from the combined counts, as a joint training would have them.
 - the vocabulary stays in old-then-new order; here it is re-sorted by combined count, moving every per-word
