@@ -28,68 +28,31 @@ affine map ``x ↦ xW + b`` applied to every stored row (``vectors_vocab``, ``ve
 composed and every inferred vector by the same ``xW + b``, translation included (``center=True``).
 """
 
-import contextlib
 import logging
-import pickle
-import struct
-import zlib
 
-import gensim.models.fasttext as gensim_fasttext
 import numpy as np
 from gensim.models.fasttext import FastText, FastTextKeyedVectors
 
-from gensim_merge._fasttext_files import check_facebook_file, is_facebook_file
 from gensim_merge._fasttext_ops import (
     back_solve,
     check_buckets,
     ngram_matrix,
 )
-from gensim_merge._io import atomic_output
+from gensim_merge._fasttext_persist import FastTextFilesMixin, real_gensim_names
 from gensim_merge._validation import check_keyed_vectors, check_same_dim
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, fit_alignment
 from gensim_merge.anchors import resolve_anchors
-from gensim_merge.errors import IncompatibleModelError, ModelFileError, NotMergedError
-from gensim_merge.merging import MergeReport
+from gensim_merge.errors import IncompatibleModelError, NotMergedError
 
 __all__ = ["BUCKET_WEIGHTS", "MergeableFastTextKeyedVectors"]
 
 logger = logging.getLogger(__name__)
 
-#: Attribute under which our metadata travels inside a plain-gensim file (as for word2vec vectors).
-METADATA_ATTR = "gensim_merge_metadata"
-_OWN_ATTRS = ("alignment", "sources", "merge_report", "model", "continuation_report")
 #: How n-gram buckets of merged models are weighted (see :meth:`MergeableFastTextKeyedVectors.merge_with`).
 BUCKET_WEIGHTS = ("corpus", "mean", "ngram")
-_REAL = FastTextKeyedVectors
 
 
-@contextlib.contextmanager
-def _real_names():
-    """Let gensim's fastText code find its own class under its module name while it runs.
-
-    gensim's methods call ``super(FastTextKeyedVectors, self)`` with the module-level name, and build keyed
-    vectors and unpickle by that name. A caller (or gensim's own tests) that makes this class a drop-in by
-    assigning it to ``gensim.models.fasttext.FastTextKeyedVectors`` would otherwise send those calls into
-    endless recursion. The assignment is put back as found afterwards.
-    """
-    found = gensim_fasttext.FastTextKeyedVectors
-    if found is _REAL:
-        yield
-        return
-    gensim_fasttext.FastTextKeyedVectors = _REAL
-    try:
-        yield
-    finally:
-        gensim_fasttext.FastTextKeyedVectors = found
-
-
-def _load_error(fname, err):
-    return ModelFileError(
-        f"cannot read {fname} as a gensim fastText file ({type(err).__name__}: {str(err)[:200]}); is it truncated? "
-        "For Facebook's .bin files use MergeableFastTextKeyedVectors.from_facebook")
-
-
-class MergeableFastTextKeyedVectors(FastTextKeyedVectors):
+class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
     """gensim FastTextKeyedVectors that can be aligned to and merged with other models, n-gram buckets included.
 
     Parameters are gensim's (``vector_size, min_n, max_n, bucket, count=0, dtype``).
@@ -117,7 +80,7 @@ class MergeableFastTextKeyedVectors(FastTextKeyedVectors):
     """
 
     def __init__(self, vector_size, min_n, max_n, bucket, count=0, dtype=np.float32):
-        with _real_names():
+        with real_gensim_names():
             super().__init__(vector_size, min_n, max_n, bucket, count=count, dtype=dtype)
         self._set_defaults()
 
@@ -127,34 +90,15 @@ class MergeableFastTextKeyedVectors(FastTextKeyedVectors):
             if not hasattr(self, name):
                 setattr(self, name, default)
 
-    def _restore_metadata(self):
-        metadata = self.__dict__.pop(METADATA_ATTR, None) or {}
-        if metadata.get("alignment") is not None:
-            self.alignment = Alignment.from_dict(metadata["alignment"])
-        if metadata.get("sources") is not None:
-            self.sources = list(metadata["sources"])
-        if metadata.get("merge_report") is not None:
-            self.merge_report = MergeReport.from_dict(metadata["merge_report"])
-        self._set_defaults()
-
-    # gensim's methods that name their own class (see _real_names)
-    def _load_specials(self, *args, **kwargs):
-        with _real_names():
-            super()._load_specials(*args, **kwargs)
-        self._restore_metadata()
-
-    def _save_specials(self, *args, **kwargs):
-        with _real_names():
-            return super()._save_specials(*args, **kwargs)
-
+    # gensim's methods that name their own class (see real_gensim_names)
     def get_vector(self, word, norm=False):
         """As gensim's: the stored vector of a known word, the mean of its n-gram vectors for another."""
-        with _real_names():
+        with real_gensim_names():
             return super().get_vector(word, norm=norm)
 
     def get_sentence_vector(self, sentence):
         """As gensim's."""
-        with _real_names():
+        with real_gensim_names():
             return super().get_sentence_vector(sentence)
 
     # ------------------------------------------------------------------------------------------------
@@ -210,107 +154,6 @@ class MergeableFastTextKeyedVectors(FastTextKeyedVectors):
                 "use from_keyed_vectors(kv)")
         return cls.from_keyed_vectors(model.wv, copy=copy)
 
-    @classmethod
-    def from_facebook(cls, path, *, encoding="utf-8"):
-        """Load vectors from Facebook's fastText ``.bin`` file (gensim's ``load_facebook_vectors``).
-
-        The whole file's layout is checked first (header, vocabulary, both matrices' sizes): gensim's reader
-        loops forever on a file cut inside its vocabulary, and reads a file cut inside its output matrix
-        without a word. This format is not a pickle: loading it runs no stored code.
-
-        Raises
-        ------
-        ModelFileError
-            Missing, truncated or not a fastText ``.bin`` file.
-        """
-        check_facebook_file(path, full_model=True)
-        try:
-            with _real_names():
-                kv = gensim_fasttext.load_facebook_vectors(path, encoding=encoding)
-        except (AssertionError, ValueError, EOFError, OSError, struct.error, zlib.error) as err:
-            raise ModelFileError(f"cannot read {path} as a fastText .bin file ({type(err).__name__}: {err})") from err
-        except NotImplementedError as err:  # supervised models
-            raise IncompatibleModelError(f"{path}: {err}; only unsupervised (word vector) models are supported") \
-                from err
-        return cls.from_keyed_vectors(kv, copy=False)
-
-    @classmethod
-    def load(cls, fname, mmap=None):
-        """Load fastText vectors saved by gensim (``FastTextKeyedVectors.save`` or ``FastText.save``) or this class.
-
-        Parameters
-        ----------
-        fname : str
-        mmap : {None, "r", "r+"}, optional
-            Memory-map the large arrays, as in gensim.
-
-        Returns
-        -------
-        MergeableFastTextKeyedVectors
-            The vectors (of a full FastText model: its ``wv``), sharing the loaded arrays.
-
-        Raises
-        ------
-        ModelFileError
-            Missing, truncated, or not a gensim file.
-        IncompatibleModelError
-            The file holds something other than fastText vectors (e.g. word2vec vectors).
-
-        Notes
-        -----
-        gensim's native format is a Python pickle: loading runs code stored in the file. Only load files you
-        trust (Facebook's ``.bin`` format, read by :meth:`from_facebook`, is not a pickle).
-        """
-        if is_facebook_file(fname):
-            raise ModelFileError(f"{fname} is a Facebook fastText .bin file, not a gensim one; load it with "
-                                 "MergeableFastTextKeyedVectors.from_facebook")
-        try:
-            with _real_names():
-                obj = _REAL.load(fname, mmap=mmap)
-        except FileNotFoundError as err:
-            raise ModelFileError(f"no such model file: {fname}") from err
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError, KeyError,
-                IndexError, struct.error, zlib.error) as err:
-            raise _load_error(fname, err) from err
-        if isinstance(obj, FastText):
-            logger.info("%s holds a full FastText model; taking its vectors", fname)
-            obj = obj.wv
-        if not isinstance(obj, FastTextKeyedVectors):
-            raise IncompatibleModelError(
-                f"{fname} holds a {type(obj).__name__}, not fastText vectors; for word2vec vectors use "
-                "gensim_merge.MergeableKeyedVectors.load")
-        new = cls.from_keyed_vectors(obj, copy=False) if type(obj) is not cls else obj
-        new._restore_metadata()
-        return new
-
-    def _plain_copy(self):
-        """A plain gensim FastTextKeyedVectors sharing our arrays, with our extras as plain data."""
-        plain = _REAL.__new__(_REAL)
-        state = {k: v for k, v in self.__dict__.items() if k not in _OWN_ATTRS}
-        state["norms"] = None
-        state[METADATA_ATTR] = {
-            "alignment": self.alignment.to_dict() if self.alignment is not None else None,
-            "sources": list(self.sources),
-            "merge_report": self.merge_report.to_dict() if self.merge_report is not None else None,
-        }
-        plain.__dict__.update(state)
-        return plain
-
-    def save(self, fname, *args, **kwargs):
-        """Save in gensim's native format, atomically; the file loads in plain gensim (``FastTextKeyedVectors.load``).
-
-        Takes the arguments of :meth:`gensim.utils.SaveLoad.save`. The data is written beside `fname` and
-        renamed over it at the end (side files of large arrays included). As in gensim, the composed
-        ``vectors`` are not stored: loading recomposes them from ``vectors_vocab`` and the buckets.
-        """
-        if not isinstance(fname, (str, bytes)) and not hasattr(fname, "__fspath__"):
-            raise TypeError(f"save needs a file path (atomic saves cannot write to an open handle), got {fname!r}")
-        plain = self._plain_copy()
-        with atomic_output(fname) as tmp, _real_names():
-            plain.save(tmp, *args, **kwargs)
-        self.lifecycle_events = getattr(plain, "lifecycle_events", getattr(self, "lifecycle_events", None))
-        logger.info("saved %s to %s", self, fname)
-
     def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
         """As gensim's ``vectors_for_all``, returning this class: `keys` become the vocabulary.
 
@@ -318,7 +161,7 @@ class MergeableFastTextKeyedVectors(FastTextKeyedVectors):
         other words; its word-token vectors are solved so that gensim's composition gives back exactly the
         vectors looked up here (see ``gensim_merge._fasttext_ops.back_solve``).
         """
-        with _real_names():
+        with real_gensim_names():
             kv = super().vectors_for_all(keys, allow_inference=allow_inference, copy_vecattrs=copy_vecattrs)
         new = type(self)(self.vector_size, self.min_n, self.max_n, self.bucket, dtype=kv.vectors.dtype)
         new.index_to_key, new.key_to_index, new.next_index = kv.index_to_key, kv.key_to_index, len(kv.index_to_key)
