@@ -6,6 +6,7 @@ from gensim_merge.alignment import Alignment, AlignmentReport, AlignOptions, fit
 from gensim_merge.errors import (
     AnchorError,
     AnchorFileEncodingError,
+    BucketMismatchError,
     CorpusDecodeError,
     CorpusError,
     CountsError,
@@ -17,6 +18,7 @@ from gensim_merge.errors import (
     ModelFileEncodingError,
     ModelFileError,
     ModelFileNotFoundError,
+    NoBucketsError,
     NonFiniteVectorsError,
     NoSharedVocabularyError,
     NotMergedError,
@@ -31,6 +33,7 @@ from gensim_merge.evaluation import (
     similarity_correlation,
     standard_scores,
 )
+from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.keyedvectors import MergeableKeyedVectors, load_vectors, merge, save_vectors
 from gensim_merge.merging import MergeReport
 
@@ -42,6 +45,7 @@ __all__ = [
     "AlignmentReport",
     "AnchorError",
     "AnchorFileEncodingError",
+    "BucketMismatchError",
     "CorpusDecodeError",
     "CorpusError",
     "CountsError",
@@ -51,10 +55,12 @@ __all__ = [
     "GensimMergeError",
     "IncompatibleModelError",
     "MergeReport",
+    "MergeableFastTextKeyedVectors",
     "MergeableKeyedVectors",
     "ModelFileEncodingError",
     "ModelFileError",
     "ModelFileNotFoundError",
+    "NoBucketsError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
     "NotMergedError",

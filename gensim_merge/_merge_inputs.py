@@ -1,6 +1,7 @@
 """The checks a merge runs on its inputs and options before any work, and the names of its sources."""
 
-__all__ = ["MAX_SOURCES", "STRATEGIES", "check_inputs", "check_unique_keys", "source_names", "warn_rank_based"]
+__all__ = ["MAX_SOURCES", "STRATEGIES", "check_inputs", "check_unique_keys", "resolve_center_fit", "source_names",
+           "warn_rank_based"]
 
 import warnings
 from collections.abc import Mapping
@@ -25,6 +26,26 @@ def check_inputs(models, reference, names, strategy, align, align_options, cente
     if progress is not None and not callable(progress):
         raise OptionTypeError(f"progress must be a callable taking a number of rows, got {type(progress).__name__}",
                               option="progress", value=progress, allowed="None or a callable")
+    align_options, center_fit = resolve_center_fit(align, align_options, center_fit)
+    names, flat_sources, bit_offsets = source_names(models, names)
+    if isinstance(reference, str):
+        if reference not in names:
+            raise ValueError(f"reference {reference!r} is not one of the names {names}")
+        reference = names.index(reference)
+    reference = check_integer(reference, "reference", low=0, high=len(models) - 1)
+    for name, kv in zip(names, models):
+        check_keyed_vectors(kv, name)
+        check_same_dim(models[reference], kv, names[reference], name)
+        check_unique_keys(kv, name)
+    return names, flat_sources, bit_offsets, reference, align_options, center_fit
+
+
+def resolve_center_fit(align, align_options, center_fit):
+    """``(AlignOptions, center_fit)``: the merge's centred-fit default applied to the options given.
+
+    None means: a centred fit whenever the inputs are aligned and the options do not set ``center`` themselves
+    (an explicit ``center`` is applied as fitted, translation included).
+    """
     explicit_center = ("center" in align_options if isinstance(align_options, Mapping)
                        else bool(getattr(align_options, "center", False)))
     align_options = AlignOptions.from_any(align_options)
@@ -38,17 +59,7 @@ def check_inputs(models, reference, names, strategy, align, align_options, cente
             raise OptionError("center_fit=True fits on centred anchors, but align_options sets center=False; "
                               "drop one of the two", option="center_fit", value=True)
         align_options = align_options.replace(center=True)
-    names, flat_sources, bit_offsets = source_names(models, names)
-    if isinstance(reference, str):
-        if reference not in names:
-            raise ValueError(f"reference {reference!r} is not one of the names {names}")
-        reference = names.index(reference)
-    reference = check_integer(reference, "reference", low=0, high=len(models) - 1)
-    for name, kv in zip(names, models):
-        check_keyed_vectors(kv, name)
-        check_same_dim(models[reference], kv, names[reference], name)
-        check_unique_keys(kv, name)
-    return names, flat_sources, bit_offsets, reference, align_options, center_fit
+    return align_options, bool(center_fit)
 
 
 def check_unique_keys(kv, name):

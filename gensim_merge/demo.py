@@ -33,7 +33,7 @@ __all__ = ["DEMO_PARAMS", "DemoResult", "format_table", "load_demo_corpus", "run
 logger = logging.getLogger(__name__)
 
 #: Training settings of the demo models: small and quick, deterministic with workers=1.
-DEMO_PARAMS = dict(vector_size=50, window=5, min_count=5, epochs=40, sg=0, negative=5, workers=1)
+DEMO_PARAMS = {"vector_size": 50, "window": 5, "min_count": 5, "epochs": 40, "sg": 0, "negative": 5, "workers": 1}
 #: Anchors for aligning the demo's small models: shared words seen at least this often in both halves.
 DEMO_ANCHOR_MIN_COUNT = 5
 #: Random word pairs per group for the similarity correlation (rho) of the closeness table.

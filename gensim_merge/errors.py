@@ -14,6 +14,7 @@ True
 __all__ = [
     "AnchorError",
     "AnchorFileEncodingError",
+    "BucketMismatchError",
     "CorpusDecodeError",
     "CorpusError",
     "CountsError",
@@ -25,6 +26,7 @@ __all__ = [
     "ModelFileEncodingError",
     "ModelFileError",
     "ModelFileNotFoundError",
+    "NoBucketsError",
     "NoSharedVocabularyError",
     "NonFiniteVectorsError",
     "NotMergedError",
@@ -175,3 +177,11 @@ class CorpusDecodeError(CorpusError, _DecodeError):
 
 class AnchorFileEncodingError(AnchorError, _DecodeError):
     """An anchor pair file is not valid in the encoding it was read with; still a :class:`UnicodeDecodeError`."""
+
+
+class BucketMismatchError(IncompatibleModelError):
+    """fastText models whose n-gram buckets cannot be combined (different ``bucket``, ``min_n`` or ``max_n``)."""
+
+
+class NoBucketsError(IncompatibleModelError):
+    """A fastText model without n-gram buckets (``bucket=0``) where its subword vectors are needed."""

@@ -106,9 +106,9 @@ class MergeReport:
 
     def __str__(self):
         lines = [
-            f"Merge of {len(self.sources)} model(s) into the space of {self.reference!r} (strategy={self.strategy}"
+            (f"Merge of {len(self.sources)} model(s) into the space of {self.reference!r} (strategy={self.strategy}"
             f"{', centred fit' if self.center_fit else ''}): {self.n_words} words, {self.n_shared} in more "
-            "than one input",
+            "than one input"),
         ]
         for name, n in zip(self.sources, self.words_per_source):
             extra = ""

@@ -1,0 +1,178 @@
+"""The merge of fastText models: whole words through :func:`gensim_merge.merging.merge`, buckets bucket by bucket.
+
+Whole words
+    Each input's whole-word vectors (``vectors``, what lookups return) are mapped by its alignment and handed
+    to :func:`gensim_merge.merging.merge` with ``align=False``: the union vocabulary, count-weighted
+    combination, summed counts and provenance are the word2vec merge's, unchanged.
+Buckets
+    Bucket ``b`` holds the same n-grams in every input (same ``bucket``, ``min_n``, ``max_n``: checked), so
+    the merged bucket is the weighted mean of the inputs' mapped bucket vectors, computed in row chunks into
+    one output array. The weights are in :data:`gensim_merge.fasttext.BUCKET_WEIGHTS`; the default, ``"ngram"``,
+    weighs each model by its own evidence for the bucket (the occurrences of its words whose n-grams hash
+    there), so a bucket that only one model trained is taken from that model.
+Word tokens
+    ``vectors_vocab`` is solved from the two (``back_solve``): gensim's composition of it with the merged
+    buckets gives back the merged whole-word vectors exactly (to float32 rounding), so the result is a
+    consistent FastTextKeyedVectors: ``adjust_vectors`` (run by gensim after loading or training) changes
+    nothing.
+"""
+
+import dataclasses
+import logging
+
+import numpy as np
+from gensim.models.fasttext import FastTextKeyedVectors
+from gensim.models.keyedvectors import KeyedVectors
+
+from gensim_merge._fasttext_ops import back_solve, bucket_evidence, check_buckets, check_shared_buckets, ngram_matrix
+from gensim_merge._merge_inputs import resolve_center_fit
+from gensim_merge._validation import check_choice, check_keyed_vectors
+from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_between
+from gensim_merge.errors import CountsError, IncompatibleModelError
+from gensim_merge.fasttext import BUCKET_WEIGHTS, MergeableFastTextKeyedVectors
+from gensim_merge.merging import merge_vectors
+
+__all__ = ["bucket_weight_rows", "merge_fasttext"]
+
+logger = logging.getLogger(__name__)
+
+
+def _as_fasttext(kv, name):
+    """`kv` as our class without copying; word2vec vectors and other objects are refused."""
+    if not isinstance(kv, FastTextKeyedVectors):
+        raise IncompatibleModelError(
+            f"{name} is a {type(kv).__name__}, not fastText vectors; a fastText model merges only with fastText "
+            "models (for whole-word vectors alone: gensim_merge.merge on MergeableKeyedVectors)")
+    return MergeableFastTextKeyedVectors.from_keyed_vectors(kv, copy=False)
+
+
+def _plain_words(kv, vectors):
+    """A plain KeyedVectors with `kv`'s keys, attributes and sources and the given whole-word `vectors`."""
+    plain = KeyedVectors(kv.vector_size, dtype=vectors.dtype)
+    plain.index_to_key, plain.key_to_index, plain.next_index = kv.index_to_key, kv.key_to_index, len(kv)
+    plain.vectors, plain.expandos = vectors, kv.expandos
+    plain.sources = list(getattr(kv, "sources", None) or [])
+    return plain
+
+
+def _total_count(kv, name, rule):
+    counts = kv.expandos.get("count")
+    if counts is None or len(counts) != len(kv.index_to_key):
+        raise CountsError(
+            f"bucket_weights={rule!r} weighs buckets by the word counts of each model (its evidence), but {name} "
+            "carries no 'count' attribute; use bucket_weights='mean' or give one weight per model")
+    return float(np.sum(np.asarray(counts, dtype=np.float64)))
+
+
+def bucket_weight_rows(models, names, rule):
+    """Per model, its weight for every bucket: a (bucket,) array or a scalar; weights sum to 1 per bucket.
+
+    Parameters
+    ----------
+    models : list of FastTextKeyedVectors
+    names : list of str
+    rule : {"corpus", "mean", "ngram"} or sequence of float
+        See :meth:`gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with`.
+    """
+    if isinstance(rule, str):
+        check_choice(rule, BUCKET_WEIGHTS, "bucket_weights")
+    else:
+        given = np.asarray(rule, dtype=np.float64)
+        if given.shape != (len(models),) or not np.isfinite(given).all() or (given < 0).any() or given.sum() <= 0:
+            raise ValueError(f"bucket_weights must be one of {list(BUCKET_WEIGHTS)} or one non-negative weight per "
+                             f"model ({len(models)}), not all zero; got {rule!r}")
+        return list(given / given.sum())
+    if rule == "mean":
+        return [1.0 / len(models)] * len(models)
+    totals = np.array([_total_count(kv, name, rule) for kv, name in zip(models, names)])
+    if totals.sum() <= 0:
+        raise CountsError(f"every model's word counts sum to 0: bucket_weights={rule!r} has nothing to weigh "
+                               "by; use bucket_weights='mean'")
+    corpus = list(totals / totals.sum())
+    if rule == "corpus":
+        return corpus
+    evidence = [bucket_evidence(ngram_matrix(kv), kv.expandos["count"]) for kv in models]
+    total = np.sum(evidence, axis=0)
+    reached = total > 0
+    return [np.where(reached, e / np.where(reached, total, 1.0), c).astype(np.float32)
+            for e, c in zip(evidence, corpus)]
+
+
+def _combine_buckets(models, alignments, weights, dtype, chunk_size):
+    """Σ_i w_i · map_i(ngrams_i), chunk by chunk into one output array (no full-size temporary)."""
+    n_buckets, d = models[0].vectors_ngrams.shape
+    out = np.empty((n_buckets, d), dtype=dtype)
+    for start in range(0, n_buckets, chunk_size):
+        stop = min(start + chunk_size, n_buckets)
+        acc = out[start:stop]
+        for i, (kv, alignment, w) in enumerate(zip(models, alignments, weights)):
+            w_block = (w[start:stop, None] if isinstance(w, np.ndarray) else np.asarray(w)).astype(dtype)
+            block = kv.vectors_ngrams[start:stop]
+            if alignment is None:
+                if i == 0:
+                    np.multiply(block, w_block, out=acc)
+                else:
+                    acc += block * w_block
+                continue
+            mapped = alignment.apply(block, chunk_size=chunk_size)  # a fresh array: scaled in place
+            mapped *= w_block
+            if i == 0:
+                acc[...] = mapped
+            else:
+                acc += mapped
+    return out
+
+
+def merge_fasttext(reference, others, *, names=None, strategy="count", bucket_weights="ngram", align=True,
+                   align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE):
+    """Merge fastText models into `reference`'s space (see the module docstring); inputs are never modified."""
+    if names is not None and len(names) != 1 + len(others):
+        raise ValueError(f"names must give one name per model: {1 + len(others)} models, {len(names)} names")
+    labels = [str(n) for n in names] if names is not None else [f"model{i}" for i in range(1 + len(others))]
+    models = [_as_fasttext(kv, label) for kv, label in zip([reference, *others], labels)]
+    for kv, label in zip(models, labels):
+        check_keyed_vectors(kv, label)
+        check_buckets(kv, label)
+    check_shared_buckets(models, labels)
+    weights = bucket_weight_rows(models, labels, bucket_weights)
+    align_options, center_fit = resolve_center_fit(align, align_options, center_fit)
+    alignments = [None] * len(models)
+    if align:
+        for i, kv in enumerate(models[1:], start=1):
+            logger.info("aligning %s onto %s", labels[i], labels[0])
+            fitted = fit_between(kv, models[0], align_options)
+            alignments[i] = (dataclasses.replace(fitted, source_mean=np.zeros_like(fitted.source_mean),
+                                                 target_mean=np.zeros_like(fitted.target_mean))
+                             if center_fit else fitted)
+    words = [_plain_words(kv, kv.vectors if a is None else a.apply(kv.vectors, chunk_size=chunk_size,
+                                                                     keys=kv.index_to_key))
+             for kv, a in zip(models, alignments)]
+    merged_words = merge_vectors(words, reference=0, names=names, strategy=strategy, align=False,
+                                 chunk_size=chunk_size)
+    dtype = merged_words.vectors.dtype
+    ngrams = _combine_buckets(models, alignments, weights, dtype, chunk_size)
+
+    first = models[0]
+    result = MergeableFastTextKeyedVectors(first.vector_size, first.min_n, first.max_n, first.bucket, dtype=dtype)
+    result.index_to_key = list(merged_words.keys)
+    result.key_to_index = dict(zip(result.index_to_key, range(len(result.index_to_key))))
+    result.next_index = len(result.index_to_key)
+    result.expandos = {"provenance": merged_words.provenance}
+    if merged_words.counts is not None:
+        result.expandos["count"] = merged_words.counts
+    result.vectors = merged_words.vectors
+    result.vectors_ngrams = ngrams
+    result.vectors_vocab_lockf = result.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
+    result.recalc_char_ngram_buckets()
+    result.vectors_vocab = back_solve(result.vectors, ngram_matrix(result), ngrams)
+    result.sources = list(merged_words.sources)
+    result.merge_report = dataclasses.replace(
+        merged_words.report, center_fit=bool(center_fit),
+        alignments={labels[i]: a.report.to_dict() for i, a in enumerate(alignments) if a is not None})
+    rule = bucket_weights if isinstance(bucket_weights, str) else "given"
+    result.add_lifecycle_event(
+        "merge", sources=labels, strategy=strategy, center_fit=bool(center_fit), n_words=len(result),
+        n_shared=result.merge_report.n_shared, buckets=int(first.bucket), bucket_weights=rule,
+        corpus_weights=[round(float(np.mean(w)), 6) for w in weights])
+    logger.info("%s; buckets combined by %s weights", result.merge_report, rule)
+    return result

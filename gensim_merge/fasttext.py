@@ -1,0 +1,351 @@
+"""MergeableFastTextKeyedVectors: gensim's FastTextKeyedVectors, plus aligning and merging with n-gram buckets.
+
+A drop-in replacement wherever :class:`gensim.models.fasttext.FastTextKeyedVectors` is used: vectors for
+unseen words, ``most_similar``, saving and loading all work as in gensim, and the files it saves load in plain
+gensim. What it adds carries the character n-gram buckets along, so a word that no input model saw still gets
+a vector in the result's space:
+
+- :meth:`~MergeableFastTextKeyedVectors.align_to` fits a map on the whole-word vectors of the shared words and
+  applies it to every stored row: whole-word vectors, the word-token vectors and every n-gram bucket;
+- :meth:`~MergeableFastTextKeyedVectors.merge_with` takes the union of the vocabularies (as
+  :func:`gensim_merge.merging.merge` does for word2vec) and combines the buckets bucket by bucket;
+- :meth:`~MergeableFastTextKeyedVectors.continue_from` continues training a full FastText model through
+  gensim's ``build_vocab(update=True)`` (see :mod:`gensim_merge.fasttext_continuation`).
+
+.. sourcecode:: pycon
+
+    >>> from gensim_merge.fasttext import MergeableFastTextKeyedVectors
+    >>> old = MergeableFastTextKeyedVectors.from_facebook("cc.en.300.bin")          # doctest: +SKIP
+    >>> new = MergeableFastTextKeyedVectors.load("forum.wv")                        # doctest: +SKIP
+    >>> merged = old.merge_with(new, names=["cc", "forum"])                         # doctest: +SKIP
+    >>> merged["unseenword"]  # from the merged buckets                           # doctest: +SKIP
+
+Why the map reaches unseen words
+--------------------------------
+gensim composes an in-vocabulary word's vector as the mean of its word-token vector and its n-gram vectors,
+and an unseen word's as the mean of its n-gram vectors. Both are means with weights summing to one, so an
+affine map ``x ↦ xW + b`` applied to every stored row (``vectors_vocab``, ``vectors_ngrams``) maps every
+composed and every inferred vector by the same ``xW + b``, translation included (``center=True``).
+"""
+
+import logging
+
+import numpy as np
+from gensim.models.fasttext import FastText, FastTextKeyedVectors
+
+from gensim_merge._fasttext_ops import (
+    back_solve,
+    check_buckets,
+    ngram_matrix,
+)
+from gensim_merge._fasttext_persist import FastTextFilesMixin, real_gensim_names
+from gensim_merge._validation import check_keyed_vectors, check_same_dim
+from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, fit_alignment
+from gensim_merge.anchors import resolve_anchors
+from gensim_merge.errors import IncompatibleModelError, NotMergedError
+
+__all__ = ["BUCKET_WEIGHTS", "MergeableFastTextKeyedVectors"]
+
+logger = logging.getLogger(__name__)
+
+#: How n-gram buckets of merged models are weighted (see :meth:`MergeableFastTextKeyedVectors.merge_with`).
+BUCKET_WEIGHTS = ("corpus", "mean", "ngram")
+
+
+class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
+    """gensim FastTextKeyedVectors that can be aligned to and merged with other models, n-gram buckets included.
+
+    Parameters are gensim's (``vector_size, min_n, max_n, bucket, count=0, dtype``).
+
+    Attributes
+    ----------
+    alignment : Alignment or None
+        The map that brought these vectors into their current space (set by :meth:`align_to`).
+    sources : list of str
+        Names of the models merged into this one; see :meth:`provenance`.
+    merge_report : MergeReport or None
+        What the merge that produced this model did (the whole-word part).
+    model : gensim.models.FastText or None
+        The full model behind these vectors after :meth:`continue_from` (not saved with them).
+    continuation_report : FastTextContinuationReport or None
+
+    Examples
+    --------
+    >>> from gensim.models import FastText
+    >>> from gensim.test.utils import common_texts
+    >>> model = FastText(common_texts, vector_size=8, min_count=1, bucket=1000, workers=1, seed=1)
+    >>> kv = MergeableFastTextKeyedVectors.from_fasttext(model)
+    >>> kv["computers"].shape  # an unseen word, from its n-grams
+    (8,)
+    """
+
+    def __init__(self, vector_size, min_n, max_n, bucket, count=0, dtype=np.float32):
+        with real_gensim_names():
+            super().__init__(vector_size, min_n, max_n, bucket, count=count, dtype=dtype)
+        self._set_defaults()
+
+    def _set_defaults(self):
+        for name, default in (("alignment", None), ("sources", []), ("merge_report", None), ("model", None),
+                              ("continuation_report", None)):
+            if not hasattr(self, name):
+                setattr(self, name, default)
+
+    # gensim's methods that name their own class (see real_gensim_names)
+    def get_vector(self, word, norm=False):
+        """As gensim's: the stored vector of a known word, the mean of its n-gram vectors for another."""
+        with real_gensim_names():
+            return super().get_vector(word, norm=norm)
+
+    def get_sentence_vector(self, sentence):
+        """As gensim's."""
+        with real_gensim_names():
+            return super().get_sentence_vector(sentence)
+
+    # ------------------------------------------------------------------------------------------------
+    # construction, loading, saving
+    # ------------------------------------------------------------------------------------------------
+    @classmethod
+    def from_keyed_vectors(cls, kv, *, copy=True):
+        """Wrap a gensim FastTextKeyedVectors (every array and attribute, n-gram buckets included).
+
+        Parameters
+        ----------
+        kv : gensim.models.fasttext.FastTextKeyedVectors
+        copy : bool, optional
+            Copy the arrays (default), so that the result and `kv` never affect each other; ``copy=False``
+            shares them.
+
+        Returns
+        -------
+        MergeableFastTextKeyedVectors
+        """
+        if not isinstance(kv, FastTextKeyedVectors):
+            raise IncompatibleModelError(
+                f"from_keyed_vectors needs a gensim FastTextKeyedVectors, got {type(kv).__name__}; for word2vec "
+                "vectors use gensim_merge.MergeableKeyedVectors, for a FastText model from_fasttext(model)")
+        if type(kv) is cls and not copy:
+            return kv
+        new = cls.__new__(cls)
+        state = dict(kv.__dict__)
+        if copy:
+            for name in ("vectors", "vectors_vocab", "vectors_ngrams"):
+                if state.get(name) is not None:
+                    state[name] = np.array(state[name])
+            state["index_to_key"] = list(kv.index_to_key)
+            state["key_to_index"] = dict(kv.key_to_index)
+            state["expandos"] = {name: np.array(values) for name, values in kv.expandos.items()}
+            if state.get("buckets_word") is not None:
+                state["buckets_word"] = list(state["buckets_word"])
+            for name in ("lifecycle_events", "sources"):
+                if isinstance(state.get(name), list):
+                    state[name] = list(state[name])
+            state["norms"] = None
+        state.pop("model", None)  # a full model is not carried over
+        new.__dict__.update(state)
+        new._set_defaults()
+        return new
+
+    @classmethod
+    def from_fasttext(cls, model, *, copy=True):
+        """The vectors of a trained gensim FastText model (``model.wv``), buckets included."""
+        if not isinstance(model, FastText):
+            raise IncompatibleModelError(
+                f"from_fasttext needs a gensim FastText model, got {type(model).__name__}; for its vectors alone "
+                "use from_keyed_vectors(kv)")
+        return cls.from_keyed_vectors(model.wv, copy=copy)
+
+    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+        """As gensim's ``vectors_for_all``, returning this class: `keys` become the vocabulary.
+
+        The result keeps this model's n-gram buckets (shared, not copied), so it still infers vectors for
+        other words; its word-token vectors are solved so that gensim's composition gives back exactly the
+        vectors looked up here (see ``gensim_merge._fasttext_ops.back_solve``).
+        """
+        with real_gensim_names():
+            kv = super().vectors_for_all(keys, allow_inference=allow_inference, copy_vecattrs=copy_vecattrs)
+        new = type(self)(self.vector_size, self.min_n, self.max_n, self.bucket, dtype=kv.vectors.dtype)
+        new.index_to_key, new.key_to_index, new.next_index = kv.index_to_key, kv.key_to_index, len(kv.index_to_key)
+        new.vectors, new.expandos = kv.vectors, kv.expandos
+        new.vectors_ngrams = self.vectors_ngrams
+        new.vectors_vocab_lockf = new.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
+        new.recalc_char_ngram_buckets()
+        new.vectors_vocab = (back_solve(new.vectors, ngram_matrix(new), self.vectors_ngrams) if self.bucket
+                             else new.vectors)
+        return new
+
+    # ------------------------------------------------------------------------------------------------
+    # alignment
+    # ------------------------------------------------------------------------------------------------
+    def align_to(self, target, anchors=None, *, method="orthogonal", center=False, normalize=True, ridge=0.0,
+                 n_anchors=5000, anchor_min_count=20, on_missing="raise", trim=True, trim_threshold=3.0,
+                 heldout=0.1, seed=0, chunk_size=DEFAULT_CHUNK_SIZE):
+        """Map this model into `target`'s space: every whole-word vector and every n-gram bucket.
+
+        The options are those of :meth:`gensim_merge.MergeableKeyedVectors.align_to`; the map is fitted on
+        the whole-word vectors (``vectors``) of the anchors, then applied to ``vectors``, ``vectors_vocab``
+        and ``vectors_ngrams``, so ``result[w] = map(self[w])`` for every word, seen or not.
+
+        Parameters
+        ----------
+        target : gensim.models.KeyedVectors
+            Any model with whole-word vectors (fastText or word2vec) sharing words with this one.
+
+        Returns
+        -------
+        MergeableFastTextKeyedVectors
+            ``result.alignment`` holds the fitted map and its report.
+
+        Raises
+        ------
+        NoBucketsError, DimensionMismatchError, AnchorError, NonFiniteVectorsError, EmptyModelError
+
+        Examples
+        --------
+        >>> from gensim.models import FastText
+        >>> from gensim.test.utils import common_texts
+        >>> a = FastText(common_texts, vector_size=8, min_count=1, bucket=500, workers=1, seed=1)
+        >>> b = FastText(common_texts, vector_size=8, min_count=1, bucket=500, workers=1, seed=2)
+        >>> aligned = MergeableFastTextKeyedVectors.from_fasttext(a).align_to(b.wv, anchor_min_count=1)
+        >>> aligned.alignment.method
+        'orthogonal'
+        """
+        alignment = self.alignment_to(
+            target, anchors, method=method, center=center, normalize=normalize, ridge=ridge, n_anchors=n_anchors,
+            anchor_min_count=anchor_min_count, on_missing=on_missing, trim=trim, trim_threshold=trim_threshold,
+            heldout=heldout, seed=seed)
+        return self.apply_alignment(alignment, chunk_size=chunk_size)
+
+    def alignment_to(self, target, anchors=None, *, method="orthogonal", center=False, normalize=True, ridge=0.0,
+                     n_anchors=5000, anchor_min_count=20, on_missing="raise", trim=True, trim_threshold=3.0,
+                     heldout=0.1, seed=0):
+        """Fit the map :meth:`align_to` would apply (on whole-word vectors), without applying it."""
+        check_keyed_vectors(self, "source")
+        check_keyed_vectors(target, "target")
+        check_same_dim(self, target)
+        check_buckets(self, "source")
+        resolved = resolve_anchors(self, target, anchors, n_anchors=n_anchors, min_count=anchor_min_count,
+                                   on_missing=on_missing)
+        return fit_alignment(
+            self.vectors, target.vectors, source_rows=resolved.source_index, target_rows=resolved.target_index,
+            method=method, center=center, normalize=normalize, ridge=ridge, trim=trim,
+            trim_threshold=trim_threshold, heldout=heldout, seed=seed, source_words=resolved.source_words,
+            target_words=resolved.target_words, n_missing=resolved.n_missing)
+
+    def apply_alignment(self, alignment, *, chunk_size=DEFAULT_CHUNK_SIZE):
+        """A new model with every stored row (words, word tokens, n-gram buckets) mapped by `alignment`."""
+        if not isinstance(alignment, Alignment):
+            raise IncompatibleModelError(f"apply_alignment needs an Alignment, got {type(alignment).__name__}")
+        check_keyed_vectors(self, "source")
+        check_buckets(self, "source")
+        logger.info("mapping %i words and %i n-gram buckets with the %s alignment", len(self), self.bucket,
+                    alignment.method)
+        result = self._with_arrays(
+            alignment.apply(self.vectors, chunk_size=chunk_size, keys=self.index_to_key),
+            alignment.apply(self.vectors_vocab, chunk_size=chunk_size, keys=self.index_to_key),
+            alignment.apply(self.vectors_ngrams, chunk_size=chunk_size))
+        result.alignment = alignment
+        report = alignment.report
+        result.add_lifecycle_event("align_to", method=alignment.method, n_anchors=report.n_anchors,
+                                   n_used=report.n_used, n_trimmed=len(report.trimmed),
+                                   mean_cosine=round(report.mean_cosine, 6), buckets=int(self.bucket))
+        return result
+
+    def _with_arrays(self, vectors, vectors_vocab, vectors_ngrams):
+        """A new object with our keys, attributes and settings (copied) and the given arrays."""
+        new = type(self)(self.vector_size, self.min_n, self.max_n, self.bucket, dtype=vectors.dtype)
+        new.index_to_key = list(self.index_to_key)
+        new.key_to_index = dict(self.key_to_index)
+        new.next_index = len(new.index_to_key)
+        new.expandos = {name: np.array(values) for name, values in self.expandos.items()}
+        new.buckets_word = list(self.buckets_word) if self.buckets_word is not None else None
+        new.vectors, new.vectors_vocab, new.vectors_ngrams = vectors, vectors_vocab, vectors_ngrams
+        new.vectors_vocab_lockf = new.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
+        new.sources = list(self.sources)
+        return new
+
+    # ------------------------------------------------------------------------------------------------
+    # merging
+    # ------------------------------------------------------------------------------------------------
+    def merge_with(self, *others, names=None, strategy="count", bucket_weights="ngram", align=True,
+                   align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE):
+        """One union-vocabulary fastText model from this one and `others`, in this model's space.
+
+        Whole words are merged as :func:`gensim_merge.merging.merge` merges word2vec vectors (same
+        `strategy`, `names`, `align_options` and `center_fit`; counts summed, provenance recorded); the
+        n-gram buckets, mapped by the same alignments, are combined bucket by bucket.
+
+        Parameters
+        ----------
+        *others : gensim.models.fasttext.FastTextKeyedVectors
+            Models with the same ``bucket``, ``min_n``, ``max_n`` and vector size.
+        bucket_weights : {"ngram", "corpus", "mean"} or sequence of float, optional
+            How each model's bucket vectors weigh. ``"ngram"`` (default): per bucket, by the model's evidence for
+            it, the occurrences of the model's words whose n-grams hash into it (``Σ count(w)`` over those
+            words; buckets no model's vocabulary reaches fall back to ``"corpus"``), so a bucket one model never
+            trained (still at its random initialisation) takes the other's vector. ``"corpus"``: by corpus size
+            (the sum of each model's word counts); ``"mean"``: equally; or one weight per model (e.g. ``[1, 0]``
+            keeps the reference's buckets). ``benchmarks/RESULTS.md`` compares them.
+
+        Returns
+        -------
+        MergeableFastTextKeyedVectors
+            Its ``vectors`` are the merged whole-word vectors; its ``vectors_vocab`` are solved so that
+            gensim's composition (``adjust_vectors``) of them with the merged buckets gives back exactly those
+            ``vectors``, so the model stays consistent when saved, loaded or trained further.
+
+        Raises
+        ------
+        BucketMismatchError
+            Models that hash n-grams differently (``bucket``, ``min_n``, ``max_n``).
+        NoBucketsError, DimensionMismatchError, AnchorError, GensimMergeError
+
+        Examples
+        --------
+        >>> from gensim.models import FastText
+        >>> from gensim.test.utils import common_texts
+        >>> a = FastText(common_texts[:5], vector_size=8, min_count=1, bucket=500, workers=1, seed=1)
+        >>> b = FastText(common_texts[4:], vector_size=8, min_count=1, bucket=500, workers=1, seed=1)
+        >>> merged = MergeableFastTextKeyedVectors.from_fasttext(a).merge_with(
+        ...     b.wv, names=["a", "b"], align=False)
+        >>> merged.provenance("trees"), merged.provenance("human")
+        (['b'], ['a'])
+        """
+        from gensim_merge._fasttext_merge import merge_fasttext
+
+        return merge_fasttext(self, list(others), names=names, strategy=strategy, bucket_weights=bucket_weights,
+                              align=align, align_options=align_options, center_fit=center_fit,
+                              chunk_size=chunk_size)
+
+    def provenance(self, key):
+        """Names of the merged inputs that held `key` (a word of the vocabulary).
+
+        Raises
+        ------
+        KeyError
+            `key` is not in the vocabulary (words inferred from n-grams have no provenance).
+        NotMergedError
+            The model was not produced by a merge.
+        """
+        index = self.get_index(key)
+        if not self.sources or "provenance" not in self.expandos:
+            raise NotMergedError(f"provenance needs a model produced by merge_with; this {type(self).__name__} "
+                                 "was never merged")
+        bits = int(self.expandos["provenance"][index])
+        return [name for bit, name in enumerate(self.sources) if bits >> bit & 1]
+
+    # ------------------------------------------------------------------------------------------------
+    # continued training
+    # ------------------------------------------------------------------------------------------------
+    @classmethod
+    def continue_from(cls, source, corpus, **options):
+        """Continue training a FastText model on a new corpus; the updated vectors, with the full model attached.
+
+        A thin front of :func:`gensim_merge.fasttext_continuation.continue_fasttext` (see there for the
+        options). ``result.model`` is the continued full model, ``result.continuation_report`` what was done.
+        """
+        from gensim_merge.fasttext_continuation import continue_fasttext
+
+        model, report = continue_fasttext(source, corpus, **options)
+        kv = cls.from_fasttext(model, copy=False)
+        kv.model, kv.continuation_report = model, report
+        return kv

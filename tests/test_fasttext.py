@@ -1,0 +1,397 @@
+"""fastText models: drop-in loading and saving, alignment and merging with n-gram buckets, continued training."""
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from gensim.models import FastText, KeyedVectors, Word2Vec
+from gensim.models.fasttext import FastTextKeyedVectors, load_facebook_vectors
+from gensim.test.utils import common_texts, datapath, lee_corpus_list
+
+from gensim_merge import (
+    BucketMismatchError,
+    CorpusError,
+    IncompatibleModelError,
+    ModelFileError,
+    NoBucketsError,
+    NotMergedError,
+    merge,
+)
+from gensim_merge._fasttext_ops import compose, ngram_matrix
+from gensim_merge.fasttext import MergeableFastTextKeyedVectors
+from gensim_merge.fasttext_continuation import continue_fasttext
+from gensim_merge.fasttext_io import is_fasttext_file, load_fasttext_any, merge_fasttext_models, save_fasttext
+from tests.conftest import random_orthogonal
+
+OOV = "zebrafication"  # in no model's vocabulary
+PARAMS = {"vector_size": 12, "min_count": 2, "bucket": 3000, "workers": 1, "epochs": 3, "sg": 0, "negative": 5}
+
+
+@pytest.fixture(scope="module")
+def model_a():
+    return FastText(lee_corpus_list[:150], seed=1, **PARAMS)
+
+
+@pytest.fixture(scope="module")
+def model_b():
+    return FastText(lee_corpus_list[150:], seed=2, **PARAMS)
+
+
+@pytest.fixture
+def kv_a(model_a):
+    return MergeableFastTextKeyedVectors.from_fasttext(model_a)
+
+
+@pytest.fixture
+def random_kv(model_a):
+    """A fastText model with random (well-conditioned) word-token and bucket vectors, composed as gensim does.
+
+    Trained toy models have nearly collinear vectors, on which any float32 fit of a map is ill-conditioned;
+    exact-recovery tests need vectors that fix the map in every direction.
+    """
+    rng = np.random.default_rng(3)
+    words = model_a.wv.index_to_key[:400]
+    kv = MergeableFastTextKeyedVectors(12, 3, 6, 3000)
+    kv.add_vectors(words, np.zeros((len(words), 12), dtype=np.float32))
+    kv.expandos["count"] = np.arange(1000, 1000 - len(words), -1)
+    kv.vectors_vocab = rng.normal(size=(len(words), 12)).astype(np.float32)
+    kv.vectors_ngrams = rng.normal(size=(3000, 12)).astype(np.float32)
+    kv.recalc_char_ngram_buckets()
+    kv.vectors = compose(kv.vectors_vocab, ngram_matrix(kv), kv.vectors_ngrams)
+    return kv
+
+
+def _rotated(kv, rotation, shift=0.0):
+    out = MergeableFastTextKeyedVectors.from_keyed_vectors(kv)
+    for name in ("vectors", "vectors_vocab", "vectors_ngrams"):
+        setattr(out, name, (getattr(kv, name).astype(np.float64) @ rotation + shift).astype(np.float32))
+    return out
+
+
+def _consistent(kv, atol=2e-6):
+    """gensim's composition of the stored word tokens and buckets gives the stored whole-word vectors."""
+    np.testing.assert_allclose(compose(kv.vectors_vocab, ngram_matrix(kv), kv.vectors_ngrams), kv.vectors, atol=atol)
+
+
+# ---------------------------------------------------------------------------------------------- drop-in
+
+
+def test_from_fasttext_keeps_buckets_and_unseen_words(model_a, kv_a):
+    assert type(kv_a) is MergeableFastTextKeyedVectors
+    assert OOV not in kv_a.key_to_index
+    np.testing.assert_array_equal(kv_a[OOV], model_a.wv[OOV])
+    np.testing.assert_array_equal(kv_a.vectors_ngrams, model_a.wv.vectors_ngrams)
+    assert kv_a.most_similar("the", topn=3) == model_a.wv.most_similar("the", topn=3)
+    assert kv_a.vectors_ngrams is not model_a.wv.vectors_ngrams  # copied by default
+    shared = MergeableFastTextKeyedVectors.from_fasttext(model_a, copy=False)
+    assert shared.vectors_ngrams is model_a.wv.vectors_ngrams
+
+
+def test_constructors_refuse_other_models(model_a):
+    w2v = Word2Vec(common_texts, vector_size=4, min_count=1, workers=1, seed=1)
+    with pytest.raises(IncompatibleModelError, match="FastTextKeyedVectors"):
+        MergeableFastTextKeyedVectors.from_keyed_vectors(w2v.wv)
+    with pytest.raises(IncompatibleModelError, match="FastText model"):
+        MergeableFastTextKeyedVectors.from_fasttext(w2v)
+
+
+def test_saved_file_loads_in_plain_gensim_without_gensim_merge(tmp_path, kv_a, model_b):
+    aligned = kv_a.align_to(model_b.wv, anchor_min_count=1)
+    path = str(tmp_path / "ours.wv")
+    aligned.save(path)
+    code = (
+        "import sys; sys.modules['gensim_merge'] = None\n"  # any import of gensim_merge would now fail
+        "import numpy as np\n"
+        "from gensim.models.fasttext import FastTextKeyedVectors\n"
+        f"kv = FastTextKeyedVectors.load({path!r})\n"
+        "assert type(kv) is FastTextKeyedVectors, type(kv)\n"
+        f"print(len(kv), kv.most_similar('the', topn=1)[0][0], repr(kv[{OOV!r}].tolist()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(" ", 2)
+    assert int(out[0]) == len(aligned)
+    assert out[1] == aligned.most_similar("the", topn=1)[0][0]
+    np.testing.assert_allclose(eval(out[2]), aligned[OOV], rtol=1e-6)
+    loaded = MergeableFastTextKeyedVectors.load(path)
+    assert type(loaded) is MergeableFastTextKeyedVectors
+    assert loaded.alignment.report == aligned.alignment.report
+    np.testing.assert_allclose(loaded.vectors, aligned.vectors, atol=1e-6)
+
+
+def test_save_is_atomic_and_memory_mapped_models_align(tmp_path, kv_a, model_b, monkeypatch):
+    path = str(tmp_path / "ft.wv")
+    kv_a.save(path, separately=["vectors_ngrams"])
+    before = sorted(os.listdir(tmp_path))
+    sizes = {name: os.path.getsize(tmp_path / name) for name in before}
+
+    def explode(*args, **kwargs):
+        raise KeyboardInterrupt("simulated crash in the middle of writing")
+
+    monkeypatch.setattr(pickle, "dump", explode)
+    with pytest.raises(KeyboardInterrupt):
+        kv_a.align_to(model_b.wv, anchor_min_count=1).save(path, separately=["vectors_ngrams"])
+    monkeypatch.undo()
+    assert sorted(os.listdir(tmp_path)) == before  # no temporary file left, side file kept
+    assert {name: os.path.getsize(tmp_path / name) for name in before} == sizes
+    mapped = MergeableFastTextKeyedVectors.load(path, mmap="r")
+    assert isinstance(mapped.vectors_ngrams, np.memmap) and not mapped.vectors_ngrams.flags.writeable
+    aligned = mapped.align_to(model_b.wv, anchor_min_count=1)
+    np.testing.assert_allclose(aligned[OOV], kv_a.align_to(model_b.wv, anchor_min_count=1)[OOV], atol=1e-6)
+
+
+def test_load_native_files_saved_by_gensim(tmp_path, model_a):
+    model_path, wv_path = str(tmp_path / "ft.model"), str(tmp_path / "ft.wv")
+    model_a.save(model_path)
+    model_a.wv.save(wv_path)
+    for path in (model_path, wv_path):
+        loaded = MergeableFastTextKeyedVectors.load(path)
+        assert type(loaded) is MergeableFastTextKeyedVectors
+        np.testing.assert_array_equal(loaded[OOV], model_a.wv[OOV])
+        assert is_fasttext_file(path)
+        assert type(load_fasttext_any(path, allow_pickle=True)) is MergeableFastTextKeyedVectors
+        with pytest.raises(ModelFileError, match="pickle"):
+            load_fasttext_any(path)
+
+
+def test_load_refuses_word2vec_and_broken_files(tmp_path, model_a):
+    w2v_path = str(tmp_path / "w2v.kv")
+    Word2Vec(common_texts, vector_size=4, min_count=1, workers=1, seed=1).wv.save(w2v_path)
+    assert not is_fasttext_file(w2v_path)
+    with pytest.raises(IncompatibleModelError, match="MergeableKeyedVectors"):
+        MergeableFastTextKeyedVectors.load(w2v_path)
+    path = str(tmp_path / "ft.wv")
+    model_a.wv.save(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(data[: len(data) // 2])
+    with pytest.raises(ModelFileError):
+        MergeableFastTextKeyedVectors.load(path)
+    with pytest.raises(ModelFileError, match="no such"):
+        MergeableFastTextKeyedVectors.load(str(tmp_path / "missing.wv"))
+
+
+def test_from_facebook_matches_gensim():
+    path = datapath("lee_fasttext.bin")
+    ours, theirs = MergeableFastTextKeyedVectors.from_facebook(path), load_facebook_vectors(path)
+    assert type(ours) is MergeableFastTextKeyedVectors and is_fasttext_file(path)
+    np.testing.assert_array_equal(ours[OOV], theirs[OOV])
+    assert type(load_fasttext_any(path)) is MergeableFastTextKeyedVectors  # not a pickle: no permission needed
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.01, 0.999])
+def test_truncated_facebook_file_is_a_model_file_error(tmp_path, cut):
+    """Cut inside the matrices gensim fails an assert; cut inside the vocabulary (0.01) its reader never ends."""
+    with open(datapath("lee_fasttext.bin"), "rb") as f:
+        data = f.read()
+    path = tmp_path / "cut.bin"
+    path.write_bytes(data[: int(len(data) * cut)])
+    with pytest.raises(ModelFileError, match="truncated"):
+        MergeableFastTextKeyedVectors.from_facebook(str(path))
+    with pytest.raises(ModelFileError, match="truncated"):
+        continue_fasttext(str(path), common_texts)
+
+
+def test_vectors_for_all_returns_the_class_with_buckets(kv_a):
+    words = ["the", OOV, "government"]
+    result = kv_a.vectors_for_all(words)
+    assert type(result) is MergeableFastTextKeyedVectors
+    assert result.index_to_key == words
+    for word in words:
+        np.testing.assert_allclose(result[word], kv_a[word], atol=1e-6)
+    np.testing.assert_array_equal(result["unrelatedness"], kv_a["unrelatedness"])  # still infers from buckets
+    _consistent(result)
+
+
+# ---------------------------------------------------------------------------------------------- alignment
+
+
+def test_align_undoes_a_random_rotation_buckets_included(random_kv):
+    kv_a = random_kv
+    rotation = random_orthogonal(kv_a.vector_size, np.random.default_rng(5))
+    turned = _rotated(kv_a, rotation)
+    assert not np.allclose(turned[OOV], kv_a[OOV], atol=1e-3)
+    back = turned.align_to(kv_a, anchor_min_count=1, trim=False)
+    for name in ("vectors", "vectors_vocab", "vectors_ngrams"):
+        np.testing.assert_allclose(getattr(back, name), getattr(kv_a, name), atol=2e-6)
+    np.testing.assert_allclose(back[OOV], kv_a[OOV], atol=2e-6)
+
+
+def test_align_with_translation_reaches_unseen_words(random_kv):
+    """An affine map moves every composed and inferred vector by the same translation: all rows are mapped."""
+    kv_a = random_kv
+    rotation = random_orthogonal(kv_a.vector_size, np.random.default_rng(6))
+    shift = np.random.default_rng(7).normal(size=kv_a.vector_size) * 0.5
+    moved = _rotated(kv_a, rotation, shift)
+    back = moved.align_to(kv_a, anchor_min_count=1, trim=False, center=True, normalize=False)
+    np.testing.assert_allclose(back[OOV], kv_a[OOV], atol=1e-5)
+    np.testing.assert_allclose(back.vectors, kv_a.vectors, atol=1e-5)
+    _consistent(back)
+
+
+@pytest.mark.parametrize("options", [{}, {"center": True}, {"method": "linear", "center": True, "normalize": False}])
+def test_unseen_word_after_alignment_is_the_map_of_its_vector_before(kv_a, model_b, options):
+    aligned = kv_a.align_to(model_b.wv, anchor_min_count=1, **options)
+    before = np.stack([kv_a[OOV], kv_a["the"]])
+    np.testing.assert_allclose(np.stack([aligned[OOV], aligned["the"]]), aligned.alignment.apply(before),
+                               atol=2e-6)
+    _consistent(aligned)
+    assert kv_a.alignment is None  # the source is not modified
+
+
+def test_align_refuses_a_model_without_buckets(model_b):
+    flat = FastText(common_texts, vector_size=12, min_count=1, bucket=0, workers=1, seed=1)
+    kv = MergeableFastTextKeyedVectors.from_fasttext(flat)
+    with pytest.raises(NoBucketsError, match="bucket=0") as info:
+        kv.align_to(model_b.wv, anchor_min_count=1)
+    assert isinstance(info.value, (IncompatibleModelError, TypeError))
+
+
+# ---------------------------------------------------------------------------------------------- merging
+
+
+def test_merge_takes_the_word2vec_merge_for_words_and_stays_consistent(kv_a, model_b):
+    before = kv_a.vectors_ngrams.copy()
+    merged = kv_a.merge_with(model_b.wv, names=["a", "b"], align=False)
+    words = merge([KeyedVectors.vectors_for_all(kv_a, kv_a.index_to_key, copy_vecattrs=True),
+                   KeyedVectors.vectors_for_all(model_b.wv, model_b.wv.index_to_key, copy_vecattrs=True)],
+                  names=["a", "b"], align=False)
+    assert merged.index_to_key == words.index_to_key
+    np.testing.assert_array_equal(merged.vectors, words.vectors)
+    for word in ("the", "government"):
+        assert merged.get_vecattr(word, "count") == (kv_a.get_vecattr(word, "count")
+                                                     + model_b.wv.get_vecattr(word, "count"))
+    only_b = next(w for w in model_b.wv.index_to_key if w not in kv_a.key_to_index)
+    assert merged.provenance(only_b) == ["b"] and merged.provenance("the") == ["a", "b"]
+    _consistent(merged)
+    plain = MergeableFastTextKeyedVectors.from_keyed_vectors(merged)
+    plain.adjust_vectors()  # what gensim runs after loading or training changes nothing
+    np.testing.assert_allclose(plain.vectors, merged.vectors, atol=2e-6)
+    np.testing.assert_array_equal(kv_a.vectors_ngrams, before)
+    with pytest.raises(NotMergedError):
+        kv_a.provenance("the")
+
+
+def test_merged_buckets_are_weighted_by_corpus_size(kv_a, model_b):
+    t_a, t_b = float(kv_a.expandos["count"].sum()), float(model_b.wv.expandos["count"].sum())
+    merged = kv_a.merge_with(model_b.wv, align=False, bucket_weights="corpus")
+    expected = (t_a * kv_a.vectors_ngrams.astype(np.float64) + t_b * model_b.wv.vectors_ngrams) / (t_a + t_b)
+    np.testing.assert_allclose(merged.vectors_ngrams, expected, atol=1e-6)
+    mean = kv_a.merge_with(model_b.wv, align=False, bucket_weights="mean")
+    np.testing.assert_allclose(mean.vectors_ngrams, (kv_a.vectors_ngrams + model_b.wv.vectors_ngrams) / 2, atol=1e-6)
+    np.testing.assert_allclose(mean[OOV], (kv_a[OOV] + model_b.wv[OOV]) / 2, atol=1e-6)
+
+
+def test_ngram_weights_follow_each_bucket_evidence(kv_a, model_b):
+    merged = kv_a.merge_with(model_b.wv, align=False)  # bucket_weights="ngram", the default
+    reached_a = np.asarray(ngram_matrix(kv_a).sum(axis=0)).ravel() > 0
+    reached_b = np.asarray(ngram_matrix(model_b.wv).sum(axis=0)).ravel() > 0
+    only_a = reached_a & ~reached_b
+    assert only_a.any()
+    np.testing.assert_allclose(merged.vectors_ngrams[only_a], kv_a.vectors_ngrams[only_a], atol=1e-6)
+
+
+def test_merge_with_alignment_maps_buckets_with_the_word_map(random_kv):
+    """Merging a rotated copy of a model with the model gives the model back, unseen words included."""
+    kv_a = random_kv
+    turned = _rotated(kv_a, random_orthogonal(kv_a.vector_size, np.random.default_rng(8)))
+    merged = kv_a.merge_with(turned, align_options={"anchor_min_count": 1, "trim": False}, center_fit=False)
+    np.testing.assert_allclose(merged[OOV], kv_a[OOV], atol=1e-5)
+    np.testing.assert_allclose(merged.vectors_ngrams, kv_a.vectors_ngrams, atol=1e-5)
+
+
+@pytest.mark.parametrize("setting", [{"bucket": 2000}, {"min_n": 2}, {"max_n": 5}])
+def test_merge_refuses_models_hashing_ngrams_differently(tmp_path, kv_a, setting):
+    other = FastText(lee_corpus_list[150:], seed=2, **{**PARAMS, **setting})
+    out = tmp_path / "merged.wv"
+    with pytest.raises(BucketMismatchError, match="bucket, min_n, max_n") as info:
+        kv_a.merge_with(other.wv).save(str(out))
+    assert isinstance(info.value, (IncompatibleModelError, TypeError))
+    assert not out.exists()
+
+
+def test_merge_refuses_word2vec_vectors_and_bad_weights(kv_a, model_b):
+    w2v = Word2Vec(common_texts, vector_size=12, min_count=1, workers=1, seed=1)
+    with pytest.raises(IncompatibleModelError, match="not fastText"):
+        kv_a.merge_with(w2v.wv)
+    with pytest.raises(ValueError, match="bucket_weights"):
+        kv_a.merge_with(model_b.wv, bucket_weights="size")
+    with pytest.raises(ValueError, match="one non-negative weight per model"):
+        kv_a.merge_with(model_b.wv, bucket_weights=[1.0, -1.0])
+
+
+def test_merge_refuses_a_model_without_buckets(kv_a):
+    flat = FastText(common_texts, vector_size=12, min_count=1, bucket=0, workers=1, seed=1)
+    with pytest.raises(NoBucketsError):
+        kv_a.merge_with(flat.wv, align=False)
+
+
+# ---------------------------------------------------------------------------------------------- continuation
+
+
+def test_continue_from_fixes_gensim_traps(model_a):
+    old_corpus = [["alpha", "beta", "gamma", "delta"]] * 3 + [["alpha", "beta"]] * 10
+    new_corpus = [["gamma", "epsilon", "beta"]] * 3 + [["epsilon", "zeta"]] * 20
+    old = FastText(old_corpus, vector_size=8, min_count=4, bucket=500, workers=1, seed=1, epochs=2)
+    assert "gamma" not in old.wv.key_to_index  # 3 < min_count
+    old.raw_vocab = {"gamma": 3, "delta": 3}  # kept as gensim keeps it with keep_raw_vocab=True
+    result = MergeableFastTextKeyedVectors.continue_from(old, new_corpus, epochs=2, alpha=0.05)
+    model, report = result.model, result.continuation_report
+    assert "gamma" in model.wv.key_to_index and "delta" not in model.wv.key_to_index  # 3 + 3 >= 4; 3 < 4
+    assert model.wv.get_vecattr("gamma", "count") == 6 and report.admitted_by_combined_count == 1
+    counts = np.asarray(model.wv.expandos["count"])
+    assert np.all(np.diff(counts) <= 0) and model.wv.index_to_key[0] == "epsilon"
+    assert model.alpha == old.alpha and model.corpus_count == old.corpus_count + len(new_corpus)
+    assert model.corpus_total_words == counts.sum()
+    _consistent(MergeableFastTextKeyedVectors.from_fasttext(model), atol=1e-5)
+    assert "epsilon" not in old.wv.key_to_index  # the source is untouched
+    assert type(result) is MergeableFastTextKeyedVectors and result["epsilon"].shape == (8,)
+
+
+def test_continue_from_refuses_bad_input(model_a):
+    with pytest.raises(CorpusError, match="one-shot"):
+        continue_fasttext(model_a, iter(common_texts))
+    with pytest.raises(CorpusError, match="strings"):
+        continue_fasttext(model_a, ["a sentence as one string"])
+    with pytest.raises(IncompatibleModelError, match="hierarchical softmax"):
+        continue_fasttext(FastText(common_texts, vector_size=4, min_count=1, hs=1, negative=0, bucket=100,
+                                   workers=1, seed=1), common_texts)
+    with pytest.raises(ValueError, match="min_count_rule"):
+        continue_fasttext(model_a, common_texts, min_count_rule="old")
+
+
+def test_continue_from_a_facebook_file():
+    result = MergeableFastTextKeyedVectors.continue_from(datapath("lee_fasttext.bin"), common_texts * 5, epochs=1)
+    assert "graph" in result.key_to_index and os.path.exists(datapath("lee_fasttext.bin"))
+    assert isinstance(result.model, FastText) and isinstance(result, FastTextKeyedVectors)
+
+
+# ---------------------------------------------------------------------------------------------- hooks
+
+
+def test_hooks_for_the_command_line(tmp_path, kv_a, model_b):
+    merged = merge_fasttext_models([kv_a, model_b.wv], reference="b", names=["a", "b"], align=False)
+    assert merged.sources == ["b", "a"] and merged.merge_report.reference == "b"
+    np.testing.assert_array_equal(merged.vectors_ngrams,
+                                  MergeableFastTextKeyedVectors.from_fasttext(model_b).merge_with(
+                                      kv_a, names=["b", "a"], align=False).vectors_ngrams)
+    with pytest.raises(ModelFileError, match="native format"):
+        save_fasttext(merged, str(tmp_path / "merged.txt"))
+    assert not (tmp_path / "merged.txt").exists()
+    save_fasttext(merged, str(tmp_path / "merged.wv"))
+    assert is_fasttext_file(str(tmp_path / "merged.wv"))
+    loaded = load_fasttext_any(str(tmp_path / "merged.wv"), allow_pickle=True)
+    assert loaded.sources == ["b", "a"]
+    np.testing.assert_allclose(loaded[OOV], merged[OOV], atol=1e-6)
+
+
+def test_html_report_works_on_fasttext_models(tmp_path, kv_a, model_b):
+    pytest.importorskip("matplotlib")
+    from gensim_merge.report_html import alignment_report_html
+
+    aligned = kv_a.align_to(model_b.wv, anchor_min_count=1)
+    path = alignment_report_html(kv_a, model_b.wv, aligned, str(tmp_path / "report.html"), anchor_min_count=1)
+    with open(path, encoding="utf8") as page:
+        assert "<html" in page.read().lower()
