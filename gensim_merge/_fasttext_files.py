@@ -31,6 +31,8 @@ def is_facebook_file(path):
     New-format files are recognised by their magic number; old-format files (no magic number, e.g. gensim's
     ``lee_fasttext.bin``) only when their whole layout checks out. Compressed files are not opened.
     """
+    if os.fspath(path).endswith(_COMPRESSED):  # not opened: check_facebook_file would accept it unread
+        return False
     try:
         with open(os.fspath(path), "rb") as fin:
             head = fin.read(4)

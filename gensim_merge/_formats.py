@@ -13,7 +13,6 @@ from typing import NamedTuple
 
 from gensim_merge._safetensors import looks_like_safetensors
 from gensim_merge.errors import (
-    IncompatibleModelError,
     ModelFileEncodingError,
     ModelFileError,
     ModelFileNotFoundError,
@@ -36,7 +35,7 @@ __all__ = [
 ]
 
 #: Format names, as returned by ``load_vectors(..., return_format=True)`` and accepted as ``fmt``.
-FORMATS = ("native", "word2vec-text", "word2vec-binary", "safetensors")
+FORMATS = ("native", "word2vec-text", "word2vec-binary", "safetensors", "fasttext-binary")
 #: Output format chosen from a file extension (a trailing ``.gz`` is looked through).
 EXTENSIONS = {
     ".kv": "native", ".model": "native", ".wv": "native",
@@ -57,6 +56,7 @@ _DESCRIPTIONS = {
     "word2vec-text": "word2vec text",
     "word2vec-binary": "word2vec binary",
     "safetensors": "safetensors (pickle-free)",
+    "fasttext-binary": "fastText binary (Facebook's .bin, n-gram buckets included; no pickle)",
 }
 
 
@@ -195,11 +195,7 @@ def sniff(path):
     if kind is not None:
         return Sniffed(kind[0], compressed, kind[1])
     if _is_fasttext(head):
-        raise IncompatibleModelError(
-            f"{path!r} is a fastText binary (Facebook's .bin format); fastText models are not supported yet: "
-            "load its word vectors with gensim.models.fasttext.load_facebook_vectors(path) and pass "
-            "MergeableKeyedVectors.from_keyed_vectors(vectors) on, or save them with "
-            "vectors.save_word2vec_format('vectors.txt')")
+        return Sniffed("fasttext-binary", compressed, False)
     raise ModelFileError(
         f"cannot tell the format of {path!r}: it is neither a gensim native file (pickle), a safetensors file, "
         "nor a word2vec text/binary file (header line 'n_words vector_size'); "

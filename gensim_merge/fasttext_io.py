@@ -12,6 +12,7 @@ Each is one call at its integration point:
 import os
 
 from gensim_merge._fasttext_files import is_facebook_file, pickled_class
+from gensim_merge._formats import refuse_pickle
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE
 from gensim_merge.errors import ModelFileError
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
@@ -51,9 +52,7 @@ def load_fasttext_any(path, *, allow_pickle=False, mmap=None):
     if is_facebook_file(path) or os.fspath(path).endswith(".bin"):
         return MergeableFastTextKeyedVectors.from_facebook(path)
     if not allow_pickle:
-        raise ModelFileError(
-            f"{path} is a gensim native file, which is a Python pickle: loading it runs code stored in the "
-            "file. Pass allow_pickle=True (the command line's --allow-pickle) for files you trust")
+        raise refuse_pickle(path)
     return MergeableFastTextKeyedVectors.load(path, mmap=mmap)
 
 

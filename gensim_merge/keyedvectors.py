@@ -34,6 +34,7 @@ from gensim_merge._validation import (
 )
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, AlignOptions, fit_between
 from gensim_merge.errors import IncompatibleModelError, ModelFileError, ModelFileNotFoundError, NotMergedError
+from gensim_merge.fasttext_io import is_fasttext_file, load_fasttext_any, merge_fasttext_models, save_fasttext
 from gensim_merge.merging import MergeReport, merge_vectors
 
 __all__ = ["MergeableKeyedVectors", "load_vectors", "merge", "save_vectors"]
@@ -240,15 +241,17 @@ class MergeableKeyedVectors(KeyedVectors):
 
         Returns
         -------
-        MergeableKeyedVectors
-            The vectors (of a full Word2Vec model: its ``wv``), sharing the loaded arrays.
+        MergeableKeyedVectors or MergeableFastTextKeyedVectors
+            The vectors (of a full Word2Vec model: its ``wv``), sharing the loaded arrays. A fastText file
+            (gensim's native ``FastTextKeyedVectors``/``FastText`` files, or Facebook's ``.bin``) comes back as
+            a :class:`~gensim_merge.fasttext.MergeableFastTextKeyedVectors`, n-gram buckets included.
 
         Raises
         ------
         ModelFileError
             The file is missing, truncated or not a gensim file.
         IncompatibleModelError
-            The file holds something other than word vectors (e.g. a Doc2Vec or FastText model).
+            The file holds something other than word vectors (e.g. a Doc2Vec model).
 
         Notes
         -----
@@ -257,6 +260,8 @@ class MergeableKeyedVectors(KeyedVectors):
         """
         if is_safetensors_file(fname):
             return cls._from_vectors_file(read_vectors_file(fname, mmap=mmap))
+        if is_fasttext_file(fname):
+            return load_fasttext_any(fname, allow_pickle=True, mmap=mmap)
         try:
             with _gensim_names_own_class():
                 obj = super().load(fname, mmap=mmap)
@@ -837,7 +842,7 @@ def load_vectors(path, *, fmt=None, mmap=None, allow_pickle=False, encoding="utf
         logger.warning("%s looks like %s but fmt=%r was requested; reading it as %s", path, found.fmt, fmt, fmt)
     if fmt == "native" and not allow_pickle:
         raise _formats.refuse_pickle(path)
-    if fmt == "native":
+    if fmt in ("native", "fasttext-binary"):  # a fastText file (native or Facebook's) loads with its buckets
         kv = MergeableKeyedVectors.load(path, mmap=mmap)
     elif fmt == "safetensors":
         kv = MergeableKeyedVectors._from_vectors_file(read_vectors_file(path, mmap=mmap))
@@ -895,6 +900,8 @@ def save_vectors(kv, path, *, fmt=None):
     if fmt != "safetensors" and path.lower().endswith(".safetensors"):
         raise ModelFileError(f"{path!r}: a .safetensors file must hold the pickle-free format, not {fmt!r}; "
                              "choose another name or leave fmt unset")
+    if isinstance(kv, FastTextKeyedVectors) or isinstance(getattr(kv, "wv", None), FastTextKeyedVectors):
+        return save_fasttext(getattr(kv, "wv", kv), path)
     if isinstance(kv, Word2Vec):
         kv = MergeableKeyedVectors.from_word2vec(kv, copy=False)
     elif isinstance(kv, KeyedVectors):
@@ -943,6 +950,16 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
     >>> merged.index_to_key, merged.provenance("dog")
     (['cat', 'dog', 'fish'], ['model0', 'model1'])
     """
+    models = list(models)
+    n_fasttext = sum(isinstance(kv, FastTextKeyedVectors) for kv in models)
+    if n_fasttext and n_fasttext == len(models):
+        return merge_fasttext_models(models, reference=reference, names=names, strategy=strategy, align=align,
+                                     align_options=align_options, center_fit=center_fit, chunk_size=chunk_size)
+    if n_fasttext:
+        raise IncompatibleModelError(
+            f"{n_fasttext} of the {len(models)} models are fastText models: merge fastText models together (their "
+            "n-gram buckets are combined too), or convert them to plain vectors first "
+            "(MergeableKeyedVectors.from_keyed_vectors(model, copy=False) keeps the whole-word vectors only)")
     return MergeableKeyedVectors._from_merge_result(merge_vectors(
         models, reference=reference, names=names, strategy=strategy, align=align, align_options=align_options,
         center_fit=center_fit, chunk_size=chunk_size, progress=progress))

@@ -222,7 +222,7 @@ def test_headerless_glove_text(tmp_path):
 def test_format_for_path_and_descriptions():
     assert format_for_path("a/b.safetensors") == ("safetensors", False)
     assert format_for_path("x.BIN.gz") == ("word2vec-binary", True)
-    assert set(EXTENSIONS.values()) == set(gm_io.FORMATS)
+    assert set(EXTENSIONS.values()) | {"fasttext-binary"} == set(gm_io.FORMATS)  # Facebook's .bin: read only
     assert "pickle" in describe_format("native") and "trust" in describe_format("native")
     assert describe_format("safetensors") == "safetensors (pickle-free)"
     with pytest.raises(ValueError, match="extension '.npy'"):

@@ -137,12 +137,15 @@ def test_load_full_word2vec_file_takes_its_vectors(tmp_path, w2v):
     np.testing.assert_array_equal(loaded.vectors, w2v.wv.vectors)
 
 
-def test_load_refuses_fasttext(tmp_path):
+def test_load_hands_fasttext_files_to_the_fasttext_class(tmp_path):
+    from gensim_merge import MergeableFastTextKeyedVectors
+
     ft = FastText(common_texts, vector_size=4, min_count=1, workers=1, epochs=1)
-    path = str(tmp_path / "ft.model")
-    ft.save(path)
-    with pytest.raises(IncompatibleModelError, match="FastText"):
-        MergeableKeyedVectors.load(path)
+    for path, obj in ((tmp_path / "ft.model", ft), (tmp_path / "ft.wv", ft.wv)):
+        obj.save(str(path))
+        loaded = MergeableKeyedVectors.load(str(path))
+        assert isinstance(loaded, MergeableFastTextKeyedVectors)
+        np.testing.assert_allclose(loaded.get_vector("unseenword"), ft.wv.get_vector("unseenword"), rtol=1e-6)
     whole_words = MergeableKeyedVectors.from_keyed_vectors(ft.wv)
     assert len(whole_words) == len(ft.wv)
 

@@ -344,13 +344,15 @@ def test_encoding_options_on_the_command_line(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name", ["lee_fasttext.bin", "lee_fasttext_new.bin"])
-def test_a_fasttext_binary_is_named_as_such(name, capsys):
+def test_a_fasttext_binary_is_named_as_such_and_loads_without_pickle(name, capsys):
+    from gensim_merge import MergeableFastTextKeyedVectors
+
     path = datapath(name)
-    with pytest.raises(IncompatibleModelError, match="fastText binary.*not supported yet.*load_facebook_vectors"):
-        detect_format(path)
-    with pytest.raises(IncompatibleModelError, match="fastText"):
-        load_vectors(path)
-    assert cli.main(["evaluate", path]) == 1
+    assert detect_format(path) == "fasttext-binary"
+    ft = load_vectors(path)  # Facebook's format is no pickle: no opt-in needed
+    assert isinstance(ft, MergeableFastTextKeyedVectors) and ft.bucket > 0
+    assert ft.get_vector("a-word-nobody-saw").shape == (ft.vector_size,)  # from the n-gram buckets
+    assert cli.main(["evaluate", path]) == 0
     assert "fastText binary" in capsys.readouterr().err
 
 

@@ -1,0 +1,57 @@
+"""fastText files through the package's front doors: load_vectors, gensim_merge.merge, save_vectors, the command."""
+
+import numpy as np
+import pytest
+from gensim.models import FastText
+from gensim.test.utils import common_texts
+
+from gensim_merge import (
+    IncompatibleModelError,
+    MergeableFastTextKeyedVectors,
+    ModelFileError,
+    cli,
+    load_vectors,
+    merge,
+    save_vectors,
+)
+from tests.conftest import make_kv
+
+
+@pytest.fixture(scope="module")
+def two_models():
+    return [FastText(common_texts * 20, vector_size=8, min_count=1, bucket=500, workers=1, epochs=2, seed=seed).wv
+            for seed in (1, 2)]
+
+
+def test_merge_of_fasttext_models_keeps_the_buckets(two_models):
+    merged = merge(two_models, names=["a", "b"])
+    assert isinstance(merged, MergeableFastTextKeyedVectors) and merged.vectors_ngrams.shape == (500, 8)
+    assert merged.provenance("human") == ["a", "b"]
+    assert np.isfinite(merged.get_vector("never-seen-word")).all()
+
+
+def test_mixed_inputs_are_refused(two_models, rng):
+    plain = make_kv(["human", "system"], 8, rng)
+    with pytest.raises(IncompatibleModelError, match="fastText models"):
+        merge([two_models[0], plain])
+
+
+def test_save_vectors_keeps_the_buckets_or_refuses(two_models, tmp_path):
+    assert save_vectors(two_models[0], tmp_path / "a.wv") == "native"
+    loaded = load_vectors(tmp_path / "a.wv", allow_pickle=True)
+    assert isinstance(loaded, MergeableFastTextKeyedVectors)
+    np.testing.assert_allclose(loaded.get_vector("never-seen"), two_models[0].get_vector("never-seen"), rtol=1e-6)
+    with pytest.raises(ModelFileError, match="buckets"):
+        save_vectors(two_models[0], tmp_path / "a.safetensors")
+    assert not (tmp_path / "a.safetensors").exists()
+
+
+def test_command_line_merges_fasttext_files(two_models, tmp_path, capsys):
+    paths = []
+    for i, kv in enumerate(two_models):
+        kv.save(str(tmp_path / f"m{i}.wv"))
+        paths.append(str(tmp_path / f"m{i}.wv"))
+    code = cli.main(["merge", *paths, "-o", str(tmp_path / "merged.wv"), "--allow-pickle"])
+    assert code == 0, capsys.readouterr().err
+    merged = load_vectors(tmp_path / "merged.wv", allow_pickle=True)
+    assert isinstance(merged, MergeableFastTextKeyedVectors) and merged.bucket == 500
