@@ -1,0 +1,84 @@
+"""The layering of the package: the class on top, pure modules below (issue 12).
+
+Read from the source with ``ast`` (imports inside functions count too): no import cycle between the package's
+modules, and no module but the class's own, the command line and the demo imports the class (the package's
+``__init__`` re-exports it).
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "gensim_merge"
+MODULES = {path.stem: path for path in PACKAGE.glob("*.py")}
+MAY_IMPORT_THE_CLASS = {"keyedvectors", "cli", "demo", "__init__"}
+
+
+def _imports(name):
+    """(imported module, imported names) pairs of module `name`, wherever the import statement stands."""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "gensim_merge":
+            parts = node.module.split(".")
+            if len(parts) > 1:
+                yield parts[1], [alias.name for alias in node.names]
+            else:  # from gensim_merge import x: a submodule, or a name of the package
+                for alias in node.names:
+                    yield (alias.name if alias.name in MODULES else "__init__"), [alias.name]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "gensim_merge" and len(parts) > 1:
+                    yield parts[1], []
+
+
+def _graph():
+    return {name: {module for module, _ in _imports(name) if module != name}
+            for name in MODULES if name not in ("__init__", "__main__")}
+
+
+def _cycle(graph):
+    """One import cycle as a list of modules, or None."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def test_no_import_cycle_between_the_packages_modules():
+    assert _cycle(_graph()) is None, f"import cycle: {' -> '.join(_cycle(_graph()))}"
+
+
+def test_only_the_top_imports_the_class():
+    importers = sorted(name for name in MODULES for _, names in _imports(name) if "MergeableKeyedVectors" in names)
+    assert set(importers) <= MAY_IMPORT_THE_CLASS, importers
+
+
+@pytest.mark.parametrize("graph, cyclic", [({"a": {"b"}, "b": {"a"}}, True), ({"a": {"b"}, "b": {"c"}}, False),
+                                          ({"a": {"b"}, "b": {"c"}, "c": {"a"}}, True)])
+def test_the_cycle_finder_finds_cycles(graph, cyclic):
+    assert (_cycle(graph) is not None) is cyclic
+
+
+def test_the_import_reader_sees_imports_inside_functions():
+    imported = {module for module, _ in _imports("cli")}
+    assert "keyedvectors" in imported  # cli imports it inside its commands only
