@@ -19,8 +19,8 @@ import numpy as np
 from gensim.models import KeyedVectors
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE.parent.parent))
+sys.path.insert(0, str(HERE.parents[1]))  # benchmarks/, for fidelity_fasttext
+sys.path.insert(0, str(HERE.parents[2]))  # the repository root
 
 import fidelity_fasttext as ff  # noqa: E402
 
