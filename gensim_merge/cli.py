@@ -365,6 +365,7 @@ def _cmd_merge(args, console):
 
     if len(args.models) < 2:
         raise ValueError(f"merge needs at least two models, got {len(args.models)}")
+    options = _alignment_options(args)  # checked before any file is read
     counts_files = args.counts or ["-"] * len(args.models)
     if len(counts_files) != len(args.models):
         raise ValueError(f"--counts needs one vocabulary file per model, in the models' order ('-' for a model "
@@ -388,7 +389,6 @@ def _cmd_merge(args, console):
         if path != "-":
             kv.expandos["count"] = counts_for(kv, path)  # our own freshly loaded model
             console.say(f"read the counts of model {name!r} from {path}")
-    options = _alignment_options(args)
     if not args.center:
         del options["center"]  # the merge's own default applies: a centred fit applied without translation
     start = time.perf_counter()
@@ -524,9 +524,9 @@ def _cmd_report(args, console):
     require_matplotlib()  # fail before loading anything when the optional dependency is missing
     if not args.output.lower().endswith((".html", ".htm")):
         raise ValueError(f"-o/--output {args.output!r} should end in .html (the report is one HTML file)")
+    options = _alignment_options(args)  # checked before any file is read
     source = _load(args.source, "source", console, mmap=args.mmap)
     target = _load(args.target, "target", console, mmap=args.mmap)
-    options = _alignment_options(args)
     if args.alignment:
         alignment = Alignment.load(args.alignment)
         console.say(f"using the map saved in {args.alignment}")
