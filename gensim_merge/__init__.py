@@ -37,7 +37,7 @@ from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.keyedvectors import MergeableKeyedVectors, load_vectors, merge, save_vectors
 from gensim_merge.merging import MergeReport
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "AlignOptions",
