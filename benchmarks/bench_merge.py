@@ -117,7 +117,7 @@ def generate(args, n):
     from gensim.models import KeyedVectors
 
     d = args.dim
-    s = int(round(args.shared * n))
+    s = round(args.shared * n)
     rng = np.random.default_rng(args.seed)
     q, r = np.linalg.qr(rng.standard_normal((d, d)))
     rotation = (q * np.sign(np.diag(r))).astype(np.float32)
@@ -204,7 +204,7 @@ def spawn(args, config, n):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", config, "--size", str(n), "--dim", str(args.dim),
            "--shared", str(args.shared), "--noise", str(args.noise), "--seed", str(args.seed),
            "--repeats", str(args.repeats), "--threads", str(args.threads), "--workdir", args.workdir]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise RuntimeError(f"worker {config} n={n} failed with exit status {proc.returncode}")

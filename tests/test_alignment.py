@@ -1,5 +1,7 @@
 """align_to and the alignment core: exact recovery, robustness, reports, parity with gensim, errors."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors
@@ -284,7 +286,8 @@ def test_pair_file_as_anchors(en_it):
     en, it = en_it
     with pytest.warns(UserWarning):
         aligned = en.align_to(it, anchors=datapath("OPUS_en_it_europarl_train_one2ten.txt"))
-    n_lines = sum(1 for line in open(datapath("OPUS_en_it_europarl_train_one2ten.txt")) if line.strip())
+    n_lines = sum(1 for line in Path(datapath("OPUS_en_it_europarl_train_one2ten.txt")).read_text().splitlines()
+                  if line.strip())
     assert aligned.alignment.report.n_anchors == n_lines == 20
     assert it.most_similar(positive=[aligned["one"]], topn=1)[0][0] == "uno"
 

@@ -13,8 +13,8 @@ from gensim.models import Word2Vec
 
 from gensim_merge import Alignment, cli
 from gensim_merge import demo as demo_module
-from gensim_merge.io import save_vectors
 from gensim_merge.io import load_vectors as _load_vectors
+from gensim_merge.io import save_vectors
 from tests.conftest import make_kv, random_orthogonal, rotated_copy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +30,7 @@ def run(*args, timeout=300):
     """Run ``python -m gensim_merge ARGS`` in a subprocess; return the CompletedProcess."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.run([sys.executable, "-m", "gensim_merge", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=ROOT)
+                          timeout=timeout, env=env, cwd=ROOT, check=False)
 
 
 @pytest.fixture
@@ -244,7 +244,7 @@ def test_continue_warm_start_from_vectors(files, run_main):
     d = files["dir"]
     vectors, _ = load_vectors(d / "old.model")
     save_vectors(vectors, d / "old_vectors.safetensors")
-    code, out, err = run_main("continue", d / "old_vectors.safetensors", d / "new.txt", "-o",
+    code, _, err = run_main("continue", d / "old_vectors.safetensors", d / "new.txt", "-o",
                               d / "warm.safetensors", "--epochs", "1", "--workers", "1", "--seed", "3",
                               "--min-count", "1")
     assert code == 0, err
@@ -255,7 +255,7 @@ def test_continue_warm_start_from_vectors(files, run_main):
 
 def test_merge_default_names_come_from_the_file_names(files, run_main):
     d = files["dir"]
-    code, out, err = run_main("merge", d / "target.kv", d / "third.safetensors", "-o", d / "m2.safetensors",
+    code, _, err = run_main("merge", d / "target.kv", d / "third.safetensors", "-o", d / "m2.safetensors",
                               "--no-align", "--strategy", "mean", "--allow-pickle")
     assert code == 0, err
     merged, _ = load_vectors(d / "m2.safetensors")

@@ -13,8 +13,8 @@ from gensim_merge import (
     IncompatibleModelError,
     MergeableKeyedVectors,
     ModelFileError,
+    _safetensors,
 )
-from gensim_merge import _safetensors
 from gensim_merge import io as gm_io
 from gensim_merge.io import (
     EXTENSIONS,

@@ -4,6 +4,7 @@ import os
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,7 +179,7 @@ def test_save_is_atomic_when_interrupted(tmp_path, rng, monkeypatch):
     path = str(tmp_path / "model.kv")
     first = make_kv(["a", "b"], 3, rng)
     first.save(path)
-    before = open(path, "rb").read()
+    before = Path(path).read_bytes()
 
     def explode(*args, **kwargs):
         raise KeyboardInterrupt("simulated crash in the middle of writing")
@@ -188,7 +189,7 @@ def test_save_is_atomic_when_interrupted(tmp_path, rng, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         second.save(path)
     monkeypatch.undo()
-    assert open(path, "rb").read() == before
+    assert Path(path).read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["model.kv"]  # no temporary file left behind
     assert MergeableKeyedVectors.load(path).index_to_key == ["a", "b"]
 
@@ -196,7 +197,7 @@ def test_save_is_atomic_when_interrupted(tmp_path, rng, monkeypatch):
 def test_save_word2vec_format_is_atomic(tmp_path, rng, monkeypatch):
     path = str(tmp_path / "v.txt")
     make_kv(["a"], 2, rng).save_word2vec_format(path)
-    before = open(path).read()
+    before = Path(path).read_text()
     calls = []
 
     def failing_getitem(self, key):
@@ -209,5 +210,5 @@ def test_save_word2vec_format_is_atomic(tmp_path, rng, monkeypatch):
     with pytest.raises(OSError, match="simulated"):
         make_kv(["b", "c"], 2, rng).save_word2vec_format(path)
     monkeypatch.undo()
-    assert open(path).read() == before
+    assert Path(path).read_text() == before
     assert sorted(os.listdir(tmp_path)) == ["v.txt"]

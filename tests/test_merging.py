@@ -120,7 +120,7 @@ def test_count_weighting_prefers_the_better_estimate(rng):
     a = make_kv(["x", "y", "z"], 4, rng, counts=[10000, 10, 10])
     b = make_kv(["x", "y", "z"], 4, rng, counts=[5, 10, 10])
     merged = a.merge_with(b, align=False)
-    cos = lambda u, v: u @ v / np.linalg.norm(u) / np.linalg.norm(v)  # noqa: E731
+    cos = lambda u, v: u @ v / np.linalg.norm(u) / np.linalg.norm(v)
     assert cos(merged["x"], a["x"]) > 0.999
     mean = a.merge_with(b, align=False, strategy="mean")
     expected = a["y"] / np.linalg.norm(a["y"]) + b["y"] / np.linalg.norm(b["y"])

@@ -11,6 +11,7 @@ import os
 import pickle
 import subprocess
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -98,8 +99,7 @@ def error_line(done):
 def _write_binary(path, records, dim):
     with open(path, "wb") as fout:
         fout.write(f"{len(records)} {dim}\n".encode())
-        for word, vector in records:
-            fout.write(word.encode() + b" " + np.asarray(vector, dtype="<f4").tobytes() + b"\n")
+        fout.writelines(word.encode() + b" " + np.asarray(vector, dtype="<f4").tobytes() + b"\n" for word, vector in records)
 
 
 @pytest.mark.parametrize("binary", [False, True])
@@ -143,7 +143,7 @@ def test_truncated_files_of_every_format(tmp_path, rng, cli, name, keep):
     kv = make_kv([f"w{i}" for i in range(500)], 16, rng, counts=np.arange(2000, 1500, -1))
     path = str(tmp_path / name)
     save_vectors(kv, path)
-    data = open(path, "rb").read()
+    data = Path(path).read_bytes()
     with open(path, "wb") as fout:
         fout.write(data[:int(len(data) * keep)])
     with pytest.raises(ModelFileError, match="truncated"):
@@ -163,7 +163,7 @@ def test_truncated_or_missing_side_file_of_a_native_save(tmp_path, rng):
     path = str(tmp_path / "m.kv")
     kv.save(path, separately=["vectors"])
     side = path + ".vectors.npy"
-    data = open(side, "rb").read()
+    data = Path(side).read_bytes()
     with open(side, "wb") as fout:
         fout.write(data[: len(data) // 2])
     for mmap in (None, "r"):
@@ -533,8 +533,8 @@ def _save_cases():
     import gensim.models.keyedvectors as gensim_kv
     import gensim.utils as gensim_utils
 
-    import gensim_merge.alignment as alignment_module
     import gensim_merge._safetensors as safetensors_module
+    import gensim_merge.alignment as alignment_module
 
     return {
         # gensim writes the side file with np.save first, then the pickle: fail in the side file
@@ -583,7 +583,7 @@ def test_truncated_alignment_file(pair, tmp_path):
     a, b = pair
     path = str(tmp_path / "map.npz")
     b.align_to(a, anchor_min_count=0).alignment.save(path)
-    data = open(path, "rb").read()
+    data = Path(path).read_bytes()
     with open(path, "wb") as fout:
         fout.write(data[: len(data) // 2])
     with pytest.raises(ModelFileError):
@@ -646,7 +646,7 @@ def test_a_safetensors_header_length_that_looks_like_pickle_magic(tmp_path, rng)
     for k in range(2000):
         kv.sources = ["s" * k]
         save_vectors(kv, path)
-        head = open(path, "rb").read(2)
+        head = Path(path).read_bytes()[:2]
         if head[0] == 0x80 and 2 <= head[1] <= 5:
             break
     else:

@@ -16,7 +16,6 @@ from gensim.test.utils import datapath
 
 from gensim_merge import (
     GensimMergeError,
-    IncompatibleModelError,
     MergeableKeyedVectors,
     ModelFileEncodingError,
     ModelFileError,
