@@ -13,8 +13,8 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal, Optional, Union
 
-__all__ = ["AlignMethod", "AnchorsLike", "BucketWeights", "Corpus", "MergeStrategy", "OnMissing", "PathType", "Progress",
-           "ShiftedPairs"]
+__all__ = ["AlignMethod", "AnchorsLike", "BucketWeights", "Corpus", "MergeStrategy", "OnMissing", "PathType",
+           "Progress"]
 
 #: A file name: a str or an ``os.PathLike`` (e.g. ``pathlib.Path``).
 PathType = Union[str, os.PathLike[str]]
@@ -37,9 +37,6 @@ AnchorsLike = Optional[Union[PathType, Mapping[str, str], Iterable[Union[str, tu
 
 #: Called with the number of rows just done (e.g. a tqdm bar's ``update``); its result is ignored.
 Progress = Callable[[int], object]
-
-#: ``(source_word, target_word, cosine)`` per anchor, as an :class:`AlignmentReport` lists them.
-ShiftedPairs = tuple[tuple[str, str, float], ...]
 
 #: A training corpus: a restartable iterable of token lists, or the path of a text file (one sentence a line).
 Corpus = Union[PathType, Iterable[Sequence[str]]]

@@ -245,7 +245,8 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
             trim_threshold=trim_threshold, heldout=heldout, seed=seed, source_words=resolved.source_words,
             target_words=resolved.target_words, n_missing=resolved.n_missing)
 
-    def apply_alignment(self, alignment: Alignment, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableFastTextKeyedVectors:
+    def apply_alignment(self, alignment: Alignment, *,
+                        chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableFastTextKeyedVectors:
         """A new model with every stored row (words, word tokens, n-gram buckets) mapped by `alignment`."""
         if not isinstance(alignment, Alignment):
             raise IncompatibleModelError(f"apply_alignment needs an Alignment, got {type(alignment).__name__}")
@@ -353,7 +354,8 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
     # continued training
     # ------------------------------------------------------------------------------------------------
     @classmethod
-    def continue_from(cls, source: FastText | PathType, corpus: Corpus, **options: Any) -> MergeableFastTextKeyedVectors:
+    def continue_from(cls, source: FastText | PathType, corpus: Corpus,
+                      **options: Any) -> MergeableFastTextKeyedVectors:
         """Continue training a FastText model on a new corpus; the updated vectors, with the full model attached.
 
         A thin front of :func:`gensim_merge.fasttext_continuation.continue_fasttext` (see there for the

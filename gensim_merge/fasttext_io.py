@@ -46,7 +46,8 @@ def is_fasttext_file(path: PathType) -> bool:
     return is_facebook_file(path) or pickled_class(path) in _FASTTEXT_CLASSES
 
 
-def load_fasttext_any(path: PathType, *, allow_pickle: bool = False, mmap: str | None = None) -> MergeableFastTextKeyedVectors:
+def load_fasttext_any(path: PathType, *, allow_pickle: bool = False,
+                      mmap: str | None = None) -> MergeableFastTextKeyedVectors:
     """Load fastText vectors from a Facebook ``.bin`` file or (with `allow_pickle`) a gensim native file.
 
     Raises
