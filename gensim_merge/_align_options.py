@@ -5,12 +5,16 @@ of its own so that :mod:`gensim_merge.anchors`, which :mod:`gensim_merge.alignme
 defaults from it too without an import cycle.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Optional, Union
 
 from gensim_merge._procrustes import ALIGNERS
+from gensim_merge._typing import AlignMethod, AnchorsLike, OnMissing
 from gensim_merge._validation import (
     check_bool,
     check_choice,
@@ -21,7 +25,7 @@ from gensim_merge._validation import (
 )
 from gensim_merge.errors import OptionError, OptionTypeError
 
-__all__ = ["ON_MISSING", "AlignOptions", "allowed", "check_option"]
+__all__ = ["ON_MISSING", "AlignOptions", "AlignOptionsLike", "allowed", "check_option"]
 
 #: ``on_missing`` choices for explicit pairs whose words a model does not hold.
 ON_MISSING = ("raise", "skip")
@@ -53,17 +57,23 @@ _REALS = {"ridge": {"low": 0}, "trim_threshold": {"low": 0, "low_open": True},
 _CHOICES = {"method": ALIGNERS, "on_missing": ON_MISSING}
 _BOOLS = ("center", "normalize", "trim")
 
+
+def _bound(check: Callable[..., Any], **rule: Any) -> Callable[[Any, str], Any]:
+    """``check(value, name=name, **rule)`` as a ``(value, name)`` check."""
+    return lambda value, name: check(value, name=name, **rule)
+
+
 #: One check per option: ``check(value, name)`` returns the value normalised (Python numbers) or raises.
-_CHECKS = {
+_CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "anchors": _check_anchors,
     **{option: check_bool for option in _BOOLS},
-    **{option: (lambda value, name, c=choices: _check_word(value, c, name)) for option, choices in _CHOICES.items()},
-    **{option: (lambda value, name, r=r: check_integer(value, name, **r)) for option, r in _INTEGERS.items()},
-    **{option: (lambda value, name, r=r: check_real(value, name, **r)) for option, r in _REALS.items()},
+    **{option: _bound(_check_word, choices=choices) for option, choices in _CHOICES.items()},
+    **{option: _bound(check_integer, **r) for option, r in _INTEGERS.items()},
+    **{option: _bound(check_real, **r) for option, r in _REALS.items()},
 }
 
 
-def allowed(option):
+def allowed(option: str) -> str:
     """The values an option accepts, in words (e.g. ``allowed("heldout") == "in [0, 1)"``)."""
     if option in _INTEGERS:
         return describe_integer(**_INTEGERS[option])
@@ -76,7 +86,7 @@ def allowed(option):
     return "None, a pair file's path, a dict {source_word: target_word} or a list of words or pairs"
 
 
-def check_option(option, value, name=None):
+def check_option(option: str, value: Any, name: str | None = None) -> Any:
     """Check one alignment option against its rule in :class:`AlignOptions`; return it normalised.
 
     Parameters
@@ -150,20 +160,20 @@ class AlignOptions:
     True
     """
 
-    anchors: object = field(default=None, hash=False)
-    method: str = "orthogonal"
+    anchors: AnchorsLike = field(default=None, hash=False)
+    method: AlignMethod = "orthogonal"
     center: bool = False
     normalize: bool = True
     ridge: float = 0.0
-    n_anchors: int = 5000
+    n_anchors: int | None = 5000
     anchor_min_count: int = 20
-    on_missing: str = "raise"
+    on_missing: OnMissing = "raise"
     trim: bool = True
     trim_threshold: float = 3.0
     heldout: float = 0.1
-    seed: int = 0
+    seed: int | None = 0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             object.__setattr__(self, f.name, check_option(f.name, getattr(self, f.name)))
         if self.ridge and self.method != "linear":
@@ -173,7 +183,7 @@ class AlignOptions:
                 allowed="0 unless method is linear")
 
     @classmethod
-    def from_any(cls, options=None):
+    def from_any(cls, options: AlignOptionsLike = None) -> AlignOptions:
         """Options from None (the defaults), an :class:`AlignOptions` or a dict of its fields.
 
         Raises
@@ -199,19 +209,23 @@ class AlignOptions:
         return cls(**options)
 
     @staticmethod
-    def allowed(option):
+    def allowed(option: str) -> str:
         """The values `option` accepts, in words (``AlignOptions.allowed("heldout") == "in [0, 1)"``)."""
         return allowed(option)
 
     @classmethod
-    def names(cls):
+    def names(cls) -> tuple[str, ...]:
         """The option names, in definition order."""
         return tuple(f.name for f in dataclasses.fields(cls))
 
-    def replace(self, **changes):
+    def replace(self, **changes: Any) -> AlignOptions:
         """A copy with some options changed (and checked)."""
         return dataclasses.replace(self, **changes)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """The options as a dict (``AlignOptions(**options.to_dict()) == options``)."""
         return {name: getattr(self, name) for name in self.names()}
+
+
+#: What every ``align_options`` parameter accepts (see :meth:`AlignOptions.from_any`).
+AlignOptionsLike = Optional[Union[AlignOptions, Mapping[str, Any]]]  # noqa: UP007, UP045 (evaluated at import: Python 3.9)

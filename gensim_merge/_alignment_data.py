@@ -5,15 +5,21 @@ model is streamed), saved to ``.npz`` + JSON (no pickle) and loaded again. Fitti
 :mod:`gensim_merge.alignment`, which re-exports both classes.
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import os
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from gensim_merge._io import atomic_output
+from gensim_merge._typing import PathType, Progress
 from gensim_merge._validation import check_finite_rows, check_integer
 from gensim_merge.errors import DimensionMismatchError, ModelFileError, OptionTypeError
 
@@ -80,7 +86,7 @@ class AlignmentReport:
     normalize: bool
     n_missing: int = 0
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict of the report."""
         out = asdict(self)
         out["trimmed"] = [list(t) for t in self.trimmed]
@@ -88,15 +94,15 @@ class AlignmentReport:
         return out
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: Mapping[str, Any]) -> AlignmentReport:
         """Inverse of :meth:`to_dict`."""
         data = dict(data)
         data["trimmed"] = tuple(tuple(t) for t in data["trimmed"])
         data["most_shifted"] = tuple(tuple(t) for t in data["most_shifted"])
         return cls(**data)
 
-    def __str__(self):
-        def fmt(value):
+    def __str__(self) -> str:
+        def fmt(value: object) -> str:
             return "n/a" if value is None else f"{value:.3f}"
 
         lines = [
@@ -151,7 +157,7 @@ class Alignment:
     report: AlignmentReport = field(repr=False)
 
     @property
-    def vector_size(self):
+    def vector_size(self) -> int:
         """The dimensionality the map reads and writes."""
         return self.matrix.shape[0]
 
@@ -160,7 +166,8 @@ class Alignment:
         bias = (self.target_mean - self.source_mean @ (self.matrix * self.scale)).astype(dtype)
         return weight, (bias if np.any(bias) else None)
 
-    def apply(self, vectors, *, chunk_size=DEFAULT_CHUNK_SIZE, keys=None, progress=None):
+    def apply(self, vectors: npt.ArrayLike, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+              keys: Sequence[str] | None = None, progress: Progress | None = None) -> np.ndarray:
         """Map the rows of `vectors` into the target space.
 
         The input is only read, never copied whole: rows already in the output's dtype (a memory-mapped
@@ -224,7 +231,7 @@ class Alignment:
                 progress(stop - start)
         return out
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """The alignment as plain Python and numpy values (no gensim_merge classes: loads anywhere)."""
         return {
             "method": self.method,
@@ -236,7 +243,7 @@ class Alignment:
         }
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: Mapping[str, Any]) -> Alignment:
         """Inverse of :meth:`to_dict`."""
         return cls(
             method=data["method"],
@@ -247,7 +254,7 @@ class Alignment:
             report=AlignmentReport.from_dict(data["report"]),
         )
 
-    def save(self, fname):
+    def save(self, fname: PathType) -> None:
         """Save to a ``.npz`` file (arrays plus the report as JSON; no pickle), atomically."""
         data = self.to_dict()
         meta = {k: data[k] for k in ("method", "scale", "report")}
@@ -259,7 +266,7 @@ class Alignment:
         logger.info("saved %s alignment (%ix%i) to %s", self.method, self.vector_size, self.vector_size, fname)
 
     @classmethod
-    def load(cls, fname):
+    def load(cls, fname: PathType) -> Alignment:
         """Load an alignment saved by :meth:`save`."""
         try:
             with np.load(os.fspath(fname), allow_pickle=False) as npz:

@@ -5,8 +5,11 @@
 candidate's neighbour overlap by a noise floor's (a second training of the reference).
 """
 
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from gensim_merge.errors import IncompatibleModelError
 
@@ -71,24 +74,24 @@ class ClosenessReport:
     seed: int
 
     @property
-    def names(self):
+    def names(self) -> list[str]:
         """Group names, in row order."""
         return [row.name for row in self.groups]
 
     @property
-    def overall(self):
+    def overall(self) -> GroupCloseness:
         """The row computed over the whole shared vocabulary."""
         return self[OVERALL]
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> GroupCloseness:
         for row in self.groups:
             if row.name == name:
                 return row
         raise KeyError(f"no group {name!r} in this report; groups are {self.names}")
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-safe dict (NaN becomes None)."""
-        def clean(value):
+        def clean(value: Any) -> Any:
             return None if isinstance(value, float) and math.isnan(value) else value
 
         return {
@@ -105,7 +108,7 @@ class ClosenessReport:
             },
         }
 
-    def __str__(self):
+    def __str__(self) -> str:
         header = ("group", "words", "skipped", "evaluated", f"nn@{self.topn}", "rho")
         rows = [
             (row.name, str(row.n_words), str(row.n_skipped), str(row.n_evaluated),
@@ -123,7 +126,7 @@ class ClosenessReport:
             ))
         return "\n".join(lines)
 
-    def table(self, noise_floor=None):
+    def table(self, noise_floor: ClosenessReport | None = None) -> str:
         """The report as a table to read, with a legend; with `noise_floor`, each group's ratio to it.
 
         Parameters
@@ -182,7 +185,7 @@ def _number(value, digits=3):
     return "n/a" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
-def fidelity_ratio(candidate, noise_floor):
+def fidelity_ratio(candidate: ClosenessReport, noise_floor: ClosenessReport) -> dict[str, float]:
     """Divide a candidate's neighbour overlap by the noise floor's, group by group.
 
     The noise floor is the closeness of a second jointly trained model (another seed) to the

@@ -18,15 +18,21 @@ The solvers' own references are in ``_procrustes``.
    laws of semantic change. ACL.
 """
 
+from __future__ import annotations
+
 import logging
+from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
+from gensim.models import KeyedVectors
 
-from gensim_merge._align_options import AlignOptions
+from gensim_merge._align_options import AlignOptions, AlignOptionsLike
 from gensim_merge._alignment_data import DEFAULT_CHUNK_SIZE, Alignment, AlignmentReport
 from gensim_merge._anchor_products import as_work, row_cosines, row_dots, unit_rows
 from gensim_merge._procrustes import ALIGNERS, fit_linear, fit_orthogonal, warn_underdetermined
 from gensim_merge._trimming import robust_fit
+from gensim_merge._typing import AlignMethod
 from gensim_merge._validation import check_finite_rows, check_integer, check_keyed_vectors, check_same_dim
 from gensim_merge.anchors import resolve_anchors
 from gensim_merge.errors import AnchorError, DimensionMismatchError
@@ -90,11 +96,13 @@ def _checked_norms(X, words, what):
 
 
 def fit_alignment(
-    source_anchors, target_anchors, *, method=AlignOptions.method, center=AlignOptions.center,
-    normalize=AlignOptions.normalize, ridge=AlignOptions.ridge, trim=AlignOptions.trim,
-    trim_threshold=AlignOptions.trim_threshold, max_rounds=2, heldout=AlignOptions.heldout, seed=AlignOptions.seed,
-    source_words=None, target_words=None, n_shifted=20, n_missing=0, source_rows=None, target_rows=None,
-):
+    source_anchors: npt.ArrayLike, target_anchors: npt.ArrayLike, *, method: AlignMethod = AlignOptions.method,
+    center: bool = AlignOptions.center, normalize: bool = AlignOptions.normalize, ridge: float = AlignOptions.ridge,
+    trim: bool = AlignOptions.trim, trim_threshold: float = AlignOptions.trim_threshold, max_rounds: int = 2,
+    heldout: float = AlignOptions.heldout, seed: int | None = AlignOptions.seed,
+    source_words: Sequence[str] | None = None, target_words: Sequence[str] | None = None, n_shifted: int = 20,
+    n_missing: int = 0, source_rows: npt.ArrayLike | None = None, target_rows: npt.ArrayLike | None = None,
+) -> Alignment:
     """Fit a map from paired anchor vectors.
 
     The options shared with :class:`AlignOptions` have its defaults and ranges (checked first).
@@ -237,7 +245,7 @@ def fit_alignment(
         mapped = as_work(A[held_rows], mu_s if center else None, work) @ matrix.astype(work)
         paired = as_work(B[held_rows], mu_t if center else None, work)
         heldout_cosine = float(row_cosines(mapped, paired).mean())
-        held_words = None if target_words is None else [target_words[i] for i in held_rows]
+        held_words = None if target_words is None else [target_words[i] for i in held_rows.tolist()]
         heldout_p1 = _precision_at_1(mapped, paired, held_words)
 
     def named(positions):
@@ -280,7 +288,7 @@ def _drop_zero_pairs(nonzero, held, source_words, target_words):
         )
 
 
-def fit_between(source, target, options=None):
+def fit_between(source: KeyedVectors, target: KeyedVectors, options: AlignOptionsLike = None) -> Alignment:
     """Fit the map from `source`'s space into `target`'s: resolve the anchors, then :func:`fit_alignment`.
 
     Parameters

@@ -8,14 +8,18 @@ differ, such as two languages.
 Everything after :func:`resolve_anchors` is index arithmetic on the returned :class:`Anchors`.
 """
 
+from __future__ import annotations
+
 import itertools
 import logging
 import os
 from dataclasses import dataclass
 
 import numpy as np
+from gensim.models import KeyedVectors
 
 from gensim_merge._align_options import AlignOptions, check_option
+from gensim_merge._typing import AnchorsLike, OnMissing, PathType
 from gensim_merge._validation import check_integer
 from gensim_merge.errors import AnchorError, AnchorFileEncodingError
 
@@ -47,10 +51,10 @@ class Anchors:
     target_words: tuple
     n_missing: int = 0
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.source_words)
 
-    def subset(self, mask_or_index):
+    def subset(self, mask_or_index: np.ndarray) -> Anchors:
         """Return the anchors selected by a boolean mask or an index array."""
         idx = np.arange(len(self))[mask_or_index]
         return Anchors(
@@ -60,7 +64,7 @@ class Anchors:
         )
 
 
-def frequency_ranks(kv):
+def frequency_ranks(kv: KeyedVectors) -> np.ndarray:
     """Rank of every word of `kv` by frequency (0 = most frequent).
 
     Uses the ``count`` attribute where the model has one (ties broken by vocabulary order), else the
@@ -97,7 +101,8 @@ def _checked_counts(n_anchors, min_count):
                                                                                  "min_count")
 
 
-def shared_anchors(source, target, *, n_anchors=AlignOptions.n_anchors, min_count=AlignOptions.anchor_min_count):
+def shared_anchors(source: KeyedVectors, target: KeyedVectors, *, n_anchors: int | None = AlignOptions.n_anchors,
+                   min_count: int = AlignOptions.anchor_min_count) -> Anchors:
     """Anchors from the words both models know, most frequent (in both) first.
 
     A word's priority is the worse of its two frequency ranks, so an anchor is frequent in *both*
@@ -200,7 +205,7 @@ def _scan_shared(source, target, n_anchors, min_count):
     return src_idx, tgt_idx, np.maximum(src_ranks[src_idx], tgt_ranks[tgt_idx]), n_shared
 
 
-def read_pairs_file(path, *, encoding="utf8"):
+def read_pairs_file(path: PathType, *, encoding: str = "utf8") -> list[tuple[str, str]]:
     """Read word pairs from a two-column text file (whitespace separated, one pair a line).
 
     Blank lines and lines starting with ``#`` are ignored; the format of gensim's
@@ -260,7 +265,8 @@ def _as_pairs(anchors):
     return pairs
 
 
-def pair_anchors(source, target, pairs, *, on_missing=AlignOptions.on_missing):
+def pair_anchors(source: KeyedVectors, target: KeyedVectors, pairs: AnchorsLike, *,
+                 on_missing: OnMissing = AlignOptions.on_missing) -> Anchors:
     """Anchors from explicit word pairs.
 
     Parameters
@@ -319,8 +325,9 @@ def pair_anchors(source, target, pairs, *, on_missing=AlignOptions.on_missing):
     )
 
 
-def resolve_anchors(source, target, anchors=None, *, n_anchors=AlignOptions.n_anchors,
-                    min_count=AlignOptions.anchor_min_count, on_missing=AlignOptions.on_missing):
+def resolve_anchors(source: KeyedVectors, target: KeyedVectors, anchors: AnchorsLike = None, *,
+                    n_anchors: int | None = AlignOptions.n_anchors, min_count: int = AlignOptions.anchor_min_count,
+                    on_missing: OnMissing = AlignOptions.on_missing) -> Anchors:
     """Resolve any accepted spelling of anchors into an :class:`Anchors` of row indices.
 
     Parameters

@@ -14,12 +14,17 @@ Examples
 (True, False)
 """
 
+from __future__ import annotations
+
 import itertools
 import os
 
 import numpy as np
+import numpy.typing as npt
 from gensim import utils
+from gensim.models import KeyedVectors
 
+from gensim_merge._typing import PathType
 from gensim_merge.errors import CountsError, ModelFileError
 
 __all__ = ["MAX_COUNT", "counts_for", "looks_rank_based", "model_counts", "read_counts"]
@@ -28,7 +33,7 @@ __all__ = ["MAX_COUNT", "counts_for", "looks_rank_based", "model_counts", "read_
 MAX_COUNT = np.iinfo(np.int64).max
 
 
-def looks_rank_based(counts):
+def looks_rank_based(counts: npt.ArrayLike | None) -> bool:
     """Whether `counts` are exactly gensim's stand-ins for a file without counts (``n, n - 1, ..., 1``).
 
     Parameters
@@ -47,7 +52,7 @@ def looks_rank_based(counts):
     return n > 1 and bool(np.array_equal(counts, np.arange(n, 0, -1)))
 
 
-def read_counts(path, *, encoding="utf8", unicode_errors="strict"):
+def read_counts(path: PathType, *, encoding: str = "utf8", unicode_errors: str = "strict") -> dict[str, int]:
     """The counts of a gensim vocabulary file (``fvocab``): one ``word count`` line per word.
 
     Parameters
@@ -90,7 +95,8 @@ def read_counts(path, *, encoding="utf8", unicode_errors="strict"):
     return counts
 
 
-def counts_for(kv, path, *, encoding="utf8", unicode_errors="strict"):
+def counts_for(kv: KeyedVectors, path: PathType, *, encoding: str = "utf8",
+               unicode_errors: str = "strict") -> np.ndarray:
     """The counts that the vocabulary file `path` gives the words of `kv`, in `kv`'s order.
 
     Parameters
@@ -136,7 +142,7 @@ def counts_for(kv, path, *, encoding="utf8", unicode_errors="strict"):
     return counts
 
 
-def model_counts(kv, name):
+def model_counts(kv: KeyedVectors, name: str) -> np.ndarray | None:
     """The ``count`` attribute of `kv` as int64 (None when absent), or an error for counts that are no counts."""
     counts = kv.expandos.get("count")
     if counts is None or len(counts) != len(kv.index_to_key):

@@ -28,17 +28,25 @@ affine map ``x ↦ xW + b`` applied to every stored row (``vectors_vocab``, ``ve
 composed and every inferred vector by the same ``xW + b``, translation included (``center=True``).
 """
 
+from __future__ import annotations
+
 import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+from gensim.models import KeyedVectors
 from gensim.models.fasttext import FastText, FastTextKeyedVectors
 
+from gensim_merge._align_options import AlignOptionsLike
 from gensim_merge._fasttext_ops import (
     back_solve,
     check_buckets,
     ngram_matrix,
 )
 from gensim_merge._fasttext_persist import FastTextFilesMixin, real_gensim_names
+from gensim_merge._typing import AlignMethod, AnchorsLike, BucketWeights, Corpus, MergeStrategy, OnMissing, PathType
 from gensim_merge._validation import check_keyed_vectors, check_same_dim
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, fit_alignment
 from gensim_merge.anchors import resolve_anchors
@@ -79,7 +87,8 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
     (8,)
     """
 
-    def __init__(self, vector_size, min_n, max_n, bucket, count=0, dtype=np.float32):
+    def __init__(self, vector_size: int, min_n: int, max_n: int, bucket: int, count: int = 0,
+                 dtype: npt.DTypeLike = np.float32) -> None:
         with real_gensim_names():
             super().__init__(vector_size, min_n, max_n, bucket, count=count, dtype=dtype)
         self._set_defaults()
@@ -91,12 +100,12 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
                 setattr(self, name, default)
 
     # gensim's methods that name their own class (see real_gensim_names)
-    def get_vector(self, word, norm=False):
+    def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
         """As gensim's: the stored vector of a known word, the mean of its n-gram vectors for another."""
         with real_gensim_names():
             return super().get_vector(word, norm=norm)
 
-    def get_sentence_vector(self, sentence):
+    def get_sentence_vector(self, sentence: Sequence[str | int]) -> np.ndarray:
         """As gensim's."""
         with real_gensim_names():
             return super().get_sentence_vector(sentence)
@@ -105,7 +114,7 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
     # construction, loading, saving
     # ------------------------------------------------------------------------------------------------
     @classmethod
-    def from_keyed_vectors(cls, kv, *, copy=True):
+    def from_keyed_vectors(cls, kv: FastTextKeyedVectors, *, copy: bool = True) -> MergeableFastTextKeyedVectors:
         """Wrap a gensim FastTextKeyedVectors (every array and attribute, n-gram buckets included).
 
         Parameters
@@ -146,7 +155,7 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
         return new
 
     @classmethod
-    def from_fasttext(cls, model, *, copy=True):
+    def from_fasttext(cls, model: FastText, *, copy: bool = True) -> MergeableFastTextKeyedVectors:
         """The vectors of a trained gensim FastText model (``model.wv``), buckets included."""
         if not isinstance(model, FastText):
             raise IncompatibleModelError(
@@ -154,7 +163,8 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
                 "use from_keyed_vectors(kv)")
         return cls.from_keyed_vectors(model.wv, copy=copy)
 
-    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+    def vectors_for_all(self, keys: Iterable[str], allow_inference: bool = True,
+                        copy_vecattrs: bool = False) -> MergeableFastTextKeyedVectors:
         """As gensim's ``vectors_for_all``, returning this class: `keys` become the vocabulary.
 
         The result keeps this model's n-gram buckets (shared, not copied), so it still infers vectors for
@@ -176,9 +186,11 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
     # ------------------------------------------------------------------------------------------------
     # alignment
     # ------------------------------------------------------------------------------------------------
-    def align_to(self, target, anchors=None, *, method="orthogonal", center=False, normalize=True, ridge=0.0,
-                 n_anchors=5000, anchor_min_count=20, on_missing="raise", trim=True, trim_threshold=3.0,
-                 heldout=0.1, seed=0, chunk_size=DEFAULT_CHUNK_SIZE):
+    def align_to(self, target: KeyedVectors, anchors: AnchorsLike = None, *, method: AlignMethod = "orthogonal",
+                 center: bool = False, normalize: bool = True, ridge: float = 0.0, n_anchors: int | None = 5000,
+                 anchor_min_count: int = 20, on_missing: OnMissing = "raise", trim: bool = True,
+                 trim_threshold: float = 3.0, heldout: float = 0.1, seed: int | None = 0,
+                 chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableFastTextKeyedVectors:
         """Map this model into `target`'s space: every whole-word vector and every n-gram bucket.
 
         The options are those of :meth:`gensim_merge.MergeableKeyedVectors.align_to`; the map is fitted on
@@ -215,9 +227,11 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
             heldout=heldout, seed=seed)
         return self.apply_alignment(alignment, chunk_size=chunk_size)
 
-    def alignment_to(self, target, anchors=None, *, method="orthogonal", center=False, normalize=True, ridge=0.0,
-                     n_anchors=5000, anchor_min_count=20, on_missing="raise", trim=True, trim_threshold=3.0,
-                     heldout=0.1, seed=0):
+    def alignment_to(self, target: KeyedVectors, anchors: AnchorsLike = None, *,
+                     method: AlignMethod = "orthogonal", center: bool = False, normalize: bool = True,
+                     ridge: float = 0.0, n_anchors: int | None = 5000, anchor_min_count: int = 20,
+                     on_missing: OnMissing = "raise", trim: bool = True, trim_threshold: float = 3.0,
+                     heldout: float = 0.1, seed: int | None = 0) -> Alignment:
         """Fit the map :meth:`align_to` would apply (on whole-word vectors), without applying it."""
         check_keyed_vectors(self, "source")
         check_keyed_vectors(target, "target")
@@ -231,7 +245,8 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
             trim_threshold=trim_threshold, heldout=heldout, seed=seed, source_words=resolved.source_words,
             target_words=resolved.target_words, n_missing=resolved.n_missing)
 
-    def apply_alignment(self, alignment, *, chunk_size=DEFAULT_CHUNK_SIZE):
+    def apply_alignment(self, alignment: Alignment, *,
+                        chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableFastTextKeyedVectors:
         """A new model with every stored row (words, word tokens, n-gram buckets) mapped by `alignment`."""
         if not isinstance(alignment, Alignment):
             raise IncompatibleModelError(f"apply_alignment needs an Alignment, got {type(alignment).__name__}")
@@ -266,8 +281,10 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
     # ------------------------------------------------------------------------------------------------
     # merging
     # ------------------------------------------------------------------------------------------------
-    def merge_with(self, *others, names=None, strategy="count", bucket_weights="ngram", align=True,
-                   align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE):
+    def merge_with(self, *others: FastTextKeyedVectors, names: Sequence[str] | None = None,
+                   strategy: MergeStrategy = "count", bucket_weights: BucketWeights = "ngram", align: bool = True,
+                   align_options: AlignOptionsLike = None, center_fit: bool | None = None,
+                   chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableFastTextKeyedVectors:
         """One union-vocabulary fastText model from this one and `others`, in this model's space.
 
         Whole words are merged as :func:`gensim_merge.merging.merge` merges word2vec vectors (same
@@ -316,7 +333,7 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
                               align=align, align_options=align_options, center_fit=center_fit,
                               chunk_size=chunk_size)
 
-    def provenance(self, key):
+    def provenance(self, key: str) -> list[str]:
         """Names of the merged inputs that held `key` (a word of the vocabulary).
 
         Raises
@@ -337,7 +354,8 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
     # continued training
     # ------------------------------------------------------------------------------------------------
     @classmethod
-    def continue_from(cls, source, corpus, **options):
+    def continue_from(cls, source: FastText | PathType, corpus: Corpus,
+                      **options: Any) -> MergeableFastTextKeyedVectors:
         """Continue training a FastText model on a new corpus; the updated vectors, with the full model attached.
 
         A thin front of :func:`gensim_merge.fasttext_continuation.continue_fasttext` (see there for the

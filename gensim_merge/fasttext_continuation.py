@@ -20,11 +20,14 @@ vectors and the output layer, and keeps the n-gram buckets. What it leaves, and 
 Hierarchical-softmax models are refused: gensim rebuilds their Huffman tree under the old output weights.
 """
 
+from __future__ import annotations
+
 import copy
 import dataclasses
 import logging
 import os
 import pickle
+from typing import Any, Literal
 
 import numpy as np
 from gensim.models.fasttext import FastText, load_facebook_model
@@ -32,6 +35,7 @@ from gensim.models.word2vec import LineSentence
 from gensim.utils import RULE_DEFAULT, RULE_KEEP
 
 from gensim_merge._fasttext_files import check_facebook_file, is_facebook_file
+from gensim_merge._typing import Corpus, PathType
 from gensim_merge.errors import CorpusError, EmptyModelError, IncompatibleModelError, ModelFileError
 
 __all__ = ["FastTextContinuationReport", "continue_fasttext"]
@@ -54,12 +58,12 @@ class FastTextContinuationReport:
     start_alpha: float
     end_alpha: float
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict."""
         return dataclasses.asdict(self)
 
 
-def _load(source):
+def _load(source: PathType) -> FastText:
     path = os.fspath(source)
     try:
         if is_facebook_file(path) or path.endswith(".bin"):
@@ -128,8 +132,10 @@ def _resort(model):
     return moved
 
 
-def continue_fasttext(source, corpus, *, epochs=None, alpha=None, min_alpha=None, min_count_rule="combined",
-                      resort=True, workers=None):
+def continue_fasttext(source: FastText | PathType, corpus: Corpus, *, epochs: int | None = None,
+                      alpha: float | None = None, min_alpha: float | None = None,
+                      min_count_rule: Literal["combined", "new"] = "combined", resort: bool = True,
+                      workers: int | None = None) -> tuple[FastText, FastTextContinuationReport]:
     """Continue training `source` on `corpus`: gensim's ``build_vocab(update=True)`` + ``train``, trap-free.
 
     Parameters
@@ -165,7 +171,7 @@ def continue_fasttext(source, corpus, *, epochs=None, alpha=None, min_alpha=None
     if min_count_rule not in ("combined", "new"):
         raise ValueError(f"min_count_rule must be 'combined' or 'new', got {min_count_rule!r}")
     loaded = isinstance(source, (str, bytes, os.PathLike))
-    model = _load(source) if loaded else source
+    model: FastText = _load(source) if loaded else source
     _check_model(model)
     corpus = _check_corpus(corpus)
     model = model if loaded else copy.deepcopy(model)

@@ -9,10 +9,17 @@ Each is one call at its integration point:
 - saving: ``save_fasttext(kv, path)`` for a :class:`MergeableFastTextKeyedVectors`.
 """
 
-import os
+from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Sequence
+
+from gensim.models.fasttext import FastTextKeyedVectors
+
+from gensim_merge._align_options import AlignOptionsLike
 from gensim_merge._fasttext_files import is_facebook_file, pickled_class
 from gensim_merge._formats import refuse_pickle
+from gensim_merge._typing import BucketWeights, MergeStrategy, PathType
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE
 from gensim_merge.errors import ModelFileError
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
@@ -25,7 +32,7 @@ _FASTTEXT_CLASSES = {("gensim.models.fasttext", "FastTextKeyedVectors"), ("gensi
 NATIVE_EXTENSIONS = (".wv", ".kv", ".model", ".ft")
 
 
-def is_fasttext_file(path):
+def is_fasttext_file(path: PathType) -> bool:
     """True when `path` holds fastText vectors: a Facebook ``.bin`` file, or a gensim file of fastText vectors
     or of a FastText model (recognised from the pickle's opcodes, without running it).
 
@@ -40,7 +47,8 @@ def is_fasttext_file(path):
     return is_facebook_file(path) or pickled_class(path) in _FASTTEXT_CLASSES
 
 
-def load_fasttext_any(path, *, allow_pickle=False, mmap=None):
+def load_fasttext_any(path: PathType, *, allow_pickle: bool = False,
+                      mmap: str | None = None) -> MergeableFastTextKeyedVectors:
     """Load fastText vectors from a Facebook ``.bin`` file or (with `allow_pickle`) a gensim native file.
 
     Raises
@@ -56,8 +64,11 @@ def load_fasttext_any(path, *, allow_pickle=False, mmap=None):
     return MergeableFastTextKeyedVectors.load(path, mmap=mmap)
 
 
-def merge_fasttext_models(models, *, reference=0, names=None, strategy="count", bucket_weights="ngram",
-                          align=True, align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE):
+def merge_fasttext_models(models: Iterable[FastTextKeyedVectors], *, reference: int | str = 0,
+                          names: Sequence[str] | None = None, strategy: MergeStrategy = "count",
+                          bucket_weights: BucketWeights = "ngram", align: bool = True,
+                          align_options: AlignOptionsLike = None, center_fit: bool | None = None,
+                          chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableFastTextKeyedVectors:
     """:func:`gensim_merge.merge`'s call for fastText models: any input as the reference.
 
     The reference comes first in the result's ``sources`` (and provenance bits); see
@@ -79,7 +90,7 @@ def merge_fasttext_models(models, *, reference=0, names=None, strategy="count", 
                             center_fit=center_fit, chunk_size=chunk_size)
 
 
-def save_fasttext(kv, path):
+def save_fasttext(kv: FastTextKeyedVectors, path: PathType) -> str:
     """Save a fastText model in gensim's native format (atomically), the only format that keeps its buckets.
 
     Raises

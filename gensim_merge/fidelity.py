@@ -37,12 +37,15 @@ Examples
 (1.0, 1.0, 1.0)
 """
 
+from __future__ import annotations
+
 import logging
 import math
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
+from gensim.models import KeyedVectors
 
 from gensim_merge._closeness_report import OVERALL, ClosenessReport, GroupCloseness, fidelity_ratio
 from gensim_merge._shared_space import SharedSpace, shared_indices, spearman
@@ -64,7 +67,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def shared_vocabulary(model, reference):
+def shared_vocabulary(model: KeyedVectors, reference: KeyedVectors) -> list[str]:
     """List the keys two models have in common, in the reference's order.
 
     Parameters
@@ -91,7 +94,8 @@ def shared_vocabulary(model, reference):
     return shared_indices(model, reference)[0]
 
 
-def neighbour_overlap(model, reference, words, *, topn=10, chunk_size=256):
+def neighbour_overlap(model: KeyedVectors, reference: KeyedVectors, words: Iterable[str], *, topn: int = 10,
+                      chunk_size: int = 256) -> np.ndarray:
     """Share of each word's nearest neighbours that are the same in two models.
 
     For every query word, the `topn` nearest neighbours by cosine (the word itself excluded) are found
@@ -153,7 +157,8 @@ def neighbour_overlap(model, reference, words, *, topn=10, chunk_size=256):
     return space.overlap(positions, topn, chunk_size)
 
 
-def similarity_correlation(model, reference, *, n_pairs=20000, words=None, seed=0):
+def similarity_correlation(model: KeyedVectors, reference: KeyedVectors, *, n_pairs: int = 20000,
+                           words: Iterable[str] | None = None, seed: int = 0) -> float:
     """Spearman correlation between the cosines of random word pairs in two models.
 
     Parameters
@@ -216,8 +221,9 @@ def _group_rng(seed, name):
     return np.random.default_rng([seed, zlib.crc32(name.encode("utf8"))])
 
 
-def closeness(model, reference, *, groups=None, topn=10, max_words_per_group=2000, n_pairs=20000,
-              seed=0, chunk_size=256):
+def closeness(model: KeyedVectors, reference: KeyedVectors, *, groups: Mapping[str, Iterable[str]] | None = None,
+              topn: int = 10, max_words_per_group: int | None = 2000, n_pairs: int = 20000, seed: int = 0,
+              chunk_size: int = 256) -> ClosenessReport:
     """Measure how close a model is to a reference, per group of words and overall.
 
     Parameters

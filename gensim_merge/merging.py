@@ -36,13 +36,20 @@ values of random word pairs (Spearman ρ .818 -> .799); on two halves of one cor
 fits give the same figures. It is the default whenever inputs are aligned.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from gensim.models import KeyedVectors
 
+from gensim_merge._align_options import AlignOptionsLike
 from gensim_merge._merge_inputs import MAX_SOURCES, STRATEGIES, check_inputs, warn_rank_based
+from gensim_merge._typing import MergeStrategy, Progress
 from gensim_merge._union import merged_order, union_positions
 from gensim_merge._validation import check_finite_rows
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_between
@@ -88,7 +95,7 @@ class MergeReport:
     alignments: dict = field(default_factory=dict)
     center_fit: bool = False
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict of the report."""
         return {
             "sources": list(self.sources), "reference": self.reference, "strategy": self.strategy,
@@ -97,14 +104,14 @@ class MergeReport:
         }
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: Mapping[str, Any]) -> MergeReport:
         """Inverse of :meth:`to_dict`."""
         data = dict(data)
         data["sources"] = tuple(data["sources"])
         data["words_per_source"] = tuple(data["words_per_source"])
         return cls(**data)
 
-    def __str__(self):
+    def __str__(self) -> str:
         lines = [
             (f"Merge of {len(self.sources)} model(s) into the space of {self.reference!r} (strategy={self.strategy}"
             f"{', centred fit' if self.center_fit else ''}): {self.n_words} words, {self.n_shared} in more "
@@ -167,8 +174,10 @@ class MergeResult:
     report: MergeReport
 
 
-def merge_vectors(models, *, reference=0, names=None, strategy="count", align=True, align_options=None,
-                  center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=None):
+def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
+                  names: Sequence[str] | None = None, strategy: MergeStrategy = "count", align: bool = True,
+                  align_options: AlignOptionsLike = None, center_fit: bool | None = None,
+                  chunk_size: int = DEFAULT_CHUNK_SIZE, progress: Progress | None = None) -> MergeResult:
     """Merge several models into one union vocabulary in the reference's space: the parts, not a model.
 
     :func:`gensim_merge.merge` (and :meth:`MergeableKeyedVectors.merge_with`) wrap the result in a model.
@@ -228,7 +237,8 @@ def merge_vectors(models, *, reference=0, names=None, strategy="count", align=Tr
     (['cat', 'dog', 'fish'], [1, 3, 2], 1)
     """
     models = list(models)
-    names, flat_sources, bit_offsets, reference, align_options, center_fit = check_inputs(
+    ref: int  # `reference` resolved to a position
+    names, flat_sources, bit_offsets, ref, align_options, center_fit = check_inputs(
         models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress)
     counts = [model_counts(kv, name) for name, kv in zip(names, models)]
     if strategy == "count" and any(c is None for c in counts):
@@ -239,22 +249,22 @@ def merge_vectors(models, *, reference=0, names=None, strategy="count", align=Tr
         )
     warn_rank_based(names, counts)
     alignments = ([None] * len(models) if not align or len(models) == 1
-                  else _fit_alignments(models, reference, names, align_options, center_fit))
+                  else _fit_alignments(models, ref, names, align_options, center_fit))
 
-    union = union_positions([kv.index_to_key for kv in models], reference)
+    union = union_positions([kv.index_to_key for kv in models], ref)
     combined_count, provenance = _tally(models, union.positions, counts, bit_offsets, names, len(union.keys))
-    n_reference = len(models[reference].index_to_key)
+    n_reference = len(models[ref].index_to_key)
     order = merged_order(union.keys, combined_count, union.in_reference, n_reference)
     final_position = np.empty(len(order), dtype=np.intp)
     final_position[order] = np.arange(len(order))
-    weights = [_weights(strategy, counts[i], i == reference, union.in_reference[pos] < n_reference)
+    weights = [_weights(strategy, counts[i], i == ref, union.in_reference[pos] < n_reference)
                for i, pos in enumerate(union.positions)]
     dtype = np.result_type(*[kv.vectors.dtype for kv in models], np.float32)
     vectors = _combine(models, alignments, [final_position[p] for p in union.positions], weights,
                        union.holders[order] > 1, dtype, chunk_size, names, progress)
 
     report = MergeReport(
-        sources=tuple(flat_sources), reference=names[reference], strategy=strategy, n_words=len(order),
+        sources=tuple(flat_sources), reference=names[ref], strategy=strategy, n_words=len(order),
         n_shared=int((union.holders > 1).sum()), words_per_source=tuple(len(kv.index_to_key) for kv in models),
         alignments={names[i]: a.report.to_dict() for i, a in enumerate(alignments) if a is not None},
         center_fit=bool(center_fit),

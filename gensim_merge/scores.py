@@ -5,6 +5,8 @@ agreement with human judgements, not closeness to a reference model (see :mod:`g
 and are reported next to the closeness figures, not instead of them. The model is only read.
 """
 
+from __future__ import annotations
+
 import contextlib
 import functools
 import logging
@@ -53,7 +55,8 @@ def _evaluation_view(model):
     return view
 
 
-def standard_scores(model, *, restrict_vocab=300000, analogy_restrict_vocab=30000):
+def standard_scores(model: KeyedVectors, *, restrict_vocab: int = 300000,
+                    analogy_restrict_vocab: int = 30000) -> dict[str, float]:
     """Score a model on WordSim-353, SimLex-999 and the Google analogies, with gensim's evaluators.
 
     Parameters
