@@ -1,9 +1,11 @@
 """Shared fixtures: a seeded generator, toy models built inline, random rotations."""
 
+import logging
+
 import numpy as np
 import pytest
 
-from gensim_merge import MergeableKeyedVectors
+from gensim_merge import MergeableKeyedVectors, cli
 
 
 @pytest.fixture
@@ -31,3 +33,22 @@ def rotated_copy(kv, rotation, *, scale=1.0, shift=0.0):
     copy = MergeableKeyedVectors.from_keyed_vectors(kv)
     copy.vectors = ((kv.vectors.astype(np.float64) @ rotation) * scale + shift).astype(kv.vectors.dtype)
     return copy
+
+
+@pytest.fixture
+def run_main(capsys):
+    """Call cli.main in-process; restore the logging set-up it changes afterwards."""
+    root = logging.getLogger()
+    saved = (root.level, [(h, h.level, h.formatter) for h in root.handlers])
+
+    def call(*args):
+        code = cli.main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    yield call
+    logging.captureWarnings(False)
+    root.setLevel(saved[0])
+    for handler, level, formatter in saved[1]:
+        handler.setLevel(level)
+        handler.setFormatter(formatter)

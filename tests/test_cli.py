@@ -1,7 +1,6 @@
 """Tests of the gensim-merge command: the real command in a subprocess, plus in-process runs for the rest."""
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -31,24 +30,6 @@ def run(*args, timeout=300):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.run([sys.executable, "-m", "gensim_merge", *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=ROOT, check=False)
-
-
-@pytest.fixture
-def run_main(capsys):
-    """Call cli.main in-process; restore the logging set-up it changes afterwards."""
-    root = logging.getLogger()
-    saved = (root.level, [(h, h.level) for h in root.handlers])
-
-    def call(*args):
-        code = cli.main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield call
-    logging.captureWarnings(False)
-    root.setLevel(saved[0])
-    for handler, level in saved[1]:
-        handler.setLevel(level)
 
 
 @pytest.fixture(scope="module")

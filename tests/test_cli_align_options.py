@@ -1,6 +1,5 @@
 """The command line's alignment flags: built on AlignOptions, checked before any work, progress while mapping."""
 
-import logging
 import os
 import subprocess
 import sys
@@ -16,24 +15,6 @@ from tests.conftest import make_kv, random_orthogonal, rotated_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS_WITH_ALIGNMENT = ("align", "merge", "report")
-
-
-@pytest.fixture
-def run_main(capsys):
-    """Call cli.main in-process; restore the logging set-up it changes afterwards."""
-    root = logging.getLogger()
-    saved = (root.level, [(h, h.level) for h in root.handlers])
-
-    def call(*args):
-        code = cli.main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield call
-    logging.captureWarnings(False)
-    root.setLevel(saved[0])
-    for handler, level in saved[1]:
-        handler.setLevel(level)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """The ``continue`` command: every flag reaches the library and does what its help says."""
 
-import logging
 
 import numpy as np
 import pytest
@@ -12,22 +11,9 @@ from gensim_merge.io import load_vectors, save_vectors
 
 
 @pytest.fixture
-def run_main(capsys):
-    """Call cli.main in-process; restore the logging set-up it changes afterwards."""
-    root = logging.getLogger()
-    saved = (root.level, [(h, h.level) for h in root.handlers])
-
-    def call(*args):
-        # the files are the test's own: opt in to gensim's native (pickle) format as a user would
-        code = cli.main(["--allow-pickle", *(str(a) for a in args)])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield call
-    logging.captureWarnings(False)
-    root.setLevel(saved[0])
-    for handler, level in saved[1]:
-        handler.setLevel(level)
+def run_main(run_main):
+    """The shared in-process runner, opted in to gensim's native (pickle) format: the files are the test's own."""
+    return lambda *args: run_main("--allow-pickle", *args)
 
 
 @pytest.fixture(scope="module")

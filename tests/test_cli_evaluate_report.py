@@ -1,34 +1,15 @@
 """What 'evaluate', 'report' and 'merge' print for a person to read: tables, file names, plain quoting."""
 
 import json
-import logging
 import re
 
 import numpy as np
 import pytest
 
-from gensim_merge import cli, merge
+from gensim_merge import merge
 from gensim_merge.evaluation import closeness, fidelity_ratio
 from gensim_merge.io import save_vectors
 from tests.conftest import make_kv, random_orthogonal, rotated_copy
-
-
-@pytest.fixture
-def run_main(capsys):
-    """Call cli.main in-process; restore the logging set-up it changes afterwards."""
-    root = logging.getLogger()
-    saved = (root.level, [(h, h.level) for h in root.handlers])
-
-    def call(*args):
-        code = cli.main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield call
-    logging.captureWarnings(False)
-    root.setLevel(saved[0])
-    for handler, level in saved[1]:
-        handler.setLevel(level)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """The command line speaks command line: flags in advice, no Python prefixes, one-line warnings, nothing twice."""
 
-import logging
 import os
 import subprocess
 import sys
@@ -9,29 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gensim_merge import cli, save_vectors
+from gensim_merge import save_vectors
 from tests.conftest import make_kv
-
-
-@pytest.fixture
-def run(capsys):
-    root = logging.getLogger()
-    saved = (root.level, list(root.handlers), [(h, h.level, h.formatter) for h in root.handlers])
-
-    def call(*args):
-        code = cli.main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield call
-    root.setLevel(saved[0])
-    for handler in root.handlers[:]:
-        if handler not in saved[1]:
-            root.removeHandler(handler)
-    for handler, level, formatter in saved[2]:
-        handler.setLevel(level)
-        handler.setFormatter(formatter)
-
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,16 +33,16 @@ def models(tmp_path, rng):
     return paths
 
 
-def test_advice_names_the_flag_not_the_python_parameter(run, models, tmp_path):
+def test_advice_names_the_flag_not_the_python_parameter(run_main, models, tmp_path):
     (tmp_path / "pairs.txt").write_text("w1 absent\nw2 w3\n")
-    code, _, err = run("align", *models, "-o", tmp_path / "out.safetensors", "--pairs", tmp_path / "pairs.txt")
+    code, _, err = run_main("align", *models, "-o", tmp_path / "out.safetensors", "--pairs", tmp_path / "pairs.txt")
     assert code == 1 and "--skip-missing" in err and "on_missing" not in err
-    code, _, err = run("align", *models, "-o", tmp_path / "out.safetensors", "--anchor-min-count", 1000)
+    code, _, err = run_main("align", *models, "-o", tmp_path / "out.safetensors", "--anchor-min-count", 1000)
     assert code == 1 and "--anchor-min-count" in err and "anchor_min_count" not in err
 
 
-def test_os_errors_read_as_sentences(run, models, tmp_path):
-    code, _, err = run("align", *models, "-o", tmp_path / "out.safetensors", "--pairs", tmp_path / "absent.txt")
+def test_os_errors_read_as_sentences(run_main, models, tmp_path):
+    code, _, err = run_main("align", *models, "-o", tmp_path / "out.safetensors", "--pairs", tmp_path / "absent.txt")
     assert code == 1
     assert "no such file or directory" in err and "absent.txt" in err
     assert "[Errno" not in err and "FileNotFoundError" not in err and "ValueError" not in err
