@@ -20,7 +20,9 @@ from gensim_merge import (
     NotMergedError,
     merge,
 )
+from gensim_merge._fasttext_merge import FastTextMergeResult, merge_fasttext
 from gensim_merge._fasttext_ops import compose, ngram_matrix
+from gensim_merge.errors import OptionError
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.fasttext_continuation import continue_fasttext
 from gensim_merge.fasttext_io import is_fasttext_file, load_fasttext_any, merge_fasttext_models, save_fasttext
@@ -249,7 +251,53 @@ def test_align_refuses_a_model_without_buckets(model_b):
     assert isinstance(info.value, (IncompatibleModelError, TypeError))
 
 
+@pytest.mark.parametrize("kwargs", [{"heldout": 1.5}, {"n_anchors": 1}, {"method": "affine"}, {"seed": -1},
+                                    {"on_missing": "ignore"}, {"chunk_size": 0}])
+def test_align_refuses_a_bad_option_before_any_work(model_b, kwargs):
+    """Options are checked through AlignOptions first: before the buckets, the anchors or the fit."""
+    flat = FastText(common_texts, vector_size=12, min_count=1, bucket=0, workers=1, seed=1)
+    kv = MergeableFastTextKeyedVectors.from_fasttext(flat)  # NoBucketsError, were the options not checked first
+    with pytest.raises(OptionError, match=next(iter(kwargs))):
+        kv.align_to(model_b.wv, **kwargs)
+    if "chunk_size" not in kwargs:
+        with pytest.raises(OptionError, match=next(iter(kwargs))):
+            kv.alignment_to(model_b.wv, **kwargs)
+
+
+def test_alignment_to_is_fit_between_with_align_options(random_kv):
+    from gensim_merge.alignment import AlignOptions, fit_between
+
+    turned = _rotated(random_kv, random_orthogonal(random_kv.vector_size, np.random.default_rng(4)))
+    options = AlignOptions(method="linear", ridge=0.1, n_anchors=150, anchor_min_count=1, heldout=0.2, seed=3)
+    ours = turned.alignment_to(random_kv, **options.to_dict())
+    theirs = fit_between(turned, random_kv, options)
+    np.testing.assert_array_equal(ours.matrix, theirs.matrix)
+    assert ours.report == theirs.report
+
+
 # ---------------------------------------------------------------------------------------------- merging
+
+
+def test_the_pure_merge_takes_plain_gensim_models_and_returns_the_parts(model_a, model_b):
+    """merge_fasttext reads plain gensim FastTextKeyedVectors and returns a record the class turns into a model."""
+    before = model_a.wv.vectors_ngrams.copy()
+    parts = merge_fasttext(model_a.wv, [model_b.wv], names=["a", "b"], align=False)
+    assert isinstance(parts, FastTextMergeResult) and parts.names == ("a", "b") and parts.sources == ("a", "b")
+    assert (parts.bucket, parts.min_n, parts.max_n) == (model_a.wv.bucket, model_a.wv.min_n, model_a.wv.max_n)
+    model = MergeableFastTextKeyedVectors.from_fasttext(model_a).merge_with(model_b.wv, names=["a", "b"],
+                                                                            align=False)
+    assert model.index_to_key == parts.keys and model.merge_report.n_shared == parts.report.n_shared
+    for name in ("vectors", "vectors_vocab", "vectors_ngrams"):
+        np.testing.assert_array_equal(getattr(model, name), getattr(parts, name))
+    np.testing.assert_array_equal(model.expandos["count"], parts.counts)
+    np.testing.assert_array_equal(model.expandos["provenance"], parts.provenance)
+    reference = FastTextKeyedVectors(12, model.min_n, model.max_n, model.bucket)
+    reference.index_to_key = parts.keys
+    reference.recalc_char_ngram_buckets()  # gensim's own hashing of the merged vocabulary
+    assert all(np.array_equal(x, y) for x, y in zip(parts.buckets_word, reference.buckets_word))
+    _consistent(model)
+    np.testing.assert_array_equal(model_a.wv.vectors_ngrams, before)
+    assert model.lifecycle_events[-1]["bucket_weights"] == "ngram"
 
 
 def test_merge_takes_the_word2vec_merge_for_words_and_stays_consistent(kv_a, model_b):
