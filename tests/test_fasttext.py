@@ -20,6 +20,7 @@ from gensim_merge import (
     NotMergedError,
     merge,
 )
+from gensim_merge._continuation_model import restarted_learning_rate
 from gensim_merge._fasttext_merge import FastTextMergeResult, merge_fasttext
 from gensim_merge._fasttext_ops import compose, ngram_matrix
 from gensim_merge.errors import OptionError
@@ -384,11 +385,12 @@ def test_continue_from_fixes_gensim_traps(model_a):
     new_corpus = [["gamma", "epsilon", "beta"]] * 3 + [["epsilon", "zeta"]] * 20
     old = FastText(old_corpus, vector_size=8, min_count=4, bucket=500, workers=1, seed=1, epochs=2)
     assert "gamma" not in old.wv.key_to_index  # 3 < min_count
-    old.raw_vocab = {"gamma": 3, "delta": 3}  # kept as gensim keeps it with keep_raw_vocab=True
+    old.raw_vocab = {"gamma": 3, "delta": 3, "zeta": 2}  # kept as gensim keeps it with keep_raw_vocab=True
     result = MergeableFastTextKeyedVectors.continue_from(old, new_corpus, epochs=2, alpha=0.05)
     model, report = result.model, result.continuation_report
     assert "gamma" in model.wv.key_to_index and "delta" not in model.wv.key_to_index  # 3 + 3 >= 4; 3 < 4
     assert model.wv.get_vecattr("gamma", "count") == 6 and report.admitted_by_combined_count == 1
+    assert model.wv.get_vecattr("zeta", "count") == 22  # old occurrences count for every new word, as in word2vec
     counts = np.asarray(model.wv.expandos["count"])
     assert np.all(np.diff(counts) <= 0) and model.wv.index_to_key[0] == "epsilon"
     assert model.alpha == old.alpha and model.corpus_count == old.corpus_count + len(new_corpus)
@@ -396,6 +398,31 @@ def test_continue_from_fixes_gensim_traps(model_a):
     _consistent(MergeableFastTextKeyedVectors.from_fasttext(model), atol=1e-5)
     assert "epsilon" not in old.wv.key_to_index  # the source is untouched
     assert type(result) is MergeableFastTextKeyedVectors and result["epsilon"].shape == (8,)
+
+
+def test_continuation_moves_every_per_word_array_with_its_word(model_a):
+    """The re-sort moves word-token vectors, hash lists and output rows with their words (alpha ~ 0: no learning)."""
+    new_corpus = [["zzquux", "yyplugh"]] * 400 + lee_corpus_list[:2]  # new words, frequent: they move up
+    model, report = continue_fasttext(model_a, new_corpus, epochs=1, alpha=1e-12, min_alpha=1e-12)
+    wv, old = model.wv, model_a.wv
+    assert report.moved_words > 0 and wv.key_to_index["zzquux"] < 20  # ahead of most old words
+    rows_new = np.array([wv.key_to_index[w] for w in old.index_to_key])
+    rows_old = np.arange(len(old))
+    np.testing.assert_allclose(wv.vectors_vocab[rows_new], old.vectors_vocab[rows_old], atol=1e-6)
+    np.testing.assert_allclose(model.syn1neg[rows_new], model_a.syn1neg[rows_old], atol=1e-6)
+    fresh = FastTextKeyedVectors(wv.vector_size, wv.min_n, wv.max_n, wv.bucket)
+    fresh.index_to_key = wv.index_to_key
+    fresh.recalc_char_ngram_buckets()  # gensim's hashes of the re-sorted vocabulary
+    assert all(np.array_equal(x, y) for x, y in zip(wv.buckets_word, fresh.buckets_word))
+    assert np.all(np.diff(wv.expandos["count"]) <= 0)
+
+
+def test_the_learning_rate_is_put_back_however_training_ends(model_a):
+    model = FastText(common_texts, vector_size=4, min_count=1, bucket=100, workers=1, seed=1, alpha=0.03)
+    with pytest.raises(RuntimeError), restarted_learning_rate(0.5, model=model):
+        model.alpha, model.min_alpha = 0.5, 0.4
+        raise RuntimeError("training failed")
+    assert (model.alpha, model.min_alpha) == (0.03, 0.0001)
 
 
 def test_continue_from_refuses_bad_input(model_a):
