@@ -259,12 +259,13 @@ class _DropAlphaWarning(logging.Filter):
 
 
 @contextlib.contextmanager
-def restarted_learning_rate(alpha=None):
+def restarted_learning_rate(alpha=None, model=None):
     """Keep gensim's "Effective 'alpha' higher" warning out while the learning rate restarts on purpose.
 
     gensim warns when a training starts at a learning rate above the lowest one already reached, which every
     continuation does on purpose. The filter sits on gensim's training logger only while the block runs;
-    one INFO line says why.
+    one INFO line says why. With `model`, its ``alpha`` and ``min_alpha`` (which ``train(start_alpha=...,
+    end_alpha=...)`` overwrites) are put back as found when the block ends, however it ends.
 
     Examples
     --------
@@ -274,8 +275,11 @@ def restarted_learning_rate(alpha=None):
     target, drop = logging.getLogger(_TRAINING_LOGGER), _DropAlphaWarning()
     logger.info("restarting the learning rate%s on purpose: gensim's \"%s\" warning is expected and not shown",
                 "" if alpha is None else f" at alpha={alpha:g}", _ALPHA_WARNING)
+    saved = None if model is None else (model.alpha, model.min_alpha)
     target.addFilter(drop)
     try:
         yield
     finally:
         target.removeFilter(drop)
+        if saved is not None:
+            model.alpha, model.min_alpha = saved

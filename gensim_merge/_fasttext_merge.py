@@ -7,7 +7,7 @@ Whole words
 Buckets
     Bucket ``b`` holds the same n-grams in every input (same ``bucket``, ``min_n``, ``max_n``: checked), so
     the merged bucket is the weighted mean of the inputs' mapped bucket vectors, computed in row chunks into
-    one output array. The weights are in :data:`gensim_merge.fasttext.BUCKET_WEIGHTS`; the default, ``"ngram"``,
+    one output array. The weights are in :data:`BUCKET_WEIGHTS`; the default, ``"ngram"``,
     weighs each model by its own evidence for the bucket (the occurrences of its words whose n-grams hash
     there), so a bucket that only one model trained is taken from that model.
 Word tokens
@@ -15,10 +15,14 @@ Word tokens
     buckets gives back the merged whole-word vectors exactly (to float32 rounding), so the result is a
     consistent FastTextKeyedVectors: ``adjust_vectors`` (run by gensim after loading or training) changes
     nothing.
+
+The module is pure: :func:`merge_fasttext` reads gensim FastTextKeyedVectors (ours or plain) and returns a
+:class:`FastTextMergeResult`, the merged model's parts; :mod:`gensim_merge.fasttext` builds the model from it.
 """
 
 import dataclasses
 import logging
+import types
 
 import numpy as np
 from gensim.models.fasttext import FastTextKeyedVectors
@@ -29,21 +33,72 @@ from gensim_merge._merge_inputs import resolve_center_fit
 from gensim_merge._validation import check_choice, check_keyed_vectors
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_between
 from gensim_merge.errors import CountsError, IncompatibleModelError
-from gensim_merge.fasttext import BUCKET_WEIGHTS, MergeableFastTextKeyedVectors
-from gensim_merge.merging import merge_vectors
+from gensim_merge.merging import MergeReport, merge_vectors
 
-__all__ = ["bucket_weight_rows", "merge_fasttext"]
+__all__ = ["BUCKET_WEIGHTS", "FastTextMergeResult", "bucket_weight_rows", "merge_fasttext"]
 
 logger = logging.getLogger(__name__)
 
+#: How n-gram buckets of merged models are weighted (see :meth:`MergeableFastTextKeyedVectors.merge_with`).
+BUCKET_WEIGHTS = ("corpus", "mean", "ngram")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FastTextMergeResult:
+    """What :func:`merge_fasttext` computes: the merged fastText model's parts, in its final order.
+
+    Attributes
+    ----------
+    keys, vectors, counts, provenance, sources, names
+        The whole-word merge, as in :class:`gensim_merge.merging.MergeResult` (`names`: one per input).
+    vectors_vocab : (len(keys), d) ndarray
+        Word-token vectors solved so that gensim's composition with `vectors_ngrams` gives back `vectors`.
+    vectors_ngrams : (bucket, d) ndarray
+        The combined n-gram buckets.
+    buckets_word : list of ndarray
+        The n-gram hashes of each key (gensim's ``buckets_word`` cache).
+    min_n, max_n, bucket : int
+        The inputs' (shared) n-gram settings.
+    report : MergeReport
+        The whole-word merge's report, with ``center_fit`` and every fitted alignment's report.
+    bucket_rule : str
+        The `bucket_weights` rule, or ``"given"`` for explicit weights.
+    corpus_weights : list of float
+        Each input's mean bucket weight.
+    """
+
+    keys: list
+    vectors: np.ndarray
+    vectors_vocab: np.ndarray
+    vectors_ngrams: np.ndarray
+    buckets_word: list
+    counts: object
+    provenance: np.ndarray
+    sources: tuple
+    names: tuple
+    min_n: int
+    max_n: int
+    bucket: int
+    report: MergeReport
+    bucket_rule: str
+    corpus_weights: list
+
 
 def _as_fasttext(kv, name):
-    """`kv` as our class without copying; word2vec vectors and other objects are refused."""
+    """`kv` itself when it is gensim fastText vectors (ours or plain); word2vec vectors and others are refused."""
     if not isinstance(kv, FastTextKeyedVectors):
         raise IncompatibleModelError(
             f"{name} is a {type(kv).__name__}, not fastText vectors; a fastText model merges only with fastText "
             "models (for whole-word vectors alone: gensim_merge.merge on MergeableKeyedVectors)")
-    return MergeableFastTextKeyedVectors.from_keyed_vectors(kv, copy=False)
+    return kv
+
+
+def _hashed(keys, first):
+    """A stand-in holding `keys`' n-gram hashes (``buckets_word``) by gensim's own ``recalc_char_ngram_buckets``."""
+    words = types.SimpleNamespace(index_to_key=keys, bucket=int(first.bucket), min_n=int(first.min_n),
+                                  max_n=int(first.max_n), buckets_word=None)
+    FastTextKeyedVectors.recalc_char_ngram_buckets(words)
+    return words
 
 
 def _plain_words(kv, vectors):
@@ -125,7 +180,11 @@ def _combine_buckets(models, alignments, weights, dtype, chunk_size):
 
 def merge_fasttext(reference, others, *, names=None, strategy="count", bucket_weights="ngram", align=True,
                    align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE):
-    """Merge fastText models into `reference`'s space (see the module docstring); inputs are never modified."""
+    """Merge fastText models into `reference`'s space (see the module docstring): the parts, not a model.
+
+    Inputs (any gensim FastTextKeyedVectors) are never modified. Returns a :class:`FastTextMergeResult`;
+    :meth:`gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with` makes the model of it.
+    """
     if names is not None and len(names) != 1 + len(others):
         raise ValueError(f"names must give one name per model: {1 + len(others)} models, {len(names)} names")
     labels = [str(n) for n in names] if names is not None else [f"model{i}" for i in range(1 + len(others))]
@@ -153,26 +212,16 @@ def merge_fasttext(reference, others, *, names=None, strategy="count", bucket_we
     ngrams = _combine_buckets(models, alignments, weights, dtype, chunk_size)
 
     first = models[0]
-    result = MergeableFastTextKeyedVectors(first.vector_size, first.min_n, first.max_n, first.bucket, dtype=dtype)
-    result.index_to_key = list(merged_words.keys)
-    result.key_to_index = dict(zip(result.index_to_key, range(len(result.index_to_key))))
-    result.next_index = len(result.index_to_key)
-    result.expandos = {"provenance": merged_words.provenance}
-    if merged_words.counts is not None:
-        result.expandos["count"] = merged_words.counts
-    result.vectors = merged_words.vectors
-    result.vectors_ngrams = ngrams
-    result.vectors_vocab_lockf = result.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
-    result.recalc_char_ngram_buckets()
-    result.vectors_vocab = back_solve(result.vectors, ngram_matrix(result), ngrams)
-    result.sources = list(merged_words.sources)
-    result.merge_report = dataclasses.replace(
+    hashed = _hashed(list(merged_words.keys), first)
+    report = dataclasses.replace(
         merged_words.report, center_fit=bool(center_fit),
         alignments={labels[i]: a.report.to_dict() for i, a in enumerate(alignments) if a is not None})
     rule = bucket_weights if isinstance(bucket_weights, str) else "given"
-    result.add_lifecycle_event(
-        "merge", sources=labels, strategy=strategy, center_fit=bool(center_fit), n_words=len(result),
-        n_shared=result.merge_report.n_shared, buckets=int(first.bucket), bucket_weights=rule,
+    logger.info("%s; buckets combined by %s weights", report, rule)
+    return FastTextMergeResult(
+        keys=hashed.index_to_key, vectors=merged_words.vectors,
+        vectors_vocab=back_solve(merged_words.vectors, ngram_matrix(hashed), ngrams), vectors_ngrams=ngrams,
+        buckets_word=hashed.buckets_word, counts=merged_words.counts, provenance=merged_words.provenance,
+        sources=tuple(merged_words.sources), names=tuple(labels), min_n=hashed.min_n, max_n=hashed.max_n,
+        bucket=hashed.bucket, report=report, bucket_rule=rule,
         corpus_weights=[round(float(np.mean(w)), 6) for w in weights])
-    logger.info("%s; buckets combined by %s weights", result.merge_report, rule)
-    return result

@@ -201,9 +201,3 @@ def run_demo(*, seed=1, out=print, say=None, progress=None):
         "rho = correlation of pair similarities; coverage = share of the joint vocabulary held.")
     out(format_table(result))
     return result
-
-
-if __name__ == "__main__":
-    from gensim_merge.cli import main
-
-    raise SystemExit(main(["demo"]))

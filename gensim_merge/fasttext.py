@@ -40,24 +40,17 @@ from gensim.models import KeyedVectors
 from gensim.models.fasttext import FastText, FastTextKeyedVectors
 
 from gensim_merge._align_options import AlignOptionsLike
-from gensim_merge._fasttext_ops import (
-    back_solve,
-    check_buckets,
-    ngram_matrix,
-)
+from gensim_merge._fasttext_merge import BUCKET_WEIGHTS, merge_fasttext
+from gensim_merge._fasttext_ops import back_solve, check_buckets, ngram_matrix
 from gensim_merge._fasttext_persist import FastTextFilesMixin, real_gensim_names
 from gensim_merge._typing import AlignMethod, AnchorsLike, BucketWeights, Corpus, MergeStrategy, OnMissing, PathType
-from gensim_merge._validation import check_keyed_vectors, check_same_dim
-from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, fit_alignment
-from gensim_merge.anchors import resolve_anchors
+from gensim_merge._validation import check_integer, check_keyed_vectors
+from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, AlignOptions, fit_between
 from gensim_merge.errors import IncompatibleModelError, NotMergedError
 
 __all__ = ["BUCKET_WEIGHTS", "MergeableFastTextKeyedVectors"]
 
 logger = logging.getLogger(__name__)
-
-#: How n-gram buckets of merged models are weighted (see :meth:`MergeableFastTextKeyedVectors.merge_with`).
-BUCKET_WEIGHTS = ("corpus", "mean", "ngram")
 
 
 class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
@@ -186,14 +179,20 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
     # ------------------------------------------------------------------------------------------------
     # alignment
     # ------------------------------------------------------------------------------------------------
-    def align_to(self, target: KeyedVectors, anchors: AnchorsLike = None, *, method: AlignMethod = "orthogonal",
-                 center: bool = False, normalize: bool = True, ridge: float = 0.0, n_anchors: int | None = 5000,
-                 anchor_min_count: int = 20, on_missing: OnMissing = "raise", trim: bool = True,
-                 trim_threshold: float = 3.0, heldout: float = 0.1, seed: int | None = 0,
-                 chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableFastTextKeyedVectors:
+    def align_to(
+        self, target: KeyedVectors, anchors: AnchorsLike = AlignOptions.anchors, *,
+        method: AlignMethod = AlignOptions.method, center: bool = AlignOptions.center,
+        normalize: bool = AlignOptions.normalize, ridge: float = AlignOptions.ridge,
+        n_anchors: int | None = AlignOptions.n_anchors, anchor_min_count: int = AlignOptions.anchor_min_count,
+        on_missing: OnMissing = AlignOptions.on_missing, trim: bool = AlignOptions.trim,
+        trim_threshold: float = AlignOptions.trim_threshold, heldout: float = AlignOptions.heldout,
+        seed: int | None = AlignOptions.seed, chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> MergeableFastTextKeyedVectors:
         """Map this model into `target`'s space: every whole-word vector and every n-gram bucket.
 
-        The options are those of :meth:`gensim_merge.MergeableKeyedVectors.align_to`; the map is fitted on
+        The options are those of :class:`~gensim_merge.alignment.AlignOptions` (defaults and allowed ranges
+        there, all checked before any work) and `chunk_size`, as for
+        :meth:`gensim_merge.MergeableKeyedVectors.align_to`; the map is fitted on
         the whole-word vectors (``vectors``) of the anchors, then applied to ``vectors``, ``vectors_vocab``
         and ``vectors_ngrams``, so ``result[w] = map(self[w])`` for every word, seen or not.
 
@@ -209,6 +208,8 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
 
         Raises
         ------
+        OptionError
+            An option out of its range, or of the wrong type.
         NoBucketsError, DimensionMismatchError, AnchorError, NonFiniteVectorsError, EmptyModelError
 
         Examples
@@ -221,29 +222,34 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
         >>> aligned.alignment.method
         'orthogonal'
         """
+        chunk_size = check_integer(chunk_size, "chunk_size", low=1)  # before the fit, not after it
         alignment = self.alignment_to(
             target, anchors, method=method, center=center, normalize=normalize, ridge=ridge, n_anchors=n_anchors,
             anchor_min_count=anchor_min_count, on_missing=on_missing, trim=trim, trim_threshold=trim_threshold,
             heldout=heldout, seed=seed)
         return self.apply_alignment(alignment, chunk_size=chunk_size)
 
-    def alignment_to(self, target: KeyedVectors, anchors: AnchorsLike = None, *,
-                     method: AlignMethod = "orthogonal", center: bool = False, normalize: bool = True,
-                     ridge: float = 0.0, n_anchors: int | None = 5000, anchor_min_count: int = 20,
-                     on_missing: OnMissing = "raise", trim: bool = True, trim_threshold: float = 3.0,
-                     heldout: float = 0.1, seed: int | None = 0) -> Alignment:
-        """Fit the map :meth:`align_to` would apply (on whole-word vectors), without applying it."""
-        check_keyed_vectors(self, "source")
-        check_keyed_vectors(target, "target")
-        check_same_dim(self, target)
+    def alignment_to(
+        self, target: KeyedVectors, anchors: AnchorsLike = AlignOptions.anchors, *,
+        method: AlignMethod = AlignOptions.method, center: bool = AlignOptions.center,
+        normalize: bool = AlignOptions.normalize, ridge: float = AlignOptions.ridge,
+        n_anchors: int | None = AlignOptions.n_anchors, anchor_min_count: int = AlignOptions.anchor_min_count,
+        on_missing: OnMissing = AlignOptions.on_missing, trim: bool = AlignOptions.trim,
+        trim_threshold: float = AlignOptions.trim_threshold, heldout: float = AlignOptions.heldout,
+        seed: int | None = AlignOptions.seed,
+    ) -> Alignment:
+        """Fit the map :meth:`align_to` would apply (on whole-word vectors), without applying it.
+
+        The same as :func:`gensim_merge.alignment.fit_between` with an
+        :class:`~gensim_merge.alignment.AlignOptions`, once this model's buckets are checked.
+        """
+        options = AlignOptions(
+            anchors=anchors, method=method, center=center, normalize=normalize, ridge=ridge, n_anchors=n_anchors,
+            anchor_min_count=anchor_min_count, on_missing=on_missing, trim=trim, trim_threshold=trim_threshold,
+            heldout=heldout, seed=seed,
+        )
         check_buckets(self, "source")
-        resolved = resolve_anchors(self, target, anchors, n_anchors=n_anchors, min_count=anchor_min_count,
-                                   on_missing=on_missing)
-        return fit_alignment(
-            self.vectors, target.vectors, source_rows=resolved.source_index, target_rows=resolved.target_index,
-            method=method, center=center, normalize=normalize, ridge=ridge, trim=trim,
-            trim_threshold=trim_threshold, heldout=heldout, seed=seed, source_words=resolved.source_words,
-            target_words=resolved.target_words, n_missing=resolved.n_missing)
+        return fit_between(self, target, options)
 
     def apply_alignment(self, alignment: Alignment, *,
                         chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableFastTextKeyedVectors:
@@ -327,11 +333,31 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
         >>> merged.provenance("trees"), merged.provenance("human")
         (['b'], ['a'])
         """
-        from gensim_merge._fasttext_merge import merge_fasttext
+        return type(self)._from_merge_result(merge_fasttext(
+            self, list(others), names=names, strategy=strategy, bucket_weights=bucket_weights, align=align,
+            align_options=align_options, center_fit=center_fit, chunk_size=chunk_size))
 
-        return merge_fasttext(self, list(others), names=names, strategy=strategy, bucket_weights=bucket_weights,
-                              align=align, align_options=align_options, center_fit=center_fit,
-                              chunk_size=chunk_size)
+    @classmethod
+    def _from_merge_result(cls, result):
+        """The model of a :class:`~gensim_merge._fasttext_merge.FastTextMergeResult` (its arrays used, not copied)."""
+        merged = cls(result.vectors.shape[1], result.min_n, result.max_n, result.bucket, dtype=result.vectors.dtype)
+        merged.index_to_key = result.keys
+        merged.key_to_index = dict(zip(result.keys, range(len(result.keys))))
+        merged.next_index = len(result.keys)
+        merged.expandos = {"provenance": result.provenance}
+        if result.counts is not None:
+            merged.expandos["count"] = result.counts
+        merged.vectors, merged.vectors_vocab, merged.vectors_ngrams = (result.vectors, result.vectors_vocab,
+                                                                       result.vectors_ngrams)
+        merged.vectors_vocab_lockf = merged.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
+        merged.buckets_word = result.buckets_word
+        merged.sources = list(result.sources)
+        merged.merge_report = report = result.report
+        merged.add_lifecycle_event(
+            "merge", sources=list(result.names), strategy=report.strategy, center_fit=report.center_fit,
+            n_words=len(merged), n_shared=report.n_shared, buckets=int(result.bucket),
+            bucket_weights=result.bucket_rule, corpus_weights=result.corpus_weights)
+        return merged
 
     def provenance(self, key: str) -> list[str]:
         """Names of the merged inputs that held `key` (a word of the vocabulary).

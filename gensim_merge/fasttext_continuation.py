@@ -1,21 +1,22 @@
 """Continued training of a FastText model on a new corpus, through gensim's ``build_vocab(update=True)``.
 
-gensim's recipe (``build_vocab(corpus, update=True)`` then ``train``) grows the vocabulary, the word-token
-vectors and the output layer, and keeps the n-gram buckets. What it leaves, and what is added here:
+gensim's FastText subclasses its Word2Vec, and its vocabulary update is the same ``build_vocab(corpus,
+update=True)``; so the steps around it are the word2vec continuation's own, from
+:mod:`gensim_merge._continuation_model` (and the corpus checks from ``gensim_merge._corpus``):
 
-- ``min_count`` is judged on the new corpus's counts alone: a word seen 3 times in each corpus is dropped at
-  ``min_count=5``. Here a ``trim_rule`` keeps every word whose combined count (old + new) reaches it, and its
-  old count is added to its new one. Old counts are known for the model's vocabulary and, where the model
-  kept them, for the words its ``raw_vocab`` holds (Facebook ``.bin`` models; ``keep_raw_vocab=True``); a word
-  the old model dropped without keeping its count is judged on its new count, as gensim does.
-- downsampling thresholds (``sample_int``) are computed from the new corpus alone, and only for the words
-  it holds; here every word's is recomputed from the combined counts, as a joint training would have them.
-- the vocabulary stays in old-then-new order; here it is re-sorted by combined count, moving every per-word
-  array together (word-token and whole-word vectors, n-gram hash lists, counts, output-layer rows) and
-  rebuilding the negative-sampling table.
-- ``train(start_alpha=..., end_alpha=...)`` overwrites the model's ``alpha``/``min_alpha`` (restored here),
-  and ``corpus_count``/``corpus_total_words`` are left at the new corpus's figures (set to the combined
-  ones after training; the report keeps the new corpus's own).
+- ``min_count`` judged on combined counts (old + new, where the model kept the old raw counts: Facebook
+  ``.bin`` models, ``keep_raw_vocab=True``), every word's count and downsampling threshold from its combined
+  frequency (:func:`~gensim_merge._continuation_model.grow_vocabulary`,
+  :func:`~gensim_merge._continuation_model.combine_counts`);
+- the vocabulary re-sorted by combined count with gensim's own sort
+  (:func:`~gensim_merge._continuation_model.resort_vocabulary`), the negative-sampling table rebuilt;
+- ``alpha``/``min_alpha`` put back after ``train(start_alpha=...)`` and the "Effective 'alpha' higher"
+  warning kept out (:func:`~gensim_merge._continuation_model.restarted_learning_rate`); ``corpus_count`` and
+  ``corpus_total_words`` set to the combined figures after training (the report keeps the new corpus's own).
+
+What is fastText's own is here: loading a full FastText model (gensim's or Facebook's ``.bin``), its checks,
+and the per-word arrays a re-sort must move besides gensim's (``vectors_vocab`` and the ``buckets_word`` hash
+lists; the n-gram buckets are per bucket, not per word, and stay as they are).
 
 Hierarchical-softmax models are refused: gensim rebuilds their Huffman tree under the old output weights.
 """
@@ -31,12 +32,18 @@ from typing import Any, Literal
 
 import numpy as np
 from gensim.models.fasttext import FastText, load_facebook_model
-from gensim.models.word2vec import LineSentence
-from gensim.utils import RULE_DEFAULT, RULE_KEEP
 
+from gensim_merge._continuation_model import (
+    combine_counts,
+    grow_vocabulary,
+    resort_vocabulary,
+    restarted_learning_rate,
+)
+from gensim_merge._corpus import check_corpus
 from gensim_merge._fasttext_files import check_facebook_file, is_facebook_file
 from gensim_merge._typing import Corpus, PathType
-from gensim_merge.errors import CorpusError, EmptyModelError, IncompatibleModelError, ModelFileError
+from gensim_merge.continuation import check_options
+from gensim_merge.errors import CorpusError, EmptyModelError, IncompatibleModelError, ModelFileError, OptionError
 
 __all__ = ["FastTextContinuationReport", "continue_fasttext"]
 
@@ -90,45 +97,12 @@ def _check_model(model):
                               "first, or load it with load_facebook_model (not load_facebook_vectors)")
 
 
-def _check_corpus(corpus):
-    if isinstance(corpus, (str, bytes, os.PathLike)):
-        if not os.path.isfile(corpus):
-            raise CorpusError(f"no such corpus file: {corpus}")
-        corpus = LineSentence(corpus)
-    elif iter(corpus) is corpus:
-        raise CorpusError("the corpus is a one-shot iterator; training passes over it several times: pass a list "
-                          "or a restartable iterable (e.g. gensim's LineSentence)")
-    first = next(iter(corpus), None)
-    if first is None:
-        raise CorpusError("the new corpus is empty; a continuation needs at least one sentence")
-    if isinstance(first, str):
-        raise CorpusError("the corpus yields strings, not token lists: split each line into words first")
-    return corpus
-
-
-def _sample_ints(counts, sample):
-    """gensim's downsampling keep-probabilities (uint32 thresholds) for `counts`, judged on their total."""
-    counts = np.maximum(counts.astype(np.float64), 1.0)
-    if not sample:
-        return np.full(counts.shape, 2**32 - 1, dtype=np.uint32)
-    threshold = sample * counts.sum() if sample < 1.0 else int(sample * (3 + np.sqrt(5)) / 2)
-    prob = np.minimum(1.0, (np.sqrt(counts / threshold) + 1) * (threshold / counts))
-    return (prob * (2**32 - 1)).astype(np.uint32)
-
-
 def _resort(model):
-    """Order the vocabulary by descending count (stable), moving every per-word array; returns words moved."""
+    """Re-sort by combined count (the word2vec step) and move fastText's own per-word arrays along."""
     wv = model.wv
-    order = np.lexsort((np.arange(len(wv)), -np.asarray(wv.expandos["count"], dtype=np.int64)))
-    moved = int(np.count_nonzero(order != np.arange(len(order))))
-    if moved:
-        wv.index_to_key = [wv.index_to_key[i] for i in order]
-        wv.key_to_index = {key: i for i, key in enumerate(wv.index_to_key)}
-        wv.expandos = {name: values[order] for name, values in wv.expandos.items()}
-        wv.buckets_word = [wv.buckets_word[i] for i in order]
-        wv.vectors_vocab, wv.vectors = wv.vectors_vocab[order], wv.vectors[order]
-        model.syn1neg = model.syn1neg[order]
-        wv.norms = None
+    moved, (vectors_vocab, order) = resort_vocabulary(model, wv.vectors_vocab, np.arange(len(wv)))
+    wv.vectors_vocab = vectors_vocab
+    wv.buckets_word = [wv.buckets_word[i] for i in order.tolist()]
     return moved
 
 
@@ -168,53 +142,40 @@ def continue_fasttext(source: FastText | PathType, corpus: Corpus, *, epochs: in
     >>> model.alpha == old.alpha, report.added_words
     (True, 3)
     """
-    if min_count_rule not in ("combined", "new"):
-        raise ValueError(f"min_count_rule must be 'combined' or 'new', got {min_count_rule!r}")
+    check_options(epochs=epochs, alpha=alpha, min_alpha=min_alpha, min_count_rule=min_count_rule,
+                  workers=workers)
+    corpus = check_corpus(corpus, "corpus")
     loaded = isinstance(source, (str, bytes, os.PathLike))
     model: FastText = _load(source) if loaded else source
     _check_model(model)
-    corpus = _check_corpus(corpus)
     model = model if loaded else copy.deepcopy(model)
     epochs = int(model.epochs if epochs is None else epochs)
     start_alpha = float(model.alpha if alpha is None else alpha)
     end_alpha = float(model.min_alpha if min_alpha is None else min_alpha)
-    if epochs < 1 or not start_alpha > 0 or not 0 <= end_alpha <= start_alpha:
-        raise ValueError(f"need epochs >= 1 and 0 <= min_alpha <= alpha, alpha > 0; got epochs={epochs}, "
-                         f"alpha={start_alpha}, min_alpha={end_alpha}")
+    if not 0 <= end_alpha <= start_alpha:
+        raise OptionError(f"min_alpha={end_alpha:g} is out of range: allowed [0, alpha={start_alpha:g}] (a "
+                          "default comes from the source model); pass both alpha and min_alpha")
     if workers is not None:
         model.workers = int(workers)
-    wv = model.wv
-    n_old, old_keys = len(wv), set(wv.key_to_index)
-    prior = dict(getattr(model, "raw_vocab", None) or {})
-    prior.update(zip(wv.index_to_key, np.asarray(wv.expandos["count"]).tolist()))
-    old_corpus_count, old_alpha, old_min_alpha = int(model.corpus_count or 0), model.alpha, model.min_alpha
-    admitted = []
-
-    def combined_rule(word, count, min_count):
-        if word not in old_keys and count < min_count <= count + prior.get(word, 0):
-            admitted.append(word)
-            return RULE_KEEP
-        return RULE_DEFAULT
-
-    model.build_vocab(corpus, update=True, trim_rule=combined_rule if min_count_rule == "combined" else None)
-    new_lines, new_words = int(model.corpus_count), int(model.corpus_total_words)
-    admitted = list(dict.fromkeys(admitted))
-    if admitted:  # their old occurrences count too (gensim set the new corpus's count only)
-        rows = np.fromiter((wv.key_to_index[w] for w in admitted), dtype=np.intp, count=len(admitted))
-        wv.expandos["count"][rows] += np.fromiter((prior[w] for w in admitted), dtype=np.int64, count=len(rows))
-    wv.expandos["sample_int"] = _sample_ints(np.asarray(wv.expandos["count"]), model.sample)
+    old_corpus_count = int(model.corpus_count or 0)
+    growth = grow_vocabulary(model, corpus, None, min_count=int(model.min_count), rule=min_count_rule)
+    if growth.new_words == 0:
+        raise CorpusError("the new corpus holds no tokens; a continuation needs at least one word")
+    combine_counts(model, growth)
     moved = _resort(model) if resort else 0
     model.make_cum_table()
-    try:
-        model.train(corpus, total_examples=new_lines, epochs=epochs, start_alpha=start_alpha, end_alpha=end_alpha)
-    finally:
-        model.alpha, model.min_alpha = old_alpha, old_min_alpha
-    model.corpus_count = old_corpus_count + new_lines
+    with restarted_learning_rate(start_alpha, model=model):
+        model.train(corpus, total_examples=growth.new_lines, total_words=growth.new_words, epochs=epochs,
+                    start_alpha=start_alpha, end_alpha=end_alpha)
+    wv = model.wv
+    wv.norms = None
+    model.corpus_count = old_corpus_count + growth.new_lines
     model.corpus_total_words = int(np.sum(wv.expandos["count"]))
     report = FastTextContinuationReport(
-        old_words=n_old, final_words=len(wv), added_words=len(wv) - n_old, admitted_by_combined_count=len(admitted),
-        moved_words=moved, new_corpus_lines=new_lines, new_corpus_words=new_words, epochs=epochs,
+        old_words=growth.n_old, final_words=len(wv), added_words=growth.added,
+        admitted_by_combined_count=growth.admitted_by_combined_count, moved_words=moved,
+        new_corpus_lines=growth.new_lines, new_corpus_words=growth.new_words, epochs=epochs,
         start_alpha=start_alpha, end_alpha=end_alpha)
     model.add_lifecycle_event("continue_fasttext", **report.to_dict())
-    logger.info("continued FastText training: %s -> %s words", n_old, len(wv))
+    logger.info("continued FastText training: %s -> %s words", growth.n_old, len(wv))
     return model, report

@@ -14,6 +14,7 @@ from gensim_merge import MergeableKeyedVectors, merge
 from gensim_merge.alignment import AlignOptions, fit_alignment, fit_between
 from gensim_merge.anchors import pair_anchors, resolve_anchors, shared_anchors
 from gensim_merge.errors import AnchorError, GensimMergeError, OptionError, OptionTypeError
+from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.report_html import alignment_report_html
 from tests.conftest import make_kv, random_orthogonal, rotated_copy
 
@@ -46,6 +47,8 @@ def _with(option, value):
 @pytest.mark.parametrize("function, renamed", [
     (MergeableKeyedVectors.align_to, {}),
     (MergeableKeyedVectors.alignment_to, {}),
+    (MergeableFastTextKeyedVectors.align_to, {}),
+    (MergeableFastTextKeyedVectors.alignment_to, {}),
     (fit_alignment, {}),
     (shared_anchors, {"min_count": "anchor_min_count"}),
     (resolve_anchors, {"min_count": "anchor_min_count"}),
@@ -63,9 +66,10 @@ def test_every_signature_default_is_the_one_of_align_options(function, renamed):
     assert shared >= 1
 
 
-def test_align_to_takes_every_option_and_the_options_are_the_ones_documented():
-    parameters = set(inspect.signature(MergeableKeyedVectors.align_to).parameters)
-    assert set(AlignOptions.names()) <= parameters
+@pytest.mark.parametrize("cls", [MergeableKeyedVectors, MergeableFastTextKeyedVectors])
+def test_align_to_takes_every_option_and_the_options_are_the_ones_documented(cls):
+    for method in (cls.align_to, cls.alignment_to):
+        assert set(AlignOptions.names()) <= set(inspect.signature(method).parameters), method.__qualname__
     doc = AlignOptions.__doc__
     for name in AlignOptions.names():
         assert f"\n    {name} : " in doc, name

@@ -20,7 +20,10 @@ from gensim_merge import (
     NotMergedError,
     merge,
 )
+from gensim_merge._continuation_model import restarted_learning_rate
+from gensim_merge._fasttext_merge import FastTextMergeResult, merge_fasttext
 from gensim_merge._fasttext_ops import compose, ngram_matrix
+from gensim_merge.errors import OptionError
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.fasttext_continuation import continue_fasttext
 from gensim_merge.fasttext_io import is_fasttext_file, load_fasttext_any, merge_fasttext_models, save_fasttext
@@ -249,7 +252,53 @@ def test_align_refuses_a_model_without_buckets(model_b):
     assert isinstance(info.value, (IncompatibleModelError, TypeError))
 
 
+@pytest.mark.parametrize("kwargs", [{"heldout": 1.5}, {"n_anchors": 1}, {"method": "affine"}, {"seed": -1},
+                                    {"on_missing": "ignore"}, {"chunk_size": 0}])
+def test_align_refuses_a_bad_option_before_any_work(model_b, kwargs):
+    """Options are checked through AlignOptions first: before the buckets, the anchors or the fit."""
+    flat = FastText(common_texts, vector_size=12, min_count=1, bucket=0, workers=1, seed=1)
+    kv = MergeableFastTextKeyedVectors.from_fasttext(flat)  # NoBucketsError, were the options not checked first
+    with pytest.raises(OptionError, match=next(iter(kwargs))):
+        kv.align_to(model_b.wv, **kwargs)
+    if "chunk_size" not in kwargs:
+        with pytest.raises(OptionError, match=next(iter(kwargs))):
+            kv.alignment_to(model_b.wv, **kwargs)
+
+
+def test_alignment_to_is_fit_between_with_align_options(random_kv):
+    from gensim_merge.alignment import AlignOptions, fit_between
+
+    turned = _rotated(random_kv, random_orthogonal(random_kv.vector_size, np.random.default_rng(4)))
+    options = AlignOptions(method="linear", ridge=0.1, n_anchors=150, anchor_min_count=1, heldout=0.2, seed=3)
+    ours = turned.alignment_to(random_kv, **options.to_dict())
+    theirs = fit_between(turned, random_kv, options)
+    np.testing.assert_array_equal(ours.matrix, theirs.matrix)
+    assert ours.report == theirs.report
+
+
 # ---------------------------------------------------------------------------------------------- merging
+
+
+def test_the_pure_merge_takes_plain_gensim_models_and_returns_the_parts(model_a, model_b):
+    """merge_fasttext reads plain gensim FastTextKeyedVectors and returns a record the class turns into a model."""
+    before = model_a.wv.vectors_ngrams.copy()
+    parts = merge_fasttext(model_a.wv, [model_b.wv], names=["a", "b"], align=False)
+    assert isinstance(parts, FastTextMergeResult) and parts.names == ("a", "b") and parts.sources == ("a", "b")
+    assert (parts.bucket, parts.min_n, parts.max_n) == (model_a.wv.bucket, model_a.wv.min_n, model_a.wv.max_n)
+    model = MergeableFastTextKeyedVectors.from_fasttext(model_a).merge_with(model_b.wv, names=["a", "b"],
+                                                                            align=False)
+    assert model.index_to_key == parts.keys and model.merge_report.n_shared == parts.report.n_shared
+    for name in ("vectors", "vectors_vocab", "vectors_ngrams"):
+        np.testing.assert_array_equal(getattr(model, name), getattr(parts, name))
+    np.testing.assert_array_equal(model.expandos["count"], parts.counts)
+    np.testing.assert_array_equal(model.expandos["provenance"], parts.provenance)
+    reference = FastTextKeyedVectors(12, model.min_n, model.max_n, model.bucket)
+    reference.index_to_key = parts.keys
+    reference.recalc_char_ngram_buckets()  # gensim's own hashing of the merged vocabulary
+    assert all(np.array_equal(x, y) for x, y in zip(parts.buckets_word, reference.buckets_word))
+    _consistent(model)
+    np.testing.assert_array_equal(model_a.wv.vectors_ngrams, before)
+    assert model.lifecycle_events[-1]["bucket_weights"] == "ngram"
 
 
 def test_merge_takes_the_word2vec_merge_for_words_and_stays_consistent(kv_a, model_b):
@@ -336,11 +385,12 @@ def test_continue_from_fixes_gensim_traps(model_a):
     new_corpus = [["gamma", "epsilon", "beta"]] * 3 + [["epsilon", "zeta"]] * 20
     old = FastText(old_corpus, vector_size=8, min_count=4, bucket=500, workers=1, seed=1, epochs=2)
     assert "gamma" not in old.wv.key_to_index  # 3 < min_count
-    old.raw_vocab = {"gamma": 3, "delta": 3}  # kept as gensim keeps it with keep_raw_vocab=True
+    old.raw_vocab = {"gamma": 3, "delta": 3, "zeta": 2}  # kept as gensim keeps it with keep_raw_vocab=True
     result = MergeableFastTextKeyedVectors.continue_from(old, new_corpus, epochs=2, alpha=0.05)
     model, report = result.model, result.continuation_report
     assert "gamma" in model.wv.key_to_index and "delta" not in model.wv.key_to_index  # 3 + 3 >= 4; 3 < 4
     assert model.wv.get_vecattr("gamma", "count") == 6 and report.admitted_by_combined_count == 1
+    assert model.wv.get_vecattr("zeta", "count") == 22  # old occurrences count for every new word, as in word2vec
     counts = np.asarray(model.wv.expandos["count"])
     assert np.all(np.diff(counts) <= 0) and model.wv.index_to_key[0] == "epsilon"
     assert model.alpha == old.alpha and model.corpus_count == old.corpus_count + len(new_corpus)
@@ -348,6 +398,31 @@ def test_continue_from_fixes_gensim_traps(model_a):
     _consistent(MergeableFastTextKeyedVectors.from_fasttext(model), atol=1e-5)
     assert "epsilon" not in old.wv.key_to_index  # the source is untouched
     assert type(result) is MergeableFastTextKeyedVectors and result["epsilon"].shape == (8,)
+
+
+def test_continuation_moves_every_per_word_array_with_its_word(model_a):
+    """The re-sort moves word-token vectors, hash lists and output rows with their words (alpha ~ 0: no learning)."""
+    new_corpus = [["zzquux", "yyplugh"]] * 400 + lee_corpus_list[:2]  # new words, frequent: they move up
+    model, report = continue_fasttext(model_a, new_corpus, epochs=1, alpha=1e-12, min_alpha=1e-12)
+    wv, old = model.wv, model_a.wv
+    assert report.moved_words > 0 and wv.key_to_index["zzquux"] < 20  # ahead of most old words
+    rows_new = np.array([wv.key_to_index[w] for w in old.index_to_key])
+    rows_old = np.arange(len(old))
+    np.testing.assert_allclose(wv.vectors_vocab[rows_new], old.vectors_vocab[rows_old], atol=1e-6)
+    np.testing.assert_allclose(model.syn1neg[rows_new], model_a.syn1neg[rows_old], atol=1e-6)
+    fresh = FastTextKeyedVectors(wv.vector_size, wv.min_n, wv.max_n, wv.bucket)
+    fresh.index_to_key = wv.index_to_key
+    fresh.recalc_char_ngram_buckets()  # gensim's hashes of the re-sorted vocabulary
+    assert all(np.array_equal(x, y) for x, y in zip(wv.buckets_word, fresh.buckets_word))
+    assert np.all(np.diff(wv.expandos["count"]) <= 0)
+
+
+def test_the_learning_rate_is_put_back_however_training_ends(model_a):
+    model = FastText(common_texts, vector_size=4, min_count=1, bucket=100, workers=1, seed=1, alpha=0.03)
+    with pytest.raises(RuntimeError), restarted_learning_rate(0.5, model=model):
+        model.alpha, model.min_alpha = 0.5, 0.4
+        raise RuntimeError("training failed")
+    assert (model.alpha, model.min_alpha) == (0.03, 0.0001)
 
 
 def test_continue_from_refuses_bad_input(model_a):
