@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -380,16 +380,19 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
     # continued training
     # ------------------------------------------------------------------------------------------------
     @classmethod
-    def continue_from(cls, source: FastText | PathType, corpus: Corpus,
-                      **options: Any) -> MergeableFastTextKeyedVectors:
+    def continue_from(cls, source: FastText | PathType, corpus: Corpus, *, epochs: int | None = None,
+                      alpha: float | None = None, min_alpha: float | None = None,
+                      min_count_rule: Literal["combined", "new"] = "combined", resort: bool = True,
+                      workers: int | None = None) -> MergeableFastTextKeyedVectors:
         """Continue training a FastText model on a new corpus; the updated vectors, with the full model attached.
 
-        A thin front of :func:`gensim_merge.fasttext_continuation.continue_fasttext` (see there for the
-        options). ``result.model`` is the continued full model, ``result.continuation_report`` what was done.
+        A thin front of :func:`gensim_merge.fasttext_continuation.continue_fasttext`, which documents every
+        parameter. ``result.model`` is the continued full model, ``result.continuation_report`` what was done.
         """
         from gensim_merge.fasttext_continuation import continue_fasttext
 
-        model, report = continue_fasttext(source, corpus, **options)
+        model, report = continue_fasttext(source, corpus, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
+                                          min_count_rule=min_count_rule, resort=resort, workers=workers)
         kv = cls.from_fasttext(model, copy=False)
         kv.model, kv.continuation_report = model, report
         return kv

@@ -55,3 +55,15 @@ def test_command_line_merges_fasttext_files(two_models, tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     merged = load_vectors(tmp_path / "merged.wv", allow_pickle=True)
     assert isinstance(merged, MergeableFastTextKeyedVectors) and merged.bucket == 500
+
+
+def test_continue_from_shows_every_option_of_the_function_it_fronts():
+    import inspect
+
+    from gensim_merge.fasttext_continuation import continue_fasttext
+
+    front = inspect.signature(MergeableFastTextKeyedVectors.continue_from).parameters
+    core = inspect.signature(continue_fasttext).parameters
+    assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in front.values())
+    assert {name: p.default for name, p in front.items() if name != "cls"} == \
+        {name: p.default for name, p in core.items()}
