@@ -327,8 +327,10 @@ def _cmd_align(args, console):
     start = time.perf_counter()
     alignment = source.alignment_to(target, **options)
     console.say(f"mapping {len(source)} vectors into the target's space", logged=True)
-    bar = (console.progress(total=len(source), desc="mapping", unit=" words", unit_scale=True)
-           if len(source) > _PROGRESS_MIN_WORDS else None)
+    ngrams = getattr(source, "vectors_ngrams", None)  # a fastText model maps its words twice and its buckets
+    rows = len(source) if ngrams is None else 2 * len(source) + len(ngrams)
+    bar = (console.progress(total=rows, desc="mapping", unit=" rows", unit_scale=True)
+           if rows > _PROGRESS_MIN_WORDS else None)
     try:
         aligned = source.apply_alignment(alignment, progress=None if bar is None else bar.update)
     finally:

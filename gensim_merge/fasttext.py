@@ -43,7 +43,16 @@ from gensim_merge._align_options import AlignOptionsLike
 from gensim_merge._fasttext_merge import BUCKET_WEIGHTS, merge_fasttext
 from gensim_merge._fasttext_ops import back_solve, check_buckets, ngram_matrix
 from gensim_merge._fasttext_persist import FastTextFilesMixin, real_gensim_names
-from gensim_merge._typing import AlignMethod, AnchorsLike, BucketWeights, Corpus, MergeStrategy, OnMissing, PathType
+from gensim_merge._typing import (
+    AlignMethod,
+    AnchorsLike,
+    BucketWeights,
+    Corpus,
+    MergeStrategy,
+    OnMissing,
+    PathType,
+    Progress,
+)
 from gensim_merge._validation import check_integer, check_keyed_vectors
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, AlignOptions, fit_between
 from gensim_merge.errors import IncompatibleModelError, NotMergedError
@@ -251,9 +260,13 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
         check_buckets(self, "source")
         return fit_between(self, target, options)
 
-    def apply_alignment(self, alignment: Alignment, *,
-                        chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableFastTextKeyedVectors:
-        """A new model with every stored row (words, word tokens, n-gram buckets) mapped by `alignment`."""
+    def apply_alignment(self, alignment: Alignment, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                        progress: Progress | None = None) -> MergeableFastTextKeyedVectors:
+        """A new model with every stored row (words, word tokens, n-gram buckets) mapped by `alignment`.
+
+        `progress`, if given, is called with the number of rows just mapped, over all three arrays (in all
+        ``2 * len(self) + bucket`` rows).
+        """
         if not isinstance(alignment, Alignment):
             raise IncompatibleModelError(f"apply_alignment needs an Alignment, got {type(alignment).__name__}")
         check_keyed_vectors(self, "source")
@@ -261,9 +274,9 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
         logger.info("mapping %i words and %i n-gram buckets with the %s alignment", len(self), self.bucket,
                     alignment.method)
         result = self._with_arrays(
-            alignment.apply(self.vectors, chunk_size=chunk_size, keys=self.index_to_key),
-            alignment.apply(self.vectors_vocab, chunk_size=chunk_size, keys=self.index_to_key),
-            alignment.apply(self.vectors_ngrams, chunk_size=chunk_size))
+            alignment.apply(self.vectors, chunk_size=chunk_size, keys=self.index_to_key, progress=progress),
+            alignment.apply(self.vectors_vocab, chunk_size=chunk_size, keys=self.index_to_key, progress=progress),
+            alignment.apply(self.vectors_ngrams, chunk_size=chunk_size, progress=progress))
         result.alignment = alignment
         report = alignment.report
         result.add_lifecycle_event("align_to", method=alignment.method, n_anchors=report.n_anchors,

@@ -67,3 +67,18 @@ def test_continue_from_shows_every_option_of_the_function_it_fronts():
     assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in front.values())
     assert {name: p.default for name, p in front.items() if name != "cls"} == \
         {name: p.default for name, p in core.items()}
+
+
+def test_command_line_aligns_a_fasttext_model_with_a_progress_count(two_models, tmp_path, capsys):
+    paths = []
+    for i, kv in enumerate(two_models):
+        kv.save(str(tmp_path / f"a{i}.wv"))
+        paths.append(str(tmp_path / f"a{i}.wv"))
+    code = cli.main(["align", *paths, "-o", str(tmp_path / "aligned.wv"), "--allow-pickle", "--anchor-min-count", "1"])
+    assert code == 0, capsys.readouterr().err
+    aligned = load_vectors(tmp_path / "aligned.wv", allow_pickle=True)
+    assert isinstance(aligned, MergeableFastTextKeyedVectors) and aligned.alignment is not None
+    steps = []
+    MergeableFastTextKeyedVectors.from_keyed_vectors(two_models[0]).apply_alignment(aligned.alignment,
+                                                                                    progress=steps.append)
+    assert sum(steps) == 2 * len(two_models[0]) + two_models[0].bucket
