@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gensim_merge import _cli_commands as cli_commands
+from gensim_merge import _cli_steps as cli_steps
 from gensim_merge import cli
+from gensim_merge._cli_console import Console
 from gensim_merge.alignment import AlignOptions
 from gensim_merge.io import save_vectors
 from tests.conftest import make_kv, random_orthogonal, rotated_copy
@@ -37,20 +40,20 @@ def _parse(*argv):
 
 
 def test_every_alignment_option_has_a_flag_in_every_command_that_aligns():
-    assert set(cli._ALIGNMENT_FLAGS) == set(AlignOptions.names())
+    assert set(cli_steps.ALIGNMENT_FLAGS) == set(AlignOptions.names())
     parser = cli.build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command").choices
     for command in COMMANDS_WITH_ALIGNMENT:
         flags = {s for action in subparsers[command]._actions for s in action.option_strings}
-        assert set(cli._ALIGNMENT_FLAGS.values()) <= flags, command
+        assert set(cli_steps.ALIGNMENT_FLAGS.values()) <= flags, command
 
 
 def test_no_flag_gives_the_library_defaults():
-    assert cli._alignment_options(_parse()) == AlignOptions().to_dict()
+    assert cli_steps.alignment_options(_parse()) == AlignOptions().to_dict()
 
 
 def test_every_flag_changes_its_option():
-    options = cli._alignment_options(_parse(
+    options = cli_steps.alignment_options(_parse(
         "--pairs", "p.txt", "--method", "linear", "--ridge", "0.5", "--center", "--no-normalize", "--no-trim",
         "--trim-threshold", "2", "--n-anchors", "100", "--anchor-min-count", "3", "--heldout", "0.2",
         "--skip-missing", "--seed", "7",
@@ -136,11 +139,11 @@ class _FakeBar:
         self.closed = True
 
 
-@pytest.mark.parametrize("threshold, shown", [(0, True), (cli._PROGRESS_MIN_WORDS, False)])
+@pytest.mark.parametrize("threshold, shown", [(0, True), (cli_steps.PROGRESS_MIN_WORDS, False)])
 def test_align_shows_progress_over_every_word_of_a_large_model(models, run_main, monkeypatch, threshold, shown):
     made = []
-    monkeypatch.setattr(cli, "_PROGRESS_MIN_WORDS", threshold)
-    monkeypatch.setattr(cli._Console, "progress", lambda self, **kwargs: _FakeBar(made, **kwargs))
+    monkeypatch.setattr(cli_commands, "PROGRESS_MIN_WORDS", threshold)
+    monkeypatch.setattr(Console, "progress", lambda self, **kwargs: _FakeBar(made, **kwargs))
     code, _, _ = run_main("align", models / "source.bin", models / "target.safetensors", "-o",
                           models / f"progress{threshold}.safetensors", "--anchor-min-count", "0")
     assert code == 0
@@ -152,7 +155,7 @@ def test_align_shows_progress_over_every_word_of_a_large_model(models, run_main,
 
 
 def test_align_runs_with_the_real_progress_bar(models, run_main, monkeypatch):
-    monkeypatch.setattr(cli, "_PROGRESS_MIN_WORDS", 0)
+    monkeypatch.setattr(cli_commands, "PROGRESS_MIN_WORDS", 0)
     out = models / "real_bar.safetensors"
     code, _, err = run_main("align", models / "source.bin", models / "target.safetensors", "-o", out,
                             "--anchor-min-count", "0")

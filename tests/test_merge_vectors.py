@@ -1,16 +1,17 @@
 """merge_vectors: the pure core of merging (record, vectorised union, progress) and real counts."""
 
 import ast
-import logging
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gensim_merge import MergeableKeyedVectors, _union, cli, merge
+from gensim_merge import MergeableKeyedVectors, _union, merge
+from gensim_merge._cli_console import Console
 from gensim_merge.counts import counts_for, looks_rank_based, read_counts
 from gensim_merge.errors import GensimMergeError, ModelFileError
 from gensim_merge.merging import MergeResult, merge_vectors
@@ -197,20 +198,13 @@ def test_counts_for_reads_a_vocabulary_file_and_names_what_it_lacks(word2vec_pai
 
 
 @pytest.fixture
-def run_cli(capsys):
-    """Call cli.main in-process; restore the logging set-up it changes afterwards."""
-    root = logging.getLogger()
-    saved = (root.level, [(h, h.level) for h in root.handlers])
-
+def run_cli(run_main):
+    """The shared in-process runner, its output as one ``captured`` object (``.out``, ``.err``)."""
     def call(*args):
-        code = cli.main([str(a) for a in args])
-        return code, capsys.readouterr()
+        code, out, err = run_main(*args)
+        return code, SimpleNamespace(out=out, err=err)
 
-    yield call
-    logging.captureWarnings(False)
-    root.setLevel(saved[0])
-    for handler, level in saved[1]:
-        handler.setLevel(level)
+    return call
 
 
 def test_cli_counts_give_the_true_combined_count(word2vec_pair, tmp_path, run_cli):
@@ -248,7 +242,7 @@ def test_cli_merge_feeds_a_progress_bar_above_100k_rows(tmp_path, run_cli, monke
         def close(self):
             self.closed = True
 
-    monkeypatch.setattr(cli._Console, "progress", lambda self, **kwargs: Bar(**kwargs))
+    monkeypatch.setattr(Console, "progress", lambda self, **kwargs: Bar(**kwargs))
     words = [f"w{i}" for i in range(60_000)]
     for name, keys in (("a", words), ("b", words[10_000:] + ["x"]), ("small", words[:100])):
         make_kv(keys, 2, rng).save_word2vec_format(str(tmp_path / f"{name}.bin"), binary=True)

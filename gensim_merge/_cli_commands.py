@@ -1,0 +1,243 @@
+"""The commands of ``gensim-merge``, one function each: ``cmd_NAME(args, console) -> exit status``.
+
+Each checks its options first (nothing is read or written before), then does its job through the library.
+"""
+
+import json
+import math
+import os
+import time
+
+from gensim_merge._cli_console import TrainingProgress
+from gensim_merge._cli_steps import (
+    PROGRESS_MIN_WORDS,
+    alignment_options,
+    check_output,
+    format_scores,
+    load,
+    require_pickle_allowed,
+    save,
+    source_names,
+)
+
+__all__ = ["CONTINUE_OPTIONS", "cmd_align", "cmd_continue", "cmd_convert", "cmd_demo", "cmd_evaluate",
+           "cmd_merge", "cmd_report"]
+
+
+def cmd_convert(args, console):
+    check_output(args.output)
+    if os.path.abspath(args.input) == os.path.abspath(args.output):
+        from gensim_merge.errors import ModelFileError
+
+        raise ModelFileError(f"convert {args.input!r} onto itself: give another OUTPUT")
+    from gensim_merge.io import detect_format
+
+    mmap = "r" if detect_format(args.input) in ("safetensors", "native") else None  # no copy of big inputs
+    save(load(args.input, "input", console, mmap=mmap), args.output, console)
+    return 0
+
+
+
+
+def cmd_align(args, console):
+    options = alignment_options(args)
+    check_output(args.output)
+    source = load(args.source, "source", console, mmap=args.mmap)
+    target = load(args.target, "target", console, mmap=args.mmap)
+    start = time.perf_counter()
+    alignment = source.alignment_to(target, **options)
+    console.say(f"mapping {len(source)} vectors into the target's space", logged=True)
+    ngrams = getattr(source, "vectors_ngrams", None)  # a fastText model maps its words twice and its buckets
+    rows = len(source) if ngrams is None else 2 * len(source) + len(ngrams)
+    bar = (console.progress(total=rows, desc="mapping", unit=" rows", unit_scale=True)
+           if rows > PROGRESS_MIN_WORDS else None)
+    try:
+        aligned = source.apply_alignment(alignment, progress=None if bar is None else bar.update)
+    finally:
+        if bar is not None:
+            bar.close()
+    console.say(f"aligned in {time.perf_counter() - start:.2f} s")
+    console.out(str(alignment.report))
+    save(aligned, args.output, console)
+    if args.save_alignment:
+        alignment.save(args.save_alignment)
+        console.say(f"saved the fitted map to {args.save_alignment}")
+    return 0
+
+
+def cmd_merge(args, console):
+    from gensim_merge.counts import counts_for
+    from gensim_merge.keyedvectors import merge
+
+    if len(args.models) < 2:
+        raise ValueError(f"merge needs at least two models, got {len(args.models)}")
+    options = alignment_options(args)  # checked before any file is read
+    counts_files = args.counts or ["-"] * len(args.models)
+    if len(counts_files) != len(args.models):
+        raise ValueError(f"--counts needs one vocabulary file per model, in the models' order ('-' for a model "
+                         f"that keeps its own counts): {len(args.models)} models, {len(counts_files)} files")
+    for path in counts_files:
+        if path != "-" and not os.path.isfile(path):
+            raise FileNotFoundError(f"--counts {path!r}: no such file")
+    check_output(args.output)
+    names = source_names(args.models, args.names)
+    reference = 0
+    if args.reference is not None:
+        if args.reference in names:
+            reference = names.index(args.reference)
+        elif args.reference in args.models:
+            reference = args.models.index(args.reference)
+        else:
+            raise ValueError(f"--reference {args.reference!r} is neither one of the model names {names} nor one "
+                             "of the model paths")
+    models = [load(path, f"model {name!r}", console, mmap=args.mmap) for path, name in zip(args.models, names)]
+    for kv, path, name in zip(models, counts_files, names):
+        if path != "-":
+            kv.expandos["count"] = counts_for(kv, path)  # our own freshly loaded model
+            console.say(f"read the counts of model {name!r} from {path}")
+    if not args.center:
+        del options["center"]  # the merge's own default applies: a centred fit applied without translation
+    start = time.perf_counter()
+    total = sum(len(kv) for kv in models)
+    bar = console.progress(total=total, desc="merging", unit=" rows") if total > 100_000 else None
+    try:
+        merged = merge(models, reference=reference, names=names, strategy=args.strategy, align=args.align,
+                       align_options=options, center_fit=False if args.raw_fit else None,
+                       progress=None if bar is None else bar.update)
+    finally:
+        if bar is not None:
+            bar.close()
+    console.say(f"merged in {time.perf_counter() - start:.2f} s")
+    console.out(str(merged.merge_report))
+    save(merged, args.output, console)
+    return 0
+
+
+#: Options of ``continue`` passed to continue_training when given (otherwise the library's defaults apply).
+CONTINUE_OPTIONS = ("epochs", "alpha", "min_alpha", "workers", "min_count", "min_count_rule", "resort", "rehearsal",
+                     "warm_start_epochs")
+
+
+def cmd_continue(args, console):
+    from gensim.models import Word2Vec
+
+    from gensim_merge.continuation import check_options, continue_training
+    from gensim_merge.errors import OptionError
+    from gensim_merge.io import describe_format, detect_format
+    from gensim_merge.keyedvectors import MergeableKeyedVectors
+
+    options = {name: getattr(args, name) for name in CONTINUE_OPTIONS if getattr(args, name) is not None}
+    warm_options = {name: getattr(args, name) for name in ("window", "negative", "sg", "seed")
+                    if getattr(args, name) is not None}
+    numeric = {k: v for k, v in options.items() if k not in ("resort", "rehearsal")}
+    check_options(**numeric, word2vec_kwargs=warm_options, spell=lambda name: "--" + name.replace("_", "-"))
+    check_output(args.output)
+    if args.save_model:
+        directory = os.path.dirname(os.path.abspath(args.save_model))
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(f"the directory of --save-model {args.save_model!r} does not exist")
+    model = None
+    if detect_format(args.model) == "native":
+        require_pickle_allowed(args.model, console)
+        try:
+            model = Word2Vec.load(args.model)
+        except Exception:  # noqa: BLE001  (not a full model: gensim raises AttributeError for vectors; read below)
+            model = None
+        if model is not None:
+            console.say(f"loaded model {args.model} as {describe_format('native')}: full {type(model).__name__} "
+                        f"model with {len(model.wv)} words")
+    if model is None:
+        source = load(args.model, "vectors (warm start: the output layer is learned afresh)", console)
+        word2vec_kwargs, warm = warm_options, True
+    else:
+        given = [f"--{k}" for k in warm_options] + ["--warm-start-epochs"] * (args.warm_start_epochs is not None)
+        if given:
+            raise OptionError(f"{', '.join(given)} apply to a warm start from vectors only; "
+                              f"{args.model} is a full model that keeps its own training parameters")
+        source, word2vec_kwargs, warm = model, None, False
+    epochs = args.epochs if args.epochs is not None else (model.epochs if model is not None else 5)
+    total = epochs + ((1 if args.warm_start_epochs is None else args.warm_start_epochs) if warm else 0)
+    with TrainingProgress(console, total, "continue"):
+        result = continue_training(source, args.corpus, word2vec_kwargs=word2vec_kwargs, inplace=model is not None,
+                                   **options)
+    console.out(str(result.report))
+    save(MergeableKeyedVectors.from_word2vec(result.model, copy=False), args.output, console)
+    if args.save_model:
+        from gensim_merge._io import atomic_output
+
+        with atomic_output(args.save_model) as tmp:
+            result.model.save(tmp)
+        console.say(f"saved the full model (for further training) to {args.save_model} as gensim native")
+    return 0
+
+
+def cmd_evaluate(args, console):
+    from gensim_merge._validation import check_integer
+    from gensim_merge.evaluation import closeness, fidelity_ratio, standard_scores
+
+    check_integer(args.topn, "--topn", low=1)
+    check_integer(args.seed, "--seed", low=0)
+    if args.floor and not args.reference:
+        raise ValueError("--floor needs --reference: the noise floor is a second training of the reference, "
+                         "measured against it")
+    model = load(args.model, "model", console, mmap=args.mmap)
+    scores = standard_scores(model)
+    report = floor = None
+    if args.reference:
+        reference = load(args.reference, "reference", console, mmap=args.mmap)
+        report = closeness(model, reference, topn=args.topn, seed=args.seed)
+        if args.floor:
+            second = load(args.floor, "noise floor (a second training of the reference)", console, mmap=args.mmap)
+            floor = closeness(second, reference, topn=args.topn, seed=args.seed)
+    if args.json:
+        payload = {"standard_scores": {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                                       for k, v in scores.items()}}
+        if report is not None:
+            payload["closeness"] = report.to_dict()
+        if floor is not None:
+            payload["noise_floor"] = floor.to_dict()
+            payload["ratio_to_floor"] = {k: (None if math.isnan(v) else v)
+                                         for k, v in fidelity_ratio(report, floor).items()}
+        console.out(json.dumps(payload, indent=2, sort_keys=True))
+    else:
+        console.out(format_scores(scores))
+        if report is not None:
+            console.out(f"\nCloseness to the reference {args.reference} ({report.n_shared} shared words, "
+                        f"{report.coverage:.1%} of the reference's vocabulary)"
+                        + (f"; noise floor: {args.floor} against the same reference" if floor is not None else ""))
+            console.out(report.table(noise_floor=floor))
+    return 0
+
+
+def cmd_report(args, console):
+    from gensim_merge.alignment import Alignment
+    from gensim_merge.report_html import PNG_NAMES, alignment_report_html, require_matplotlib
+
+    require_matplotlib()  # fail before loading anything when the optional dependency is missing
+    if not args.output.lower().endswith((".html", ".htm")):
+        raise ValueError(f"-o/--output {args.output!r} should end in .html (the report is one HTML file)")
+    options = alignment_options(args)  # checked before any file is read
+    source = load(args.source, "source", console, mmap=args.mmap)
+    target = load(args.target, "target", console, mmap=args.mmap)
+    if args.alignment:
+        alignment = Alignment.load(args.alignment)
+        console.say(f"using the map saved in {args.alignment}")
+    else:
+        alignment = source.alignment_to(target, **options)
+    console.out(str(alignment.report))
+    words = None
+    if args.words:
+        words = [w for item in args.words for w in item.split(",") if w]
+    alignment_report_html(source, target, alignment, args.output, words=words, png_dir=args.png,
+                          anchors=options["anchors"], anchor_min_count=options["anchor_min_count"],
+                          source_name=os.path.basename(args.source), target_name=os.path.basename(args.target))
+    console.say(f"wrote the report to {args.output}"
+                + (f" and {', '.join(PNG_NAMES.values())} to {args.png}" if args.png else ""))
+    return 0
+
+
+def cmd_demo(args, console):
+    from gensim_merge.demo import run_demo
+
+    run_demo(seed=args.seed, out=console.out, say=console.say, progress=console.progress)
+    return 0
