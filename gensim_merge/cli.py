@@ -10,6 +10,8 @@ on standard error and a non-zero exit status; ``--verbose`` adds the traceback.
 This is the only module of the package that configures logging or prints.
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import logging
@@ -19,6 +21,7 @@ import sys
 import time
 import traceback
 import warnings
+from collections.abc import Sequence
 
 from gensim_merge import __version__
 from gensim_merge.errors import GensimMergeError
@@ -590,7 +593,7 @@ def _read_options_of(args):
             "unicode_errors": getattr(args, "unicode_errors", "strict")}
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``gensim-merge`` (one subcommand per job)."""
     common = _common_options()
     parser = argparse.ArgumentParser(
@@ -718,7 +721,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``gensim-merge`` command; return its exit status (0 on success).
 
     Parameters
@@ -741,7 +744,7 @@ def main(argv=None):
             warnings.simplefilter("ignore")
         warnings.showwarning = _show_warning
         try:
-            console.read_options = _read_options_of(args)
+            console.read_options = _read_options_of(args)  # type: ignore[attr-defined]  # _Console does not declare it
             return args.func(args, console)
         except KeyboardInterrupt:
             print("gensim-merge: interrupted", file=sys.stderr)
