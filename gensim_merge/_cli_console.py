@@ -25,6 +25,7 @@ class Console:
 
     def __init__(self, quiet, verbose=0):
         self.quiet, self.verbose = quiet, verbose
+        self.read_options = {}  # how the command reads model files (--allow-pickle, --encoding, ...), set by main
 
     def say(self, message, *, logged=False):
         """Print a message; `logged`: the library logs the same at INFO, which -v already shows."""

@@ -5,6 +5,8 @@ saving (which need the model class) live in :mod:`gensim_merge.keyedvectors`; th
 :mod:`gensim_merge.io`.
 """
 
+from __future__ import annotations
+
 import gzip
 import os
 import struct
@@ -12,6 +14,7 @@ import zlib
 from typing import NamedTuple
 
 from gensim_merge._safetensors import looks_like_safetensors
+from gensim_merge._typing import PathType, VectorsFormat
 from gensim_merge.errors import (
     ModelFileEncodingError,
     ModelFileError,
@@ -37,7 +40,7 @@ __all__ = [
 #: Format names, as returned by ``load_vectors(..., return_format=True)`` and accepted as ``fmt``.
 FORMATS = ("native", "word2vec-text", "word2vec-binary", "safetensors", "fasttext-binary")
 #: Output format chosen from a file extension (a trailing ``.gz`` is looked through).
-EXTENSIONS = {
+EXTENSIONS: dict[str, VectorsFormat] = {
     ".kv": "native", ".model": "native", ".wv": "native",
     ".txt": "word2vec-text", ".vec": "word2vec-text",
     ".bin": "word2vec-binary",
@@ -64,19 +67,19 @@ class Sniffed(NamedTuple):
     """What the first bytes of a file say: its format, whether it is gzipped, whether a text file lacks
     the ``n_words vector_size`` header line (GloVe style)."""
 
-    fmt: str
+    fmt: VectorsFormat
     compressed: bool
     no_header: bool
 
 
-def check_fmt(fmt):
+def check_fmt(fmt: str) -> str:
     """`fmt` if it names a format, else a ModelFileError (a ValueError) listing them."""
     if fmt not in FORMATS:
         raise ModelFileError(f"fmt must be one of {list(FORMATS)} or None (detect), got {fmt!r}")
     return fmt
 
 
-def format_for_path(path):
+def format_for_path(path: PathType) -> tuple[VectorsFormat, bool]:
     """The format :func:`~gensim_merge.io.save_vectors` writes for `path`, from its extension.
 
     Parameters
@@ -174,7 +177,7 @@ def _word2vec_kind(head):
     return None
 
 
-def sniff(path):
+def sniff(path: PathType) -> Sniffed:
     """The :class:`Sniffed` format of `path`, from its first bytes (never from its name).
 
     Raises
@@ -203,7 +206,7 @@ def sniff(path):
     )
 
 
-def detect_format(path):
+def detect_format(path: PathType) -> VectorsFormat:
     """The format name of the vector file at `path`, from its bytes (not its name). Nothing is unpickled.
 
     Parameters
@@ -234,7 +237,7 @@ def detect_format(path):
     return sniff(path).fmt
 
 
-def describe_format(fmt, *, compressed=False):
+def describe_format(fmt: str, *, compressed: bool = False) -> str:
     """A one-line human description of a format name (security note included for native files).
 
     Examples
@@ -246,13 +249,13 @@ def describe_format(fmt, *, compressed=False):
     return f"{description} (gzip)" if compressed else description
 
 
-def describe_file(path):
+def describe_file(path: PathType) -> str:
     """:func:`describe_format` of what :func:`sniff` finds in `path`."""
     found = sniff(path)
     return describe_format(found.fmt, compressed=found.compressed)
 
 
-def refuse_pickle(path):
+def refuse_pickle(path: PathType) -> PickleNotAllowedError:
     """The error for a native (pickle) file that the caller did not allow: why, and the switch to allow it."""
     return PickleNotAllowedError(
         f"{os.fspath(path)!r} is in gensim's native format, a Python pickle: loading it runs code stored in the "
@@ -262,7 +265,8 @@ def refuse_pickle(path):
     )
 
 
-def word2vec_read_error(err, fname, *, binary, encoding):
+def word2vec_read_error(err: Exception, fname: PathType, *, binary: bool,
+                        encoding: str) -> ModelFileError:
     """The error to raise for `err`, raised by gensim while reading the word2vec file `fname`.
 
     A :class:`UnicodeDecodeError` (a word not in `encoding`) becomes a :class:`ModelFileEncodingError`, still

@@ -5,10 +5,17 @@ The work is :func:`gensim_merge.alignment.fit_between` (fit) and :meth:`gensim_m
 and wrap the result in a new object of the caller's class.
 """
 
+# ruff: noqa: PYI019  (typing.Self needs Python 3.11; a TypeVar types the returned class on 3.9)
+
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
+from gensim.models import KeyedVectors
 
+from gensim_merge._typing import AlignMethod, AnchorsLike, OnMissing, Progress
 from gensim_merge._validation import check_integer, check_keyed_vectors
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, AlignOptions, fit_between
 from gensim_merge.errors import IncompatibleModelError
@@ -17,17 +24,27 @@ __all__ = ["AlignmentMixin"]
 
 logger = logging.getLogger(__name__)
 
+if TYPE_CHECKING:  # the type checker sees the KeyedVectors attributes the mixin uses; at run time a plain mixin
+    from gensim.models import KeyedVectors as _MixinBase
+else:
+    _MixinBase = object
 
-class AlignmentMixin:
+#: The class of the model a method is called on (``MergeableKeyedVectors``, or a subclass): what it returns.
+_Model = TypeVar("_Model", bound="AlignmentMixin")
+
+
+class AlignmentMixin(_MixinBase):
     """``align_to``, ``alignment_to`` and ``apply_alignment`` for the class."""
 
     def align_to(
-        self, target, anchors=AlignOptions.anchors, *, method=AlignOptions.method, center=AlignOptions.center,
-        normalize=AlignOptions.normalize, ridge=AlignOptions.ridge, n_anchors=AlignOptions.n_anchors,
-        anchor_min_count=AlignOptions.anchor_min_count, on_missing=AlignOptions.on_missing, trim=AlignOptions.trim,
-        trim_threshold=AlignOptions.trim_threshold, heldout=AlignOptions.heldout, seed=AlignOptions.seed,
-        chunk_size=DEFAULT_CHUNK_SIZE,
-    ):
+        self: _Model, target: KeyedVectors, anchors: AnchorsLike = AlignOptions.anchors, *,
+        method: AlignMethod = AlignOptions.method, center: bool = AlignOptions.center,
+        normalize: bool = AlignOptions.normalize, ridge: float = AlignOptions.ridge,
+        n_anchors: int | None = AlignOptions.n_anchors, anchor_min_count: int = AlignOptions.anchor_min_count,
+        on_missing: OnMissing = AlignOptions.on_missing, trim: bool = AlignOptions.trim,
+        trim_threshold: float = AlignOptions.trim_threshold, heldout: float = AlignOptions.heldout,
+        seed: int | None = AlignOptions.seed, chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> _Model:
         """Map every word of this model into `target`'s space.
 
         The options are those of :class:`~gensim_merge.alignment.AlignOptions` (defaults and allowed ranges
@@ -104,11 +121,14 @@ class AlignmentMixin:
         return self.apply_alignment(alignment, chunk_size=chunk_size)
 
     def alignment_to(
-        self, target, anchors=AlignOptions.anchors, *, method=AlignOptions.method, center=AlignOptions.center,
-        normalize=AlignOptions.normalize, ridge=AlignOptions.ridge, n_anchors=AlignOptions.n_anchors,
-        anchor_min_count=AlignOptions.anchor_min_count, on_missing=AlignOptions.on_missing, trim=AlignOptions.trim,
-        trim_threshold=AlignOptions.trim_threshold, heldout=AlignOptions.heldout, seed=AlignOptions.seed,
-    ):
+        self, target: KeyedVectors, anchors: AnchorsLike = AlignOptions.anchors, *,
+        method: AlignMethod = AlignOptions.method, center: bool = AlignOptions.center,
+        normalize: bool = AlignOptions.normalize, ridge: float = AlignOptions.ridge,
+        n_anchors: int | None = AlignOptions.n_anchors, anchor_min_count: int = AlignOptions.anchor_min_count,
+        on_missing: OnMissing = AlignOptions.on_missing, trim: bool = AlignOptions.trim,
+        trim_threshold: float = AlignOptions.trim_threshold, heldout: float = AlignOptions.heldout,
+        seed: int | None = AlignOptions.seed,
+    ) -> Alignment:
         """Fit the map :meth:`align_to` would apply, without mapping the model.
 
         Takes the options of :meth:`align_to` (but `chunk_size`) and returns the fitted
@@ -122,7 +142,8 @@ class AlignmentMixin:
         )
         return fit_between(self, target, options)
 
-    def apply_alignment(self, alignment, *, chunk_size=DEFAULT_CHUNK_SIZE, progress=None):
+    def apply_alignment(self: _Model, alignment: Alignment, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                        progress: Progress | None = None) -> _Model:
         """A new model with this model's vectors mapped by a fitted :class:`Alignment`.
 
         Parameters

@@ -6,14 +6,20 @@ metadata to/from dict pair used by all of them) and the any-format functions beh
 ``cls``/``type(self)``, functions take the class to build.
 """
 
+# ruff: noqa: PYI019  (typing.Self needs Python 3.11; a TypeVar types the returned class on 3.9)
+
+from __future__ import annotations
+
 import contextlib
 import logging
 import os
 import pickle
 import warnings
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import gensim.models.keyedvectors as gensim_keyedvectors
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
@@ -21,9 +27,11 @@ from gensim.models.fasttext import FastTextKeyedVectors
 from gensim_merge import _formats
 from gensim_merge._io import atomic_output
 from gensim_merge._safetensors import is_safetensors_file, read_vectors_file, write_vectors_file
+from gensim_merge._typing import MmapMode, PathType, VectorsFormat
 from gensim_merge._validation import check_word2vec_keys
 from gensim_merge.alignment import Alignment
 from gensim_merge.errors import IncompatibleModelError, ModelFileError, ModelFileNotFoundError
+from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.fasttext_io import is_fasttext_file, load_fasttext_any, save_fasttext
 from gensim_merge.merging import MergeReport
 
@@ -57,8 +65,16 @@ def _gensim_names_own_class():
         gensim_keyedvectors.KeyedVectors = found
 
 
+if TYPE_CHECKING:  # the type checker sees the KeyedVectors methods the mixin extends; at run time a plain mixin
+    from gensim.models import KeyedVectors as _MixinBase
+else:
+    _MixinBase = object
 
-class FilesMixin:
+#: The class a method is called on (``MergeableKeyedVectors``, or a subclass): what it builds.
+_Model = TypeVar("_Model", bound="FilesMixin")
+
+
+class FilesMixin(_MixinBase):
     """Loading and saving for the class: every format, gensim's contract kept (see the module docstring)."""
 
     def _load_specials(self, *args, **kwargs):
@@ -88,7 +104,7 @@ class FilesMixin:
             self.merge_report = MergeReport.from_dict(metadata["merge_report"])
 
     @classmethod
-    def load(cls, fname, mmap=None):
+    def load(cls: type[_Model], fname: str, mmap: str | None = None) -> _Model | MergeableFastTextKeyedVectors:
         """Load vectors saved by gensim (``KeyedVectors.save`` or ``Word2Vec.save``) or by this class.
 
         gensim's API, and like it a pickle loader: use it on trusted files only (see Notes). A real
@@ -167,8 +183,9 @@ class FilesMixin:
         return obj
 
     @classmethod
-    def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict",
-                             limit=None, datatype=np.float32, no_header=False):
+    def load_word2vec_format(cls: type[_Model], fname: PathType, fvocab: PathType | None = None, binary: bool = False,
+                             encoding: str = "utf8", unicode_errors: str = "strict", limit: int | None = None,
+                             datatype: npt.DTypeLike = np.float32, no_header: bool = False) -> _Model:
         """As :meth:`gensim.models.KeyedVectors.load_word2vec_format`, with our errors and no blank keys.
 
         gensim keeps the first of a duplicated word but leaves an empty (``None``) key with a zero vector
@@ -214,7 +231,7 @@ class FilesMixin:
         plain.__dict__.update(state)
         return plain
 
-    def save(self, fname, *args, **kwargs):
+    def save(self, fname: PathType, *args: Any, **kwargs: Any) -> None:
         """Save in gensim's native format, atomically; the file loads in plain gensim too.
 
         Takes the arguments of :meth:`gensim.utils.SaveLoad.save` (``separately``, ``sep_limit``, ``ignore``,
@@ -251,7 +268,8 @@ class FilesMixin:
         write_vectors_file(fname, keys=self.index_to_key, vectors=self.vectors, attributes=self.expandos,
                            metadata=self._metadata_to_dict(), events=getattr(self, "lifecycle_events", None))
 
-    def save_word2vec_format(self, fname, fvocab=None, binary=False, **kwargs):
+    def save_word2vec_format(self, fname: PathType, fvocab: PathType | None = None, binary: bool = False,
+                             **kwargs: Any) -> None:
         """As :meth:`gensim.models.KeyedVectors.save_word2vec_format`, written atomically.
 
         With ``append=True`` the existing file is copied and appended to, then renamed over the original.
@@ -278,8 +296,10 @@ class FilesMixin:
                 super().save_word2vec_format(tmp, binary=binary, **kwargs)
 
 
-def load_any(cls, path, *, fmt=None, mmap=None, allow_pickle=False, encoding="utf8", unicode_errors="strict",
-             return_format=False):
+def load_any(cls: type[_Model], path: PathType, *, fmt: VectorsFormat | None = None, mmap: MmapMode | None = None,
+             allow_pickle: bool = False, encoding: str = "utf8", unicode_errors: str = "strict",
+             return_format: bool = False) -> (_Model | MergeableFastTextKeyedVectors
+                                              | tuple[_Model | MergeableFastTextKeyedVectors, VectorsFormat]):
     """:func:`gensim_merge.load_vectors`, building `cls` (see there)."""
     path = os.fspath(path)
     if mmap not in (None, "r", "r+", "c"):
@@ -309,7 +329,8 @@ def load_any(cls, path, *, fmt=None, mmap=None, allow_pickle=False, encoding="ut
     return (kv, fmt) if return_format else kv
 
 
-def save_any(cls, kv, path, *, fmt=None):
+def save_any(cls: type[FilesMixin], kv: KeyedVectors | Word2Vec, path: PathType, *,
+             fmt: VectorsFormat | None = None) -> str:
     """:func:`gensim_merge.save_vectors`, through `cls` (see there)."""
     path = os.fspath(path)
     if fmt is None:

@@ -13,11 +13,17 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal, Optional, Union
 
-__all__ = ["AlignMethod", "AnchorsLike", "BucketWeights", "Corpus", "MergeStrategy", "OnMissing", "PathType",
-           "Progress"]
+__all__ = ["AlignMethod", "AnchorsLike", "BucketWeights", "Corpus", "MergeStrategy", "MmapMode", "OnMissing",
+           "PathType", "Progress", "VectorsFormat"]
 
 #: A file name: a str or an ``os.PathLike`` (e.g. ``pathlib.Path``).
 PathType = Union[str, os.PathLike[str]]
+
+#: A vectors file format (:data:`gensim_merge.io.FORMATS`): what ``fmt=`` forces and ``return_format`` names.
+VectorsFormat = Literal["native", "word2vec-text", "word2vec-binary", "safetensors", "fasttext-binary"]
+
+#: How :func:`gensim_merge.load_vectors` memory-maps arrays (``numpy.load``'s modes; ``"r"``: read-only).
+MmapMode = Literal["r", "r+", "c"]
 
 #: The maps :func:`gensim_merge.alignment.fit_alignment` can fit (the keys of ``ALIGNERS``).
 AlignMethod = Literal["orthogonal", "linear"]

@@ -10,10 +10,13 @@ on standard error and a non-zero exit status; ``--verbose`` adds the traceback.
 This is the only module of the package that configures logging or prints.
 """
 
+from __future__ import annotations
+
 import argparse
 import sys
 import traceback
 import warnings
+from collections.abc import Sequence
 
 from gensim_merge import __version__
 from gensim_merge._cli_commands import (
@@ -41,7 +44,7 @@ FORMATS_EPILOG = (
 
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``gensim-merge`` (one subcommand per job)."""
     common = common_options()
     parser = argparse.ArgumentParser(
@@ -169,7 +172,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``gensim-merge`` command; return its exit status (0 on success).
 
     Parameters

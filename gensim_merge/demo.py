@@ -12,12 +12,16 @@ fixed seeds); about 30 seconds on 2 cores. On a corpus this small (300 documents
 the benchmarks in ``benchmarks/`` measure the same things on real corpora.
 """
 
+from __future__ import annotations
+
 import contextlib
 import copy
 import logging
 import math
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gensim.models import Word2Vec
 from gensim.test.utils import datapath
@@ -43,7 +47,7 @@ DEMO_MAX_WORDS = 2000
 _GROUPS = ("A-only", "B-only", "shared")
 
 
-def load_demo_corpus(name="lee_background.cor"):
+def load_demo_corpus(name: str = "lee_background.cor") -> tuple[list[list[str]], list[list[str]]]:
     """The tokenised documents of a corpus bundled with gensim, split into two halves (even / odd lines).
 
     Returns
@@ -61,7 +65,7 @@ def load_demo_corpus(name="lee_background.cor"):
     return docs[0::2], docs[1::2]
 
 
-def train_demo_model(sentences, seed):
+def train_demo_model(sentences: Iterable[Sequence[str]], seed: int) -> Word2Vec:
     """A small Word2Vec model with the demo's settings (:data:`DEMO_PARAMS`)."""
     return Word2Vec(sentences, seed=seed, **DEMO_PARAMS)
 
@@ -88,7 +92,7 @@ class DemoResult:
     seconds: dict
 
 
-def format_table(result):
+def format_table(result: DemoResult) -> str:
     """The demo's closeness table as text (one row per candidate).
 
     Parameters
@@ -110,8 +114,8 @@ def format_table(result):
         rows.append(cells)
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
     lines = []
-    for cells in (header, *rows):
-        padded = (c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    for row in (header, *rows):
+        padded = (c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
         lines.append("  ".join(padded))
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -125,7 +129,8 @@ def _plain_gensim_continuation(model, sentences):
     return model
 
 
-def run_demo(*, seed=1, out=print, say=None, progress=None):
+def run_demo(*, seed: int = 1, out: Callable[[str], object] = print, say: Callable[[str], object] | None = None,
+             progress: Callable[..., Any] | None = None) -> DemoResult:
     """Train on two halves of gensim's Lee corpus, grow A with B every way, compare with joint training.
 
     Parameters

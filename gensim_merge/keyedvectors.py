@@ -12,17 +12,24 @@ on it, and the files it saves load in plain gensim (no gensim_merge needed to re
     >>> print(aligned.alignment.report)                                  # doctest: +SKIP
 """
 
+from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal, Union, overload
 
 import numpy as np
+import numpy.typing as npt
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
 
+from gensim_merge._align_options import AlignOptionsLike
 from gensim_merge._kv_alignment import AlignmentMixin
 from gensim_merge._kv_files import FilesMixin, load_any, save_any
+from gensim_merge._typing import MergeStrategy, MmapMode, PathType, Progress, VectorsFormat
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE
 from gensim_merge.errors import IncompatibleModelError, NotMergedError
+from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.fasttext_io import merge_fasttext_models
 from gensim_merge.merging import merge_vectors
 
@@ -66,7 +73,8 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
     'dog'
     """
 
-    def __init__(self, vector_size, count=0, dtype=np.float32, mapfile_path=None):
+    def __init__(self, vector_size: int, count: int = 0, dtype: npt.DTypeLike = np.float32,
+                 mapfile_path: str | None = None) -> None:
         super().__init__(vector_size, count=count, dtype=dtype, mapfile_path=mapfile_path)
         self._set_defaults()
 
@@ -80,7 +88,7 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
     # construction and conversion
     # ------------------------------------------------------------------------------------------------
     @classmethod
-    def from_keyed_vectors(cls, kv, *, copy=True):
+    def from_keyed_vectors(cls, kv: KeyedVectors, *, copy: bool = True) -> MergeableKeyedVectors:
         """Wrap a gensim KeyedVectors as a MergeableKeyedVectors.
 
         Parameters
@@ -135,7 +143,7 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
         return new
 
     @classmethod
-    def from_word2vec(cls, model, *, copy=True):
+    def from_word2vec(cls, model: Word2Vec, *, copy: bool = True) -> MergeableKeyedVectors:
         """The vectors of a trained gensim Word2Vec model, as a MergeableKeyedVectors.
 
         Parameters
@@ -163,12 +171,14 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
             )
         return cls.from_keyed_vectors(model.wv, copy=copy)
 
-    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+    def vectors_for_all(self, keys: Iterable[str], allow_inference: bool = True,
+                        copy_vecattrs: bool = False) -> MergeableKeyedVectors:
         """As :meth:`gensim.models.KeyedVectors.vectors_for_all`, returning this class."""
         kv = super().vectors_for_all(keys, allow_inference=allow_inference, copy_vecattrs=copy_vecattrs)
         return type(self).from_keyed_vectors(kv, copy=False)
 
-    def add_vectors(self, keys, weights, extras=None, replace=False):
+    def add_vectors(self, keys: str | int | Iterable[str | int], weights: npt.ArrayLike,
+                    extras: Mapping[str, npt.ArrayLike] | None = None, replace: bool = False) -> None:
         """As :meth:`gensim.models.KeyedVectors.add_vectors`, without two gensim 4 traps.
 
         gensim iterates the `extras` dict as if it held pairs (a ValueError), and leaves cached norms stale,
@@ -194,8 +204,9 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
     # ------------------------------------------------------------------------------------------------
     # merging
     # ------------------------------------------------------------------------------------------------
-    def merge_with(self, *others, names=None, strategy="count", align=True, align_options=None, center_fit=None,
-                   chunk_size=DEFAULT_CHUNK_SIZE):
+    def merge_with(self, *others: KeyedVectors, names: Sequence[str] | None = None, strategy: MergeStrategy = "count",
+                   align: bool = True, align_options: AlignOptionsLike = None, center_fit: bool | None = None,
+                   chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableKeyedVectors:
         """One union-vocabulary model from this one and `others`, in this model's space.
 
         A thin front of :func:`gensim_merge.merge` with this model as the reference; see
@@ -263,7 +274,7 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
                 f"which input held each word; this {type(self).__name__} was never merged"
             )
 
-    def provenance(self, key):
+    def provenance(self, key: str | int) -> list[str]:
         """Names of the merged inputs that held `key`.
 
         Raises
@@ -288,7 +299,7 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
         bits = int(self.expandos["provenance"][index])
         return [name for bit, name in enumerate(self.sources) if bits >> bit & 1]
 
-    def words_from(self, source, *, only=False):
+    def words_from(self, source: str, *, only: bool = False) -> list[str]:
         """The words that the merged input `source` held (``only=True``: held by no other input).
 
         Vectorised over the vocabulary; returns the words in the model's order.
@@ -388,8 +399,25 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
 # any file format (the public face is gensim_merge.io)
 
 
-def load_vectors(path, *, fmt=None, mmap=None, allow_pickle=False, encoding="utf8", unicode_errors="strict",
-                 return_format=False):
+#: What :func:`load_vectors` (and :meth:`MergeableKeyedVectors.load`) return: fastText files keep their buckets.
+LoadedVectors = Union[MergeableKeyedVectors, MergeableFastTextKeyedVectors]  # noqa: UP007 (evaluated: Python 3.9)
+
+
+@overload
+def load_vectors(path: PathType, *, fmt: VectorsFormat | None = ..., mmap: MmapMode | None = ...,
+                 allow_pickle: bool = ..., encoding: str = ..., unicode_errors: str = ...,
+                 return_format: Literal[False] = ...) -> LoadedVectors: ...
+@overload
+def load_vectors(path: PathType, *, fmt: VectorsFormat | None = ..., mmap: MmapMode | None = ...,
+                 allow_pickle: bool = ..., encoding: str = ..., unicode_errors: str = ...,
+                 return_format: Literal[True]) -> tuple[LoadedVectors, VectorsFormat]: ...
+@overload
+def load_vectors(path: PathType, *, fmt: VectorsFormat | None = ..., mmap: MmapMode | None = ...,
+                 allow_pickle: bool = ..., encoding: str = ..., unicode_errors: str = ...,
+                 return_format: bool = ...) -> LoadedVectors | tuple[LoadedVectors, VectorsFormat]: ...
+def load_vectors(path: PathType, *, fmt: VectorsFormat | None = None, mmap: MmapMode | None = None,
+                 allow_pickle: bool = False, encoding: str = "utf8", unicode_errors: str = "strict",
+                 return_format: bool = False) -> LoadedVectors | tuple[LoadedVectors, VectorsFormat]:
     """Load word vectors from any supported file, detecting its format from its bytes (not its name).
 
     Parameters
@@ -410,7 +438,8 @@ def load_vectors(path, *, fmt=None, mmap=None, allow_pickle=False, encoding="utf
 
     Returns
     -------
-    MergeableKeyedVectors
+    MergeableKeyedVectors or MergeableFastTextKeyedVectors
+        The latter for a fastText file (n-gram buckets included).
 
     Raises
     ------
@@ -440,7 +469,7 @@ def load_vectors(path, *, fmt=None, mmap=None, allow_pickle=False, encoding="utf
                     unicode_errors=unicode_errors, return_format=return_format)
 
 
-def save_vectors(kv, path, *, fmt=None):
+def save_vectors(kv: KeyedVectors | Word2Vec, path: PathType, *, fmt: VectorsFormat | None = None) -> str:
     """Save word vectors atomically, in the format named by `path`'s extension (or `fmt`).
 
     Parameters
@@ -474,8 +503,10 @@ def save_vectors(kv, path, *, fmt=None):
     return save_any(MergeableKeyedVectors, kv, path, fmt=fmt)
 
 
-def merge(models, *, reference=0, names=None, strategy="count", align=True, align_options=None, center_fit=None,
-          chunk_size=DEFAULT_CHUNK_SIZE, progress=None):
+def merge(models: Iterable[KeyedVectors], *, reference: int | str = 0, names: Sequence[str] | None = None,
+          strategy: MergeStrategy = "count", align: bool = True, align_options: AlignOptionsLike = None,
+          center_fit: bool | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
+          progress: Progress | None = None) -> LoadedVectors:
     """Merge several models into one union-vocabulary model in the reference's space.
 
     The model built from :func:`gensim_merge.merging.merge_vectors`, which does the work and documents every
@@ -484,10 +515,11 @@ def merge(models, *, reference=0, names=None, strategy="count", align=True, alig
 
     Returns
     -------
-    MergeableKeyedVectors
-        Every word of every input; counts summed into ``count``; ordered by combined count (ties: the
-        reference's order, then by key); ``provenance`` attribute (bit mask) and ``sources`` say which inputs
-        held each word (see :meth:`MergeableKeyedVectors.provenance`); ``merge_report`` says what was done.
+    MergeableKeyedVectors or MergeableFastTextKeyedVectors
+        The latter when every input is a fastText model. Every word of every input; counts summed into
+        ``count``; ordered by combined count (ties: the reference's order, then by key); ``provenance``
+        attribute (bit mask) and ``sources`` say which inputs held each word (see
+        :meth:`MergeableKeyedVectors.provenance`); ``merge_report`` says what was done.
 
     Raises
     ------

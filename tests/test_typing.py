@@ -31,7 +31,21 @@ TYPED_MODULES = (
     "gensim_merge.fasttext",
     "gensim_merge.fasttext_io",
     "gensim_merge.fasttext_continuation",
+    "gensim_merge.keyedvectors",
+    "gensim_merge._kv_alignment",
+    "gensim_merge._kv_files",
+    "gensim_merge._formats",
+    "gensim_merge.io",
+    "gensim_merge.demo",
+    "gensim_merge.cli",
 )
+
+#: Public callables of the typed modules not (yet) required to be annotated, each with its reason.
+EXCLUDED = {
+    # TEMPORARY: being rewritten on another helper's branch (issue 11); annotate it after that branch is merged,
+    # then drop this entry.
+    "gensim_merge.keyedvectors.MergeableKeyedVectors.continue_from",
+}
 
 needs_310 = pytest.mark.skipif(sys.version_info < (3, 10),
                                reason="annotations spell unions `X | None`, which evaluate from Python 3.10 on")
@@ -83,6 +97,9 @@ def _missing_annotations(func):
 def test_the_survey_finds_the_public_api():
     found = _typed_callables()
     for name in ("gensim_merge.alignment.fit_between", "gensim_merge.merging.merge_vectors",
+                 "gensim_merge.keyedvectors.load_vectors", "gensim_merge.keyedvectors.MergeableKeyedVectors.merge_with",
+                 "gensim_merge._kv_files.FilesMixin.load", "gensim_merge._kv_alignment.AlignmentMixin.align_to",
+                 "gensim_merge.cli.main", "gensim_merge.demo.run_demo", "gensim_merge._formats.detect_format",
                  "gensim_merge._alignment_data.Alignment.apply", "gensim_merge.fidelity.closeness",
                  "gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with",
                  "gensim_merge._align_options.AlignOptions.from_any"):
@@ -90,8 +107,33 @@ def test_the_survey_finds_the_public_api():
 
 
 def test_every_public_callable_is_fully_annotated():
-    offenders = {name: missing for name, func in _typed_callables().items() if (missing := _missing_annotations(func))}
+    offenders = {name: missing for name, func in _typed_callables().items()
+                 if name not in EXCLUDED and (missing := _missing_annotations(func))}
     assert not offenders, f"unannotated parameters or returns: {offenders}"
+
+
+def test_every_exclusion_names_a_public_callable():
+    assert EXCLUDED <= set(_typed_callables()), EXCLUDED - set(_typed_callables())
+
+
+def test_the_format_alias_lists_the_formats():
+    from gensim_merge._typing import VectorsFormat
+    from gensim_merge.io import FORMATS
+
+    assert typing.get_args(VectorsFormat) == FORMATS
+
+
+@needs_310
+def test_load_returns_either_mergeable_class():
+    from gensim_merge import MergeableFastTextKeyedVectors, MergeableKeyedVectors
+    from gensim_merge._typing import VectorsFormat
+    from gensim_merge.keyedvectors import LoadedVectors
+
+    assert set(typing.get_args(LoadedVectors)) == {MergeableKeyedVectors, MergeableFastTextKeyedVectors}
+    hints = typing.get_type_hints(MergeableKeyedVectors.load)  # a TypeVar bound to the class, or fastText's
+    assert MergeableFastTextKeyedVectors in typing.get_args(hints["return"])
+    assert typing.get_type_hints(gensim_merge.load_vectors)["return"] == (
+        LoadedVectors | tuple[LoadedVectors, VectorsFormat])
 
 
 def test_the_check_catches_a_missing_annotation():
