@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_CHUNK_SIZE = 65536
 
 
-def _probably_finite(X):
+def probably_finite(X):
     """Cheap test (one pass, no temporary): True guarantees every value of X is finite.
 
     A NaN or inf anywhere makes the sum non-finite; a False may also come from a sum that overflows, so
@@ -225,7 +225,7 @@ class Alignment:
             if bias is not None:
                 mapped += bias
             # a NaN or inf in a source row spreads to its mapped row: one cheap pass over the output
-            if not _probably_finite(mapped):
+            if not probably_finite(mapped):
                 check_finite_rows(np.asarray(vectors[start:stop]), keys, "the source model", row_offset=start)
             if progress is not None:
                 progress(stop - start)

@@ -48,6 +48,7 @@ import numpy as np
 from gensim.models import KeyedVectors
 
 from gensim_merge._align_options import AlignOptionsLike
+from gensim_merge._alignment_data import probably_finite
 from gensim_merge._merge_inputs import MAX_SOURCES, STRATEGIES, check_inputs, warn_rank_based
 from gensim_merge._typing import MergeStrategy, Progress
 from gensim_merge._union import merged_order, union_positions
@@ -309,47 +310,72 @@ def _weights(strategy, counts, is_reference, in_reference):
 
 
 def _combine(models, alignments, positions, weights, shared, dtype, chunk_size, names, progress):
-    """The merged vectors, written straight into the output matrix.
+    """The merged vectors, built in output order, one block of output rows at a time.
 
-    A word held by one input takes its (mapped) vector as it is. For the others (`shared`, per output row)
-    the weighted unit vectors and lengths are accumulated in the output rows, then each is scaled to its
-    weighted mean length.
+    For each block every input's rows are gathered (a read), mapped, and combined; the block is then written
+    once, in order, so that the output's pages are touched sequentially (first touches in scattered order
+    cost several times more on some systems) and never twice. A word held by one input takes its (mapped)
+    vector as it is; for the others (`shared`) the weighted unit vectors are summed (inputs in order) and
+    scaled to the weighted mean length of their estimates.
     """
-    out = np.empty((len(shared), models[0].vector_size), dtype=dtype)
-    out.fill(0)  # in order: pages first touched by the scattered writes below cost several times more
-    length_sum = np.zeros(len(shared), dtype=np.float64)
-    weight_sum = np.zeros(len(shared), dtype=np.float64)
+    n_out, dim = len(shared), models[0].vector_size
+    sources = []  # the row of each output word in each input, -1 where the input lacks it
+    for pos in positions:
+        src = np.full(n_out, -1, dtype=np.intp)
+        src[pos] = np.arange(len(pos))
+        sources.append(src)
+    out = np.empty((n_out, dim), dtype=dtype)
     step = min(chunk_size, _STEP_ROWS)
-    for kv, alignment, pos, w, name in zip(models, alignments, positions, weights, names):
-        for start in range(0, len(kv.index_to_key), step):
-            stop = min(start + step, len(kv.index_to_key))
-            block = np.asarray(kv.vectors[start:stop], dtype=dtype)
-            if alignment is not None:
-                block = alignment.apply(block, keys=kv.index_to_key[start:stop])
-            elif not np.isfinite(block).all():
-                check_finite_rows(block, kv.index_to_key, name, row_offset=start)
-            rows = pos[start:stop]  # unique within one input, so fancy-index += is exact
-            is_shared = shared[rows]
-            any_shared = is_shared.any()
-            if not any_shared:
-                out[rows] = block
-            elif not is_shared.all():
-                out[rows[~is_shared]] = block[~is_shared]
-            if any_shared:
-                part = block[is_shared]  # a copy: the input is never written to
-                rows = rows[is_shared]
+    cancelled = 0
+    for start in range(0, n_out, step):
+        stop = min(start + step, n_out)
+        view = out[start:stop]  # written block by block: its pages are first touched in order
+        together = np.flatnonzero(shared[start:stop])  # rows of the block with several estimates
+        slot = np.full(stop - start, -1, dtype=np.intp)
+        slot[together] = np.arange(together.size)
+        acc = np.zeros((together.size, dim), dtype=dtype)  # their weighted unit vectors, summed in input order
+        length_sum = np.zeros(together.size, dtype=np.float64)
+        weight_sum = np.zeros(together.size, dtype=np.float64)
+        done = 0
+        for kv, alignment, src, w, name in zip(models, alignments, sources, weights, names):
+            rows = src[start:stop]
+            held = np.flatnonzero(rows >= 0)
+            if held.size == 0:
+                continue
+            index = rows[held]
+            part = _mapped_rows(kv, index, alignment, dtype, name)
+            target = slot[held]
+            alone = target < 0
+            view[held[alone]] = part[alone]
+            if not alone.all():
+                mine = ~alone
+                part = part[mine]
                 lengths = _row_norms(part)
                 # an all-zero row is no estimate: it weighs nothing (its length would otherwise shrink the mean)
-                wb = np.where(lengths > 0, w[start:stop][is_shared], 0.0)
+                wb = np.where(lengths > 0, w[index[mine]], 0.0)
                 part *= np.divide(wb, lengths, out=np.zeros_like(wb), where=lengths > 0)[:, None].astype(dtype)
-                out[rows] += part
-                length_sum[rows] += wb * lengths
-                weight_sum[rows] += wb
-            del block
-            if progress is not None:
-                progress(stop - start)
-    _rescale(out, np.flatnonzero(shared), length_sum, weight_sum, step)
+                target = target[mine]
+                acc[target] += part
+                length_sum[target] += wb * lengths
+                weight_sum[target] += wb
+            done += index.size
+        cancelled += _rescale(acc, length_sum, weight_sum)
+        view[together] = acc
+        if progress is not None:
+            progress(done)
+    if cancelled:
+        logger.warning("%i merged word(s) got opposite directions from their inputs and were left at zero",
+                       cancelled)
     return out
+
+
+def _mapped_rows(kv, index, alignment, dtype, name):
+    """Rows `index` of `kv` (checked finite), mapped by `alignment` when there is one."""
+    part = np.asarray(kv.vectors[index], dtype=dtype)  # a gathered copy: the input is never written to
+    if not probably_finite(part) and not np.isfinite(part).all():
+        bad = int(np.flatnonzero(~np.isfinite(part).all(axis=1))[0])
+        check_finite_rows(part[bad:bad + 1], [kv.index_to_key[int(index[bad])]], name)
+    return part if alignment is None else alignment.apply(part)
 
 
 def _row_norms(block):
@@ -357,19 +383,13 @@ def _row_norms(block):
     return np.sqrt(np.einsum("ij,ij->i", block, block, dtype=np.float64))
 
 
-def _rescale(out, rows, length_sum, weight_sum, step):
-    """Scale each of the given rows of `out` (sums of weighted unit vectors) to its weighted mean length."""
-    cancelled = 0
-    for start in range(0, len(rows), step):
-        chunk = rows[start:start + step]
-        block = out[chunk]
-        direction_norm = _row_norms(block)
-        target_len = np.divide(length_sum[chunk], weight_sum[chunk], out=np.zeros(len(chunk)),
-                               where=weight_sum[chunk] > 0)
-        factor = np.divide(target_len, direction_norm, out=np.zeros(len(chunk)), where=direction_norm > 0)
-        block *= factor[:, None].astype(out.dtype)
-        out[chunk] = block
-        cancelled += int(((direction_norm == 0) & (target_len > 0)).sum())
-    if cancelled:
-        logger.warning("%i merged word(s) got opposite directions from their inputs and were left at zero",
-                       cancelled)
+def _rescale(acc, length_sum, weight_sum):
+    """Scale each row of `acc` (a sum of weighted unit vectors) to its weighted mean length, in place.
+
+    Returns how many rows had estimates whose directions cancelled out (left at zero).
+    """
+    direction_norm = _row_norms(acc)
+    target_len = np.divide(length_sum, weight_sum, out=np.zeros(len(acc)), where=weight_sum > 0)
+    factor = np.divide(target_len, direction_norm, out=np.zeros(len(acc)), where=direction_norm > 0)
+    acc *= factor[:, None].astype(acc.dtype)
+    return int(((direction_norm == 0) & (target_len > 0)).sum())
