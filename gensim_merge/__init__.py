@@ -31,6 +31,9 @@ from gensim_merge.evaluation import (
 from gensim_merge.keyedvectors import MergeableKeyedVectors, load_vectors, save_vectors
 from gensim_merge.merging import MergeReport, merge
 
+#: Ensemble of models of the same corpus (see :meth:`MergeableKeyedVectors.ensemble`).
+ensemble = MergeableKeyedVectors.ensemble
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -57,6 +60,7 @@ __all__ = [
     "PickleNotAllowedError",
     "__version__",
     "closeness",
+    "ensemble",
     "fidelity_ratio",
     "fit_between",
     "load_vectors",

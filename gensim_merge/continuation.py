@@ -33,6 +33,7 @@ False
 
 import copy
 import dataclasses
+import functools
 import logging
 import os
 import time
@@ -41,6 +42,7 @@ import numpy as np
 from gensim.models import Word2Vec
 from gensim.models.keyedvectors import KeyedVectors
 
+from gensim_merge._continuation_estimates import check_estimate_options, continue_with_estimates
 from gensim_merge._continuation_model import (
     check_word2vec,
     combine_counts,
@@ -91,7 +93,18 @@ class ContinuationReport:
     new_corpus_lines, new_corpus_words, combined_corpus_count : int
         Size of the new corpus; ``combined_corpus_count`` is what the model's ``corpus_count`` now holds.
     seconds_vocab, seconds_train, seconds_total : float
-        Wall-clock timings.
+        Wall-clock timings (of the first member, and ``seconds_total`` of everything).
+    members : int
+        Continued trainings averaged (``members=k``; 1 when none was asked).
+    new_model, new_model_words, new_model_ignored, new_model_rules : str, int, int, dict
+        ``"none"``, ``"given"`` or ``"trained"``; the words of the new corpus's model, how many of them the
+        continued model does not hold (left out), and the rule applied per word group.
+    estimates : dict or None
+        Per word group (``added``: new to the model, ``shared``: old and seen in the new corpus, ``old``: not
+        seen in it), how many words had 1, 2, ... independent estimates (``{"added": {"1": 10, "2": 400}}``);
+        None when a single estimate was made.
+    seconds_combine : float
+        Time spent aligning and combining the estimates.
     """
 
     old_words: int
@@ -116,6 +129,13 @@ class ContinuationReport:
     seconds_vocab: float
     seconds_train: float
     seconds_total: float
+    members: int = 1
+    new_model: str = "none"
+    new_model_words: int = 0
+    new_model_ignored: int = 0
+    new_model_rules: dict = None
+    estimates: dict = None
+    seconds_combine: float = 0.0
 
     def to_dict(self):
         """Return the report as a plain dict of JSON-safe values."""
@@ -136,6 +156,10 @@ class ContinuationReport:
             ("time", (f"vocab {self.seconds_vocab:.1f}s, train {self.seconds_train:.1f}s, "
                      f"total {self.seconds_total:.1f}s")),
         ]
+        if self.estimates is not None:
+            rows.append(("estimates", f"{self.members} member(s), new corpus model: {self.new_model}; words with "
+                                      "n estimates: " + "; ".join(f"{group} {counts}" for group, counts
+                                                                   in self.estimates.items())))
         width = max(len(name) for name, _ in rows)
         lines = [f"{self.__class__.__name__}"] + [f"  {name:<{width}}  {value}" for name, value in rows]
         return "\n".join(lines)
@@ -151,10 +175,14 @@ class ContinuationResult:
         The continued model, with its training state, ready to be continued again.
     report : ContinuationReport
         What was done.
+    evidence : gensim_merge._continuation_estimates.Evidence or None
+        With ``members`` > 1 or a ``new_model``: per word, which estimates were combined (``sources``,
+        ``provenance`` bit masks, number of ``estimates``); None otherwise.
     """
 
     model: Word2Vec
     report: ContinuationReport
+    evidence: object = None
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -264,6 +292,12 @@ def continue_training(
     word2vec_kwargs=None,
     workers=None,
     inplace=False,
+    seed=None,
+    members=1,
+    new_model=None,
+    new_model_rules=None,
+    align_options=None,
+    client=None,
 ):
     """Continue training a word2vec model on a new corpus, staying close to joint training.
 
@@ -302,7 +336,31 @@ def continue_training(
     workers : int, optional
         Training threads (at least 1); default the source's.
     inplace : bool, default=False
-        Update `source` itself instead of a deep copy (only when it is a Word2Vec model).
+        Update `source` itself instead of a deep copy (only when it is a Word2Vec model; not with `members`).
+    seed : int, optional
+        Seeds the continuation's random draws (new words' first vectors, negative samples, downsampling);
+        default the source's seed. With several `workers` a training is not exactly reproducible anyway.
+    members : int, default=1
+        Continued trainings to run (at least 1), with seeds ``seed, seed + 1, ...``; members 2..k are aligned
+        onto the first and every word averaged over the members. **k times the cost of one continuation**
+        (time; memory: one extra set of vectors per member). See Notes.
+    new_model : {None, "train", gensim.models.Word2Vec, gensim.models.KeyedVectors}, optional
+        A model of the new corpus alone (``"train"``: trained here on `corpus` with the source's parameters,
+        one more training's worth of time). After continued training it is aligned onto the continued vectors
+        and combined with them per word group (`new_model_rules`), each estimate weighted by its evidence (the
+        word's count in the data it saw). It adds no counts: the continued model's already hold the new corpus.
+    new_model_rules : dict, optional
+        Per word group, how `new_model` is combined: ``{"added": ..., "shared": ..., "old": ...}`` with
+        ``"evidence"`` (count-weighted average), ``"mean"`` or ``"keep"`` (the continued vector alone). Groups:
+        ``added`` words the source lacked, ``shared`` source words seen in the new corpus, ``old`` the rest.
+        Default ``{"added": "evidence", "shared": "keep", "old": "keep"}``, the measured best
+        (``benchmarks/RESULTS.md``); given groups override the default's.
+    align_options : AlignOptions or dict, optional
+        Options of the alignments of `members` and `new_model` (default ``AlignOptions()``).
+    client : dask.distributed.Client, optional
+        Run members 2..k (and the training of ``new_model="train"``) as tasks on the client's workers while
+        the first member trains here; only keys, vectors and counts come back. Needs the ``dask`` extra
+        (``pip install 'gensim-merge[dask]'``); without a client the trainings run one after another.
 
     Returns
     -------
@@ -322,7 +380,10 @@ def continue_training(
         not text (a :class:`~gensim_merge.errors.CorpusDecodeError`, also a ``UnicodeDecodeError``, e.g. for
         a word2vec vectors file given as the corpus).
     DimensionMismatchError
-        `word2vec_kwargs` with a ``vector_size`` other than the source vectors'.
+        `word2vec_kwargs` with a ``vector_size`` other than the source vectors', or a `new_model` of another
+        vector size.
+    NoSharedVocabularyError
+        A `new_model` that holds none of the words of the new corpus (known after the continued training).
 
     Notes
     -----
@@ -338,6 +399,12 @@ def continue_training(
     further from a model continued with its output layer, because the old corpus's evidence about contexts
     (which the output layer holds) is lost; ``benchmarks/RESULTS.md`` quantifies it.
 
+    With `members` or `new_model` the returned model is the first member's, its input vectors replaced by the
+    combined ones (the output layer is the first member's); ``result.evidence`` says which estimates each word
+    holds and ``report.estimates`` how many words had 1, 2, ... estimates per word group. Averaging
+    independent estimates cancels part of the noise of each training; what it gains, per word group, is in
+    ``benchmarks/RESULTS.md``.
+
     Examples
     --------
     >>> from gensim.models import Word2Vec
@@ -350,12 +417,35 @@ def continue_training(
     >>> res.model.wv.index_to_key[0]
     'cpu'
     """
-    started = time.perf_counter()
     check_options(epochs=epochs, alpha=alpha, min_alpha=min_alpha, min_count=min_count,
                   min_count_rule=min_count_rule, warm_start_epochs=warm_start_epochs, workers=workers,
                   word2vec_kwargs=word2vec_kwargs)
+    rules, align_options = check_estimate_options(
+        members=members, new_model=new_model, client=client, new_model_rules=new_model_rules,
+        align_options=align_options, seed=seed, inplace=inplace)
     corpus, corpus_file, rehearsal = training_corpus(corpus, corpus_file, rehearsal)
+    if isinstance(source, (str, bytes, os.PathLike)):
+        source, inplace = load_source(source), members == 1  # a freshly loaded model belongs to us
+    once = functools.partial(
+        _continue_once, source, corpus, corpus_file, rehearsal, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
+        min_count=min_count, min_count_rule=min_count_rule, resort=resort, warm_start_epochs=warm_start_epochs,
+        word2vec_kwargs=word2vec_kwargs, workers=workers, inplace=inplace)
+    if members == 1 and new_model is None:
+        return once(seed)[0]
+    if seed is None:
+        seed = int(source.seed if isinstance(source, Word2Vec) else (word2vec_kwargs or {}).get("seed", 1))
+    return continue_with_estimates(once, seed=seed, members=members, new_model=new_model, corpus=corpus,
+                                   corpus_file=corpus_file, client=client, rules=rules,
+                                   align_options=align_options)
+
+
+def _continue_once(source, corpus, corpus_file, rehearsal, seed, *, epochs, alpha, min_alpha, min_count,
+                   min_count_rule, resort, warm_start_epochs, word2vec_kwargs, workers, inplace):
+    """One continued training (options checked): (ContinuationResult, was_old, new_counts) per final row."""
+    started = time.perf_counter()
     model, warm = _working_model(source, word2vec_kwargs, inplace)
+    if seed is not None:
+        model.seed, model.random = int(seed), np.random.RandomState(int(seed))
     if workers is not None:
         model.workers = int(workers)
     epochs = int(model.epochs if epochs is None else epochs)
@@ -414,4 +504,4 @@ def continue_training(
                                                       if not k.startswith("seconds")})
     logger.info("continued training: %s -> %s words (+%s), %.1fs", growth.n_old, len(model.wv), growth.added,
                 report.seconds_total)
-    return ContinuationResult(model=model, report=report)
+    return ContinuationResult(model=model, report=report), was_old, new_counts

@@ -1,0 +1,103 @@
+"""Fidelity of continued training that combines several estimates (issue 13), next to the plain recipe.
+
+Registers with :mod:`fidelity` (same cached models, same scorer) the candidates below and runs
+``fidelity.main`` with them. ``--continue-seed S`` seeds the continued trainings (member i: S + i), so two runs
+with different S show the run-to-run spread; every other option is fidelity.py's.
+
+- ``gm-continue-seeded``: ``continue_from(A, B, seed=S)`` (one continued training, the single-estimate row);
+- ``gm-continue-newmodel``: the same continuation combined with B's own cached model (``new_model=B``, the
+  default per-group rules: words only B knows averaged by evidence, shared and old words kept);
+- ``gm-continue-newmodel-shared``: the same, shared words also combined by evidence (the alternative rule);
+- ``gm-continue-members2``: ``members=2`` (seeds S, S + 1), aligned and averaged;
+- ``gm-continue-members2-newmodel``: ``members=2`` and ``new_model=B``.
+
+The continued trainings of one run are made once and reused (copied) by every candidate that needs them, through
+the same combining function ``continue_training`` calls (``_continuation_estimates.continue_with_estimates``);
+so "combine s" of a candidate counts the trainings it was the first to need, plus aligning and combining.
+
+Usage (from the repository root)::
+
+    python benchmarks/fidelity_estimates.py --continue-seed 11 --no-standard \\
+        --only continued-plain,gm-continue-seeded,gm-continue-newmodel,gm-continue-members2 \\
+        --output benchmarks/results/fidelity_domains_estimates_seed11.md
+"""
+
+import copy
+import dataclasses
+import functools
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import fidelity  # noqa: E402
+
+from gensim_merge import continuation  # noqa: E402
+from gensim_merge._continuation_estimates import DEFAULT_RULES, continue_with_estimates  # noqa: E402
+from gensim_merge.alignment import AlignOptions  # noqa: E402
+
+SEED = {"value": 11}
+_RUNS = {}
+
+
+def _once(context, seed):
+    """A continued training of A's model on B with `seed`, made once per run and copied for each use."""
+    if seed not in _RUNS:
+        fidelity.logger.info("continued training of A on B, seed %d", seed)
+        _RUNS[seed] = continuation._continue_once(
+            context.models["a"], context.corpus_b, None, None, seed, epochs=None, alpha=None, min_alpha=None,
+            min_count=None, min_count_rule="combined", resort=True, warm_start_epochs=1, word2vec_kwargs=None,
+            workers=None, inplace=False)
+        fidelity.logger.info("seed %d: %s", seed, _RUNS[seed][0].report)
+    result, was_old, new_counts = _RUNS[seed]
+    return dataclasses.replace(result, model=copy.deepcopy(result.model)), was_old, new_counts
+
+
+def _combined(context, *, members, new_model, rules=None):
+    result = continue_with_estimates(
+        functools.partial(_once, context), seed=SEED["value"], members=members, new_model=new_model, corpus=None,
+        corpus_file=None, client=None, rules={**DEFAULT_RULES, **(rules or {})}, align_options=AlignOptions())
+    fidelity.logger.info("%s", result.report)
+    return result.model.wv
+
+
+@fidelity.register("gm-continue-seeded", uses=("a",), label="gensim-merge: continue_from(A, B, seed=S)")
+def continue_seeded(context):
+    return _once(context, SEED["value"])[0].model.wv
+
+
+@fidelity.register("gm-continue-newmodel", uses=("a", "b"),
+                   label="continue_from(A, B, seed=S, new_model=B model) (default rules)")
+def continue_newmodel(context):
+    return _combined(context, members=1, new_model=context.models["b"])
+
+
+@fidelity.register("gm-continue-newmodel-shared", uses=("a", "b"),
+                   label="continue_from(A, B, seed=S, new_model=B model), shared words also by evidence")
+def continue_newmodel_shared(context):
+    return _combined(context, members=1, new_model=context.models["b"], rules={"shared": "evidence"})
+
+
+@fidelity.register("gm-continue-members2", uses=("a",), label="continue_from(A, B, seed=S, members=2)")
+def continue_members2(context):
+    return _combined(context, members=2, new_model=None)
+
+
+@fidelity.register("gm-continue-members2-newmodel", uses=("a", "b"),
+                   label="continue_from(A, B, seed=S, members=2, new_model=B model)")
+def continue_members2_newmodel(context):
+    return _combined(context, members=2, new_model=context.models["b"])
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--continue-seed" in argv:
+        at = argv.index("--continue-seed")
+        SEED["value"] = int(argv[at + 1])
+        del argv[at:at + 2]
+    return fidelity.main(argv)
+
+
+if __name__ == "__main__":
+    main()
