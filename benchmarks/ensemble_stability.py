@@ -27,9 +27,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import fidelity  # noqa: E402
+import fidelity
 
-from gensim_merge.evaluation import neighbour_overlap  # noqa: E402
+from gensim_merge import ensemble
+from gensim_merge.evaluation import neighbour_overlap
 
 logger = logging.getLogger("ensemble_stability")
 ROLES = {"tech": "a", "general": "b"}  # fidelity's corpus A is tech.txt.gz, corpus B general.txt.gz
@@ -59,8 +60,6 @@ def overlap_by_frequency(first, second, n_words, seed=0):
 
 def measure(corpus, k, models, args):
     """One JSON-safe row: ensembles of seeds 1..k and 5..4+k, their overlap and the time to build them."""
-    from gensim_merge import ensemble  # imported when first needed (k = 1 needs none)
-
     start = time.perf_counter()
     first = ensemble([models[s] for s in range(1, k + 1)]) if k > 1 else models[1]
     second = ensemble([models[s] for s in range(5, 5 + k)]) if k > 1 else models[5]

@@ -31,11 +31,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import fidelity  # noqa: E402
+import fidelity
 
-from gensim_merge import continuation  # noqa: E402
-from gensim_merge._continuation_estimates import DEFAULT_RULES, continue_with_estimates  # noqa: E402
-from gensim_merge.alignment import AlignOptions  # noqa: E402
+from gensim_merge import continuation
+from gensim_merge._continuation_estimates import DEFAULT_RULES, continue_with_estimates
+from gensim_merge.alignment import AlignOptions
 
 SEED = {"value": 11}
 _RUNS = {}
