@@ -335,7 +335,7 @@ def _cmd_merge(args, console):
 
 #: Options of ``continue`` passed to continue_training when given (otherwise the library's defaults apply).
 _CONTINUE_OPTIONS = ("epochs", "alpha", "min_alpha", "workers", "min_count", "min_count_rule", "resort", "rehearsal",
-                     "warm_start_epochs")
+                     "warm_start_epochs", "members")
 
 
 def _cmd_continue(args, console):
@@ -349,8 +349,11 @@ def _cmd_continue(args, console):
     options = {name: getattr(args, name) for name in _CONTINUE_OPTIONS if getattr(args, name) is not None}
     warm_options = {name: getattr(args, name) for name in ("window", "negative", "sg", "seed")
                     if getattr(args, name) is not None}
-    numeric = {k: v for k, v in options.items() if k not in ("resort", "rehearsal")}
+    numeric = {k: v for k, v in options.items() if k not in ("resort", "rehearsal", "members")}
     check_options(**numeric, word2vec_kwargs=warm_options, spell=lambda name: "--" + name.replace("_", "-"))
+    if args.members is not None and args.members < 1:
+        raise OptionError(f"--members must be an integer >= 1, got {args.members}", option="members",
+                          value=args.members, allowed=">= 1")
     _check_output(args.output)
     if args.save_model:
         directory = os.path.dirname(os.path.abspath(args.save_model))
@@ -370,24 +373,60 @@ def _cmd_continue(args, console):
         source = _load(args.model, "vectors (warm start: the output layer is learned afresh)", console)
         word2vec_kwargs, warm = warm_options, True
     else:
-        given = [f"--{k}" for k in warm_options] + ["--warm-start-epochs"] * (args.warm_start_epochs is not None)
+        given = [f"--{k}" for k in warm_options if k != "seed"]
+        given += ["--warm-start-epochs"] * (args.warm_start_epochs is not None)
         if given:
             raise OptionError(f"{', '.join(given)} apply to a warm start from vectors only; "
                               f"{args.model} is a full model that keeps its own training parameters")
         source, word2vec_kwargs, warm = model, None, False
+        if args.seed is not None:
+            options["seed"] = args.seed  # a full model: the continuation's seed
+    if args.new_model is not None:
+        options["new_model"] = "train" if args.new_model == "train" else _load(args.new_model, "new corpus model",
+                                                                                   console)
     epochs = args.epochs if args.epochs is not None else (model.epochs if model is not None else 5)
     total = epochs + ((1 if args.warm_start_epochs is None else args.warm_start_epochs) if warm else 0)
+    total *= options.get("members", 1)
     with _TrainingProgress(console, total, "continue"):
-        result = continue_training(source, args.corpus, word2vec_kwargs=word2vec_kwargs, inplace=model is not None,
-                                   **options)
+        result = continue_training(source, args.corpus, word2vec_kwargs=word2vec_kwargs,
+                                   inplace=model is not None and options.get("members", 1) == 1, **options)
     console.out(str(result.report))
-    _save(MergeableKeyedVectors.from_word2vec(result.model, copy=False), args.output, console)
+    vectors = MergeableKeyedVectors.from_word2vec(result.model, copy=False)
+    if result.evidence is not None:
+        vectors.expandos = {**vectors.expandos, "provenance": result.evidence.provenance,
+                            "estimates": result.evidence.estimates}
+        vectors.sources = list(result.evidence.sources)
+    _save(vectors, args.output, console)
     if args.save_model:
         from gensim_merge._io import atomic_output
 
         with atomic_output(args.save_model) as tmp:
             result.model.save(tmp)
         console.say(f"saved the full model (for further training) to {args.save_model} as gensim native")
+    return 0
+
+
+def _cmd_ensemble(args, console):
+    from gensim_merge.keyedvectors import MergeableKeyedVectors
+
+    _check_output(args.output)
+    names = _source_names(args.models, args.names)
+    reference = 0
+    if args.reference is not None:
+        if args.reference not in names and args.reference not in args.models:
+            raise ValueError(f"--reference {args.reference!r} is neither one of the model names {names} nor one "
+                             "of the model paths")
+        reference = names.index(args.reference) if args.reference in names else args.models.index(args.reference)
+    options = _alignment_options(args)
+    models = [_load(path, f"member {name!r}", console, mmap=args.mmap) for path, name in zip(args.models, names)]
+    start = time.perf_counter()
+    result = MergeableKeyedVectors.ensemble(models, reference=reference, names=names, align_options=options)
+    console.say(f"ensemble built in {time.perf_counter() - start:.2f} s")
+    event = result.lifecycle_events[-1]
+    console.out(f"Ensemble of {len(names)} member(s) in the space of {names[reference]!r}: {len(result)} words "
+                f"({event['weighting']}-weighted, count = {event['count_rule']} over the members); words with n "
+                f"estimates: {result.estimates()}")
+    _save(result, args.output, console)
     return 0
 
 
@@ -597,7 +636,27 @@ def build_parser():
     group.add_argument("--window", type=int, help="context window of the new model")
     group.add_argument("--negative", type=int, help="negative samples of the new model")
     group.add_argument("--sg", type=int, choices=(0, 1), help="1: skip-gram, 0: CBOW")
-    group.add_argument("--seed", type=int, help="seed of the new model")
+    group.add_argument("--seed", type=int, help="seed of the new model (with a full MODEL: of the continuation; "
+                                                "--members use SEED, SEED+1, ...)")
+    group = p.add_argument_group("more estimates (benchmarks/RESULTS.md says what each gains)")
+    group.add_argument("--new-model", metavar="PATH|train",
+                       help="a model of CORPUS alone (vectors file; 'train': trained here with MODEL's parameters), "
+                            "aligned onto the continued vectors and averaged in for the words only CORPUS knows")
+    group.add_argument("--members", type=int, metavar="K",
+                       help="continue K times with seeds SEED, SEED+1, ... and average the aligned results (K times "
+                            "the time of one continuation; default 1)")
+
+    p = add("ensemble", _cmd_ensemble, "Average several models of the same corpus (e.g. seeds), each aligned onto "
+                                       "the reference: steadier neighbours than any one of them.",
+            "gensim-merge ensemble seed1.kv seed2.kv seed3.kv -o ensemble.safetensors")
+    p.add_argument("models", nargs="+", metavar="MODEL", help="vector files of one corpus")
+    p.add_argument("-o", "--output", required=True, help="where to save the ensemble")
+    p.add_argument("--reference", help="name or path of the model whose space the result lives in (default: "
+                                       "the first)")
+    p.add_argument("--names", nargs="+", metavar="NAME", help="one name per model, for provenance (default: "
+                                                              "the file names)")
+    p.add_argument("--mmap", action="store_const", const="r", help="memory-map the inputs where possible")
+    _add_alignment_options(p)
 
     p = add("evaluate", _cmd_evaluate, "Score a model on the standard benchmarks and, with --reference, "
                                        "measure how close it is to a reference model.",
