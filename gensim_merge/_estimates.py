@@ -101,8 +101,11 @@ def accumulate(total, weight_sum, rows, vectors, weights, *, transform=None, chu
     for start in range(0, len(rows), chunk_size):
         stop = min(start + chunk_size, len(rows))
         block = vectors[start:stop]
-        block = np.asarray(block if transform is None else transform(block), dtype=total.dtype)
-        total[rows[start:stop]] += block * weights[start:stop, None].astype(total.dtype)
+        # a fresh array either way (the input is never written), weighted in place: one chunk-sized temporary
+        block = np.array(block, dtype=total.dtype) if transform is None else transform(block).astype(total.dtype,
+                                                                                                      copy=False)
+        block *= weights[start:stop, None].astype(total.dtype)
+        total[rows[start:stop]] += block
         weight_sum[rows[start:stop]] += weights[start:stop]
 
 
