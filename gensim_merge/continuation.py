@@ -240,7 +240,8 @@ def continue_training(
         Options of the alignments of `members` and `new_model` (default ``AlignOptions()``).
     client : dask.distributed.Client, optional
         Run members 2..k (and the training of ``new_model="train"``) as tasks on the client's workers while
-        the first member trains here; only keys, vectors and counts come back. Needs the ``dask`` extra
+        the first member trains here; only keys, vectors and counts come back. The source and the corpus are
+        sent to the workers (a corpus path must be readable there). Needs the ``dask`` extra
         (``pip install 'gensim-merge[dask]'``); without a client the trainings run one after another.
 
     Returns

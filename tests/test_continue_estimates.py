@@ -145,7 +145,8 @@ def test_members_on_a_dask_cluster(source, halves, plain):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        result = continue_training(source, halves[1], seed=7, members=2, client=client)
-    here = continue_training(source, halves[1], seed=7, members=2)
+        result = continue_training(source, halves[1], seed=7, members=2, new_model="train", client=client)
+    here = continue_training(source, halves[1], seed=7, members=2, new_model="train")
     np.testing.assert_allclose(result.model.wv.vectors, here.model.wv.vectors, atol=1e-6)
-    assert result.report.members == 2
+    assert result.report.members == 2 and result.report.new_model == "trained"
+    assert result.report.estimates == here.report.estimates
