@@ -29,7 +29,8 @@ from gensim_merge._validation import check_integer, check_keyed_vectors, check_s
 from gensim_merge.alignment import AlignOptions, fit_between
 from gensim_merge.errors import NoSharedVocabularyError, OptionError, OptionTypeError
 
-__all__ = ["DEFAULT_RULES", "GROUPS", "Evidence", "check_estimate_options", "continue_with_estimates"]
+__all__ = ["DEFAULT_RULES", "GROUPS", "Evidence", "check_estimate_options", "check_new_model_size",
+           "continue_with_estimates"]
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,13 @@ def check_estimate_options(*, members=1, new_model=None, client=None, new_model_
                           "copies; drop inplace", option="inplace", value=inplace)
     rules = check_rules(new_model_rules, DEFAULT_RULES, "new_model_rules")
     return rules, AlignOptions.from_any(align_options)
+
+
+def check_new_model_size(new_model, source):
+    """DimensionMismatchError before any training when a given `new_model` and `source` differ in vector size."""
+    if isinstance(new_model, (KeyedVectors, Word2Vec)) and isinstance(source, (KeyedVectors, Word2Vec)):
+        check_same_dim(new_model.wv if isinstance(new_model, Word2Vec) else new_model,
+                       source.wv if isinstance(source, Word2Vec) else source, "new_model", "source")
 
 
 def check_client(client):

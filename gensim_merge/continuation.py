@@ -41,7 +41,7 @@ import numpy as np
 from gensim.models import Word2Vec
 from gensim.models.keyedvectors import KeyedVectors
 
-from gensim_merge._continuation_estimates import check_estimate_options, continue_with_estimates
+from gensim_merge._continuation_estimates import check_estimate_options, check_new_model_size, continue_with_estimates
 from gensim_merge._continuation_model import (
     check_word2vec,
     combine_counts,
@@ -308,6 +308,7 @@ def continue_training(
     corpus, corpus_file, rehearsal = training_corpus(corpus, corpus_file, rehearsal)
     if isinstance(source, (str, bytes, os.PathLike)):
         source, inplace = load_source(source), members == 1  # a freshly loaded model belongs to us
+    check_new_model_size(new_model, source)
     once = functools.partial(
         _continue_once, source, corpus, corpus_file, rehearsal, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
         min_count=min_count, min_count_rule=min_count_rule, resort=resort, warm_start_epochs=warm_start_epochs,

@@ -12,6 +12,7 @@ from gensim_merge import (
     NoSharedVocabularyError,
     OptionError,
     OptionTypeError,
+    continuation,
     load_vectors,
     save_vectors,
 )
@@ -118,10 +119,14 @@ def test_new_model_train_and_continue_from_record_evidence(source, halves, tmp_p
     assert "estimates" in str(report)
 
 
-def test_bad_input(source, halves):
+def test_bad_input(source, halves, monkeypatch):
     other_dim = Word2Vec(halves[1], seed=3, **{**PARAMS, "vector_size": 8})
-    with pytest.raises(DimensionMismatchError, match="vector sizes"):
-        continue_training(source, halves[1], new_model=other_dim)
+    with monkeypatch.context() as patch:  # refused before any training
+        patch.setattr(continuation, "_continue_once", lambda *a, **k: pytest.fail("trained before the check"))
+        with pytest.raises(DimensionMismatchError, match="vector sizes"):
+            continue_training(source, halves[1], new_model=other_dim)
+        with pytest.raises(DimensionMismatchError, match="vector sizes"):
+            continue_training(source, halves[1], new_model=other_dim.wv, members=3)
     stranger = KeyedVectors(16)
     stranger.add_vectors([f"zz{i}" for i in range(20)], np.ones((20, 16)))
     with pytest.raises(NoSharedVocabularyError, match="none of the words of the new corpus"):
