@@ -228,6 +228,8 @@ def continue_with_estimates(run_once, *, seed, members, new_model, corpus, corpu
                                             else "given"),
         estimates=histogram(estimates, groups, GROUPS), seconds_combine=round(time.perf_counter() - t0, 3),
         seconds_total=round(time.perf_counter() - started, 3), **extra)
+    model.add_lifecycle_event("combine_estimates", members=members, new_model=report.new_model, sources=sources,
+                              estimates=report.estimates, **extra)
     logger.info("combined %d continued member(s)%s: %s", members, "" if new_model is None else " + new model",
                 report.estimates)
     return dataclasses.replace(first, model=model, report=report, evidence=evidence)

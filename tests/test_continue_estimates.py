@@ -101,6 +101,8 @@ def test_members_average_the_aligned_continuations(source, halves, plain):
     assert result.report.members == 2
     assert result.report.estimates["added"] == {"2": result.report.added_words}
     assert result.evidence.sources == ["continued (seed 7)", "continued (seed 8)"]
+    event = result.model.lifecycle_events[-1]
+    assert event["event"] == "combine_estimates" and event["members"] == 2
 
 
 def test_new_model_train_and_continue_from_record_evidence(source, halves, tmp_path):
