@@ -25,6 +25,7 @@ Usage (from the repository root)::
 import copy
 import dataclasses
 import functools
+import shlex
 import sys
 from pathlib import Path
 
@@ -90,13 +91,26 @@ def continue_members2_newmodel(context):
     return _combined(context, members=2, new_model=context.models["b"])
 
 
+def _fix_command(path, given):
+    """fidelity.main writes its own command line into the outputs; write this script's instead."""
+    if path and Path(path).exists():
+        text = Path(path).read_text()
+        ours = "python benchmarks/fidelity_estimates.py " + " ".join(shlex.quote(a) for a in given)
+        Path(path).write_text(text.replace("python benchmarks/fidelity.py ", ours + "  # was: ", 1))
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    given = list(argv)
     if "--continue-seed" in argv:
         at = argv.index("--continue-seed")
         SEED["value"] = int(argv[at + 1])
         del argv[at:at + 2]
-    return fidelity.main(argv)
+    result = fidelity.main(argv)
+    args = fidelity.parse_args(argv)
+    for path in (args.output, args.json):
+        _fix_command(path, given)
+    return result
 
 
 if __name__ == "__main__":
