@@ -157,3 +157,10 @@ def test_members_on_a_dask_cluster(source, halves, plain):
     np.testing.assert_allclose(result.model.wv.vectors, here.model.wv.vectors, atol=1e-6)
     assert result.report.members == 2 and result.report.new_model == "trained"
     assert result.report.estimates == here.report.estimates
+
+
+def test_members_of_a_warm_start_use_the_given_seed(source, halves):
+    result = continue_training(source.wv, halves[1], members=2, word2vec_kwargs={"seed": 4, "workers": 1},
+                               epochs=1, warm_start_epochs=1)
+    assert result.evidence.sources == ["continued (seed 4)", "continued (seed 5)"]
+    assert result.report.warm_start and result.report.members == 2
