@@ -100,7 +100,8 @@ class ContinuationReport:
         if self.estimates is not None:
             rows.append(("estimates", f"{self.members} member(s), new corpus model: {self.new_model}; words with "
                                       "n estimates: " + "; ".join(f"{group} {counts}" for group, counts
-                                                                   in self.estimates.items())))
+                                                                   in self.estimates.items())
+                         + f" (aligned and combined in {self.seconds_combine:.1f}s)"))
         width = max(len(name) for name, _ in rows)
         lines = [f"{self.__class__.__name__}"] + [f"  {name:<{width}}  {value}" for name, value in rows]
         return "\n".join(lines)
