@@ -9,7 +9,8 @@ with different S show the run-to-run spread; every other option is fidelity.py's
   default per-group rules: words only B knows averaged by evidence, shared and old words kept);
 - ``gm-continue-newmodel-shared``: the same, shared words also combined by evidence (the alternative rule);
 - ``gm-continue-members2``: ``members=2`` (seeds S, S + 1), aligned and averaged;
-- ``gm-continue-members2-newmodel``: ``members=2`` and ``new_model=B``.
+- ``gm-continue-members2-newmodel``: ``members=2`` and ``new_model=B``;
+- ``gm-continue-members4``, ``gm-continue-members4-newmodel``: the same with ``members=4``.
 
 The continued trainings of one run are made once and reused (copied) by every candidate that needs them, through
 the same combining function ``continue_training`` calls (``_continuation_estimates.continue_with_estimates``);
@@ -89,6 +90,17 @@ def continue_members2(context):
                    label="continue_from(A, B, seed=S, members=2, new_model=B model)")
 def continue_members2_newmodel(context):
     return _combined(context, members=2, new_model=context.models["b"])
+
+
+@fidelity.register("gm-continue-members4", uses=("a",), label="continue_from(A, B, seed=S, members=4)")
+def continue_members4(context):
+    return _combined(context, members=4, new_model=None)
+
+
+@fidelity.register("gm-continue-members4-newmodel", uses=("a", "b"),
+                   label="continue_from(A, B, seed=S, members=4, new_model=B model)")
+def continue_members4_newmodel(context):
+    return _combined(context, members=4, new_model=context.models["b"])
 
 
 def _fix_command(path, given):
