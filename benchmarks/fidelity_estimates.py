@@ -10,7 +10,9 @@ with different S show the run-to-run spread; every other option is fidelity.py's
 - ``gm-continue-newmodel-shared``: the same, shared words also combined by evidence (the alternative rule);
 - ``gm-continue-members2``: ``members=2`` (seeds S, S + 1), aligned and averaged;
 - ``gm-continue-members2-newmodel``: ``members=2`` and ``new_model=B``;
-- ``gm-continue-members4``, ``gm-continue-members4-newmodel``: the same with ``members=4``.
+- ``gm-continue-members4``, ``gm-continue-members4-newmodel``: the same with ``members=4``;
+- ``...-newmodel-half``: the members' average weighted as one estimate against the new model (half each), instead
+  of one estimate per member (the default: ``members * count`` against the new model's count).
 
 The continued trainings of one run are made once and reused (copied) by every candidate that needs them, through
 the same combining function ``continue_training`` calls (``_continuation_estimates.continue_with_estimates``);
@@ -56,10 +58,11 @@ def _once(context, seed):
     return dataclasses.replace(result, model=copy.deepcopy(result.model)), was_old, new_counts
 
 
-def _combined(context, *, members, new_model, rules=None):
+def _combined(context, *, members, new_model, rules=None, pool_members=True):
     result = continue_with_estimates(
         functools.partial(_once, context), seed=SEED["value"], members=members, new_model=new_model, corpus=None,
-        corpus_file=None, client=None, rules={**DEFAULT_RULES, **(rules or {})}, align_options=AlignOptions())
+        corpus_file=None, client=None, rules={**DEFAULT_RULES, **(rules or {})}, align_options=AlignOptions(),
+        pool_members=pool_members)
     fidelity.logger.info("%s", result.report)
     return result.model.wv
 
@@ -101,6 +104,18 @@ def continue_members4(context):
                    label="continue_from(A, B, seed=S, members=4, new_model=B model)")
 def continue_members4_newmodel(context):
     return _combined(context, members=4, new_model=context.models["b"])
+
+
+@fidelity.register("gm-continue-members2-newmodel-half", uses=("a", "b"),
+                   label="members=2, new_model=B, the members' average weighted as one estimate (half each)")
+def continue_members2_newmodel_half(context):
+    return _combined(context, members=2, new_model=context.models["b"], pool_members=False)
+
+
+@fidelity.register("gm-continue-members4-newmodel-half", uses=("a", "b"),
+                   label="members=4, new_model=B, the members' average weighted as one estimate (half each)")
+def continue_members4_newmodel_half(context):
+    return _combined(context, members=4, new_model=context.models["b"], pool_members=False)
 
 
 def _fix_command(path, given):

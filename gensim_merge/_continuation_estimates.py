@@ -175,8 +175,11 @@ def _counts(kv):
     return np.asarray(counts, dtype=np.int64)
 
 
-def _combine_new_model(model, vectors, other_kv, groups, new_counts, rules, align_options):
-    """Align the new corpus's model onto `vectors` (the continued model's) and combine per group."""
+def _combine_new_model(model, vectors, other_kv, groups, new_counts, rules, align_options, held):
+    """Align the new corpus's model onto `vectors` (the continued model's) and combine per group.
+
+    The continued vector of a word averages `held` member estimates, each of which saw the word's count: its
+    evidence is ``held * count`` (one estimate's worth per member), the new model's its own count."""
     wv = model.wv
     check_same_dim(other_kv, wv, "new_model", "the continued model")
     rows = np.fromiter((wv.key_to_index.get(k, -1) for k in other_kv.index_to_key), np.int64, len(other_kv))
@@ -191,14 +194,15 @@ def _combine_new_model(model, vectors, other_kv, groups, new_counts, rules, alig
     continued.expandos["count"] = np.asarray(wv.expandos["count"])
     alignment = fit_between(other_kv, continued, align_options)
     aligned = alignment.apply(other_kv.vectors, keys=other_kv.index_to_key)
-    combined, used = combine_groups(vectors, wv.expandos["count"], aligned, np.where(seen, rows, -1),
+    evidence = np.asarray(wv.expandos["count"], dtype=np.float64) * held
+    combined, used = combine_groups(vectors, evidence, aligned, np.where(seen, rows, -1),
                                     _counts(other_kv), groups=groups, rules={code: rules[name]
                                                                              for code, name in GROUPS.items()})
     return combined.astype(np.float32), used, int(np.count_nonzero(rows < 0))
 
 
 def continue_with_estimates(run_once, *, seed, members, new_model, corpus, corpus_file, client, rules,
-                            align_options):
+                            align_options, pool_members=True):
     """Run `members` continuations (``run_once(seed) -> ContinuationResult``) and combine every estimate.
 
     Returns the first member's ContinuationResult with its model's input vectors replaced by the combined
@@ -215,7 +219,8 @@ def continue_with_estimates(run_once, *, seed, members, new_model, corpus, corpu
     estimates, extra = held.copy(), {}
     if new_model is not None:
         other = _new_corpus_model(new_model, model, corpus, corpus_file, seed + members, client)
-        vectors, used, ignored = _combine_new_model(model, vectors, other, groups, new_counts, rules, align_options)
+        vectors, used, ignored = _combine_new_model(model, vectors, other, groups, new_counts, rules, align_options,
+                                                    held if pool_members else np.ones_like(held))
         sources.append("new corpus model (trained)" if new_model == "train" else "new corpus model")
         provenance[used] |= np.uint64(1 << members)
         estimates += used

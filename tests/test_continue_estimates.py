@@ -164,3 +164,20 @@ def test_members_of_a_warm_start_use_the_given_seed(source, halves):
                                epochs=1, warm_start_epochs=1)
     assert result.evidence.sources == ["continued (seed 4)", "continued (seed 5)"]
     assert result.report.warm_start and result.report.members == 2
+
+
+def test_each_member_counts_as_one_estimate_against_the_new_model(source, halves):
+    new = Word2Vec(halves[1], seed=3, **PARAMS)
+    options = {"anchor_min_count": 0}
+    averaged = continue_training(source, halves[1], seed=7, members=2, align_options=options).model.wv
+    result = continue_training(source, halves[1], seed=7, members=2, new_model=new, align_options=options)
+    continued = KeyedVectors(16)
+    continued.add_vectors(averaged.index_to_key, averaged.vectors)
+    continued.expandos["count"] = np.asarray(averaged.expandos["count"])
+    aligned = fit_between(new.wv, continued, options).apply(new.wv.vectors)
+    added = [w for w in new.wv.index_to_key if w not in source.wv and w in averaged]
+    rows, new_rows = [averaged.key_to_index[w] for w in added], [new.wv.key_to_index[w] for w in added]
+    c_cont = np.asarray(averaged.expandos["count"])[rows][:, None].astype(float)
+    c_new = np.asarray(new.wv.expandos["count"])[new_rows][:, None].astype(float)
+    expected = (2 * c_cont * averaged.vectors[rows] + c_new * aligned[new_rows]) / (2 * c_cont + c_new)
+    np.testing.assert_allclose(result.model.wv.vectors[rows], expected, atol=1e-5)
