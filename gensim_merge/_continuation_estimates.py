@@ -12,8 +12,10 @@
   lacks (``"old"``), each with a rule of :data:`gensim_merge._estimates.RULES`. The defaults are the measured
   best (``benchmarks/RESULTS.md``).
 
-The continued model's counts already hold old + new counts; the new model's counts only weigh its estimate
-and are never added to them (that would count the new corpus twice).
+Each estimate is weighted by its evidence, the word's count in the data it saw: a continued member's by the
+continued count, so the members' average weighs ``members * count`` against the new model's count. The continued
+model's counts already hold old + new counts; the new model's counts only weigh its estimate and are never added
+to them (that would count the new corpus twice).
 """
 
 import dataclasses
