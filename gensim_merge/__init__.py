@@ -37,6 +37,9 @@ from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.keyedvectors import MergeableKeyedVectors, load_vectors, merge, save_vectors
 from gensim_merge.merging import MergeReport
 
+#: Ensemble of models of the same corpus (see :meth:`MergeableKeyedVectors.ensemble`).
+ensemble = MergeableKeyedVectors.ensemble
+
 __version__ = "0.2.0"
 
 __all__ = [
@@ -69,6 +72,7 @@ __all__ = [
     "PickleNotAllowedError",
     "__version__",
     "closeness",
+    "ensemble",
     "fidelity_ratio",
     "fit_between",
     "load_vectors",

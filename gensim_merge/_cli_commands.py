@@ -20,7 +20,7 @@ from gensim_merge._cli_steps import (
     source_names,
 )
 
-__all__ = ["CONTINUE_OPTIONS", "cmd_align", "cmd_continue", "cmd_convert", "cmd_demo", "cmd_evaluate",
+__all__ = ["CONTINUE_OPTIONS", "cmd_align", "cmd_continue", "cmd_convert", "cmd_demo", "cmd_ensemble", "cmd_evaluate",
            "cmd_merge", "cmd_report"]
 
 
@@ -115,7 +115,7 @@ def cmd_merge(args, console):
 
 #: Options of ``continue`` passed to continue_training when given (otherwise the library's defaults apply).
 CONTINUE_OPTIONS = ("epochs", "alpha", "min_alpha", "workers", "min_count", "min_count_rule", "resort", "rehearsal",
-                     "warm_start_epochs")
+                    "warm_start_epochs", "members")
 
 
 def cmd_continue(args, console):
@@ -129,8 +129,11 @@ def cmd_continue(args, console):
     options = {name: getattr(args, name) for name in CONTINUE_OPTIONS if getattr(args, name) is not None}
     warm_options = {name: getattr(args, name) for name in ("window", "negative", "sg", "seed")
                     if getattr(args, name) is not None}
-    numeric = {k: v for k, v in options.items() if k not in ("resort", "rehearsal")}
+    numeric = {k: v for k, v in options.items() if k not in ("resort", "rehearsal", "members")}
     check_options(**numeric, word2vec_kwargs=warm_options, spell=lambda name: "--" + name.replace("_", "-"))
+    if args.members is not None and args.members < 1:
+        raise OptionError(f"--members must be an integer >= 1, got {args.members}", option="members",
+                          value=args.members, allowed=">= 1")
     check_output(args.output)
     if args.save_model:
         directory = os.path.dirname(os.path.abspath(args.save_model))
@@ -150,24 +153,61 @@ def cmd_continue(args, console):
         source = load(args.model, "vectors (warm start: the output layer is learned afresh)", console)
         word2vec_kwargs, warm = warm_options, True
     else:
-        given = [f"--{k}" for k in warm_options] + ["--warm-start-epochs"] * (args.warm_start_epochs is not None)
+        given = [f"--{k}" for k in warm_options if k != "seed"]
+        given += ["--warm-start-epochs"] * (args.warm_start_epochs is not None)
         if given:
             raise OptionError(f"{', '.join(given)} apply to a warm start from vectors only; "
                               f"{args.model} is a full model that keeps its own training parameters")
         source, word2vec_kwargs, warm = model, None, False
+        if args.seed is not None:
+            options["seed"] = args.seed  # a full model: the continuation's seed
+    if args.new_model is not None:
+        options["new_model"] = "train" if args.new_model == "train" else load(args.new_model, "new corpus model",
+                                                                                  console)
     epochs = args.epochs if args.epochs is not None else (model.epochs if model is not None else 5)
     total = epochs + ((1 if args.warm_start_epochs is None else args.warm_start_epochs) if warm else 0)
+    total *= options.get("members", 1)
     with TrainingProgress(console, total, "continue"):
-        result = continue_training(source, args.corpus, word2vec_kwargs=word2vec_kwargs, inplace=model is not None,
-                                   **options)
+        result = continue_training(source, args.corpus, word2vec_kwargs=word2vec_kwargs,
+                                   inplace=model is not None and options.get("members", 1) == 1, **options)
     console.out(str(result.report))
-    save(MergeableKeyedVectors.from_word2vec(result.model, copy=False), args.output, console)
+    vectors = MergeableKeyedVectors.from_word2vec(result.model, copy=False)
+    if result.evidence is not None:
+        vectors.expandos = {**vectors.expandos, "provenance": result.evidence.provenance,
+                            "estimates": result.evidence.estimates}
+        vectors.sources = list(result.evidence.sources)
+    save(vectors, args.output, console)
     if args.save_model:
         from gensim_merge._io import atomic_output
 
         with atomic_output(args.save_model) as tmp:
             result.model.save(tmp)
         console.say(f"saved the full model (for further training) to {args.save_model} as gensim native")
+    return 0
+
+
+def cmd_ensemble(args, console):
+    from gensim_merge.errors import OptionError
+    from gensim_merge.keyedvectors import MergeableKeyedVectors
+
+    options = alignment_options(args)  # checked before any file is read
+    check_output(args.output)
+    names = source_names(args.models, args.names)
+    reference = 0
+    if args.reference is not None:
+        if args.reference not in names and args.reference not in args.models:
+            raise OptionError(f"--reference {args.reference!r} is neither one of the model names {names} nor one "
+                              "of the model paths", option="reference", value=args.reference)
+        reference = names.index(args.reference) if args.reference in names else args.models.index(args.reference)
+    models = [load(path, f"member {name!r}", console, mmap=args.mmap) for path, name in zip(args.models, names)]
+    start = time.perf_counter()
+    result = MergeableKeyedVectors.ensemble(models, reference=reference, names=names, align_options=options)
+    console.say(f"ensemble built in {time.perf_counter() - start:.2f} s")
+    event = result.lifecycle_events[-1]
+    console.out(f"Ensemble of {len(names)} member(s) in the space of {names[reference]!r}: {len(result)} words "
+                f"({event['weighting']}-weighted, count = {event['count_rule']} over the members); words with n "
+                f"estimates: {result.estimates()}")
+    save(result, args.output, console)
     return 0
 
 

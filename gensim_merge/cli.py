@@ -24,6 +24,7 @@ from gensim_merge._cli_commands import (
     cmd_continue,
     cmd_convert,
     cmd_demo,
+    cmd_ensemble,
     cmd_evaluate,
     cmd_merge,
     cmd_report,
@@ -129,7 +130,27 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--window", type=int, help="context window of the new model")
     group.add_argument("--negative", type=int, help="negative samples of the new model")
     group.add_argument("--sg", type=int, choices=(0, 1), help="1: skip-gram, 0: CBOW")
-    group.add_argument("--seed", type=int, help="seed of the new model")
+    group.add_argument("--seed", type=int, help="seed of the new model (with a full MODEL: of the continuation; "
+                                                "--members use SEED, SEED+1, ...)")
+    group = p.add_argument_group("more estimates (benchmarks/RESULTS.md says what each gains)")
+    group.add_argument("--new-model", metavar="PATH|train",
+                       help="a model of CORPUS alone (vectors file; 'train': trained here with MODEL's parameters), "
+                            "aligned onto the continued vectors and averaged in for the words only CORPUS knows")
+    group.add_argument("--members", type=int, metavar="K",
+                       help="continue K times with seeds SEED, SEED+1, ... and average the aligned results (K times "
+                            "the time of one continuation; default 1)")
+
+    p = add("ensemble", cmd_ensemble, "Average several models of the same corpus (e.g. seeds), each aligned onto "
+                                       "the reference: steadier neighbours than any one of them.",
+            "gensim-merge ensemble seed1.kv seed2.kv seed3.kv -o ensemble.safetensors")
+    p.add_argument("models", nargs="+", metavar="MODEL", help="vector files of one corpus")
+    p.add_argument("-o", "--output", required=True, help="where to save the ensemble")
+    p.add_argument("--reference", help="name or path of the model whose space the result lives in (default: "
+                                       "the first)")
+    p.add_argument("--names", nargs="+", metavar="NAME", help="one name per model, for provenance (default: "
+                                                              "the file names)")
+    p.add_argument("--mmap", action="store_const", const="r", help="memory-map the inputs where possible")
+    add_alignment_options(p)
 
     p = add("evaluate", cmd_evaluate, "Score a model on the standard benchmarks and, with --reference, "
                                        "measure how close it is to a reference model.",

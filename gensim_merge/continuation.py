@@ -32,7 +32,7 @@ False
 """
 
 import copy
-import dataclasses
+import functools
 import logging
 import os
 import time
@@ -41,6 +41,7 @@ import numpy as np
 from gensim.models import Word2Vec
 from gensim.models.keyedvectors import KeyedVectors
 
+from gensim_merge._continuation_estimates import check_estimate_options, check_new_model_size, continue_with_estimates
 from gensim_merge._continuation_model import (
     check_word2vec,
     combine_counts,
@@ -50,6 +51,7 @@ from gensim_merge._continuation_model import (
     resort_vocabulary,
     restarted_learning_rate,
 )
+from gensim_merge._continuation_report import ContinuationReport, ContinuationResult
 from gensim_merge._corpus import Interleaved, count_lines, training_corpus
 from gensim_merge._validation import check_integer, check_real
 from gensim_merge.errors import CorpusError, OptionError
@@ -62,99 +64,6 @@ logger = logging.getLogger(__name__)
 MIN_COUNT_RULES = ("combined", "new")
 
 _REAL = np.float32
-
-
-@dataclasses.dataclass(frozen=True)
-class ContinuationReport:
-    """What :func:`continue_training` did; every field is JSON-safe.
-
-    Attributes
-    ----------
-    old_words, final_words : int
-        Vocabulary size before and after.
-    added_words : int
-        Words new to the model (kept by the ``min_count`` rule).
-    admitted_by_combined_count : int
-        Of those, words kept only because the old corpus's counts were added to the new ones.
-    shared_words, old_words_unseen : int
-        Old words that occur in the new corpus, and old words that do not.
-    min_count, min_count_rule : int, str
-        The threshold and whether it was judged on ``"combined"`` or ``"new"`` counts.
-    resorted, moved_words : bool, int
-        Whether the vocabulary was re-sorted by combined frequency, and how many words changed index.
-    start_alpha, end_alpha, epochs : float, float, int
-        Learning-rate schedule of the continuation (the model's own ``alpha`` is left as it was).
-    warm_start, warm_start_epochs : bool, int
-        Whether the source was vectors alone, and the epochs spent learning the output layer first.
-    rehearsal_lines : int
-        Lines of the old corpus interleaved with the new one (0 when none was given).
-    new_corpus_lines, new_corpus_words, combined_corpus_count : int
-        Size of the new corpus; ``combined_corpus_count`` is what the model's ``corpus_count`` now holds.
-    seconds_vocab, seconds_train, seconds_total : float
-        Wall-clock timings.
-    """
-
-    old_words: int
-    final_words: int
-    added_words: int
-    admitted_by_combined_count: int
-    shared_words: int
-    old_words_unseen: int
-    min_count: int
-    min_count_rule: str
-    resorted: bool
-    moved_words: int
-    start_alpha: float
-    end_alpha: float
-    epochs: int
-    warm_start: bool
-    warm_start_epochs: int
-    rehearsal_lines: int
-    new_corpus_lines: int
-    new_corpus_words: int
-    combined_corpus_count: int
-    seconds_vocab: float
-    seconds_train: float
-    seconds_total: float
-
-    def to_dict(self):
-        """Return the report as a plain dict of JSON-safe values."""
-        return dataclasses.asdict(self)
-
-    def __str__(self):
-        rows = [
-            ("vocabulary", (f"{self.old_words} -> {self.final_words} words (+{self.added_words}, "
-                           f"{self.admitted_by_combined_count} admitted by combined counts)")),
-            ("min_count", f"{self.min_count} on {self.min_count_rule} counts"),
-            ("shared / old unseen", f"{self.shared_words} / {self.old_words_unseen}"),
-            ("re-sorted", f"{self.resorted} ({self.moved_words} words moved)"),
-            ("new corpus", (f"{self.new_corpus_lines} lines, {self.new_corpus_words} words; "
-                           f"rehearsal {self.rehearsal_lines} lines")),
-            ("schedule", f"{self.epochs} epochs, alpha {self.start_alpha:g} -> {self.end_alpha:g}"),
-            ("warm start", f"{self.warm_start} ({self.warm_start_epochs} output-layer epochs)"
-                           if self.warm_start else "no"),
-            ("time", (f"vocab {self.seconds_vocab:.1f}s, train {self.seconds_train:.1f}s, "
-                     f"total {self.seconds_total:.1f}s")),
-        ]
-        width = max(len(name) for name, _ in rows)
-        lines = [f"{self.__class__.__name__}"] + [f"  {name:<{width}}  {value}" for name, value in rows]
-        return "\n".join(lines)
-
-
-@dataclasses.dataclass(frozen=True)
-class ContinuationResult:
-    """The outcome of :func:`continue_training`.
-
-    Attributes
-    ----------
-    model : gensim.models.Word2Vec
-        The continued model, with its training state, ready to be continued again.
-    report : ContinuationReport
-        What was done.
-    """
-
-    model: Word2Vec
-    report: ContinuationReport
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -264,6 +173,12 @@ def continue_training(
     word2vec_kwargs=None,
     workers=None,
     inplace=False,
+    seed=None,
+    members=1,
+    new_model=None,
+    new_model_rules=None,
+    align_options=None,
+    client=None,
 ):
     """Continue training a word2vec model on a new corpus, staying close to joint training.
 
@@ -302,7 +217,32 @@ def continue_training(
     workers : int, optional
         Training threads (at least 1); default the source's.
     inplace : bool, default=False
-        Update `source` itself instead of a deep copy (only when it is a Word2Vec model).
+        Update `source` itself instead of a deep copy (only when it is a Word2Vec model; not with `members`).
+    seed : int, optional
+        Seeds the continuation's random draws (new words' first vectors, negative samples, downsampling);
+        default the source's seed. With several `workers` a training is not exactly reproducible anyway.
+    members : int, default=1
+        Continued trainings to run (at least 1), with seeds ``seed, seed + 1, ...``; members 2..k are aligned
+        onto the first and every word averaged over the members. **k times the cost of one continuation**
+        (time; memory: one extra set of vectors per member). See Notes.
+    new_model : {None, "train", gensim.models.Word2Vec, gensim.models.KeyedVectors}, optional
+        A model of the new corpus alone (``"train"``: trained here on `corpus` with the source's parameters,
+        one more training's worth of time). After continued training it is aligned onto the continued vectors
+        and combined with them per word group (`new_model_rules`), each estimate weighted by its evidence (the
+        word's count in the data it saw). It adds no counts: the continued model's already hold the new corpus.
+    new_model_rules : dict, optional
+        Per word group, how `new_model` is combined: ``{"added": ..., "shared": ..., "old": ...}`` with
+        ``"evidence"`` (count-weighted average), ``"mean"`` or ``"keep"`` (the continued vector alone). Groups:
+        ``added`` words the source lacked, ``shared`` source words seen in the new corpus, ``old`` the rest.
+        Default ``{"added": "evidence", "shared": "keep", "old": "keep"}``, the measured best
+        (``benchmarks/RESULTS.md``); given groups override the default's.
+    align_options : AlignOptions or dict, optional
+        Options of the alignments of `members` and `new_model` (default ``AlignOptions()``).
+    client : dask.distributed.Client, optional
+        Run members 2..k (and the training of ``new_model="train"``) as tasks on the client's workers while
+        the first member trains here; only keys, vectors and counts come back. The source and the corpus are
+        sent to the workers (a corpus path must be readable there). Needs the ``dask`` extra
+        (``pip install 'gensim-merge[dask]'``); without a client the trainings run one after another.
 
     Returns
     -------
@@ -322,7 +262,10 @@ def continue_training(
         not text (a :class:`~gensim_merge.errors.CorpusDecodeError`, also a ``UnicodeDecodeError``, e.g. for
         a word2vec vectors file given as the corpus).
     DimensionMismatchError
-        `word2vec_kwargs` with a ``vector_size`` other than the source vectors'.
+        `word2vec_kwargs` with a ``vector_size`` other than the source vectors', or a `new_model` of another
+        vector size.
+    NoSharedVocabularyError
+        A `new_model` that holds none of the words of the new corpus (known after the continued training).
 
     Notes
     -----
@@ -338,6 +281,12 @@ def continue_training(
     further from a model continued with its output layer, because the old corpus's evidence about contexts
     (which the output layer holds) is lost; ``benchmarks/RESULTS.md`` quantifies it.
 
+    With `members` or `new_model` the returned model is the first member's, its input vectors replaced by the
+    combined ones (the output layer is the first member's); ``result.evidence`` says which estimates each word
+    holds and ``report.estimates`` how many words had 1, 2, ... estimates per word group. Averaging
+    independent estimates cancels part of the noise of each training; what it gains, per word group, is in
+    ``benchmarks/RESULTS.md``.
+
     Examples
     --------
     >>> from gensim.models import Word2Vec
@@ -350,12 +299,36 @@ def continue_training(
     >>> res.model.wv.index_to_key[0]
     'cpu'
     """
-    started = time.perf_counter()
     check_options(epochs=epochs, alpha=alpha, min_alpha=min_alpha, min_count=min_count,
                   min_count_rule=min_count_rule, warm_start_epochs=warm_start_epochs, workers=workers,
                   word2vec_kwargs=word2vec_kwargs)
+    rules, align_options = check_estimate_options(
+        members=members, new_model=new_model, client=client, new_model_rules=new_model_rules,
+        align_options=align_options, seed=seed, inplace=inplace)
     corpus, corpus_file, rehearsal = training_corpus(corpus, corpus_file, rehearsal)
+    if isinstance(source, (str, bytes, os.PathLike)):
+        source, inplace = load_source(source), members == 1  # a freshly loaded model belongs to us
+    check_new_model_size(new_model, source)
+    once = functools.partial(
+        _continue_once, source, corpus, corpus_file, rehearsal, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
+        min_count=min_count, min_count_rule=min_count_rule, resort=resort, warm_start_epochs=warm_start_epochs,
+        word2vec_kwargs=word2vec_kwargs, workers=workers, inplace=inplace)
+    if members == 1 and new_model is None:
+        return once(seed)[0]
+    if seed is None:
+        seed = int(source.seed if isinstance(source, Word2Vec) else (word2vec_kwargs or {}).get("seed", 1))
+    return continue_with_estimates(once, seed=seed, members=members, new_model=new_model, corpus=corpus,
+                                   corpus_file=corpus_file, client=client, rules=rules,
+                                   align_options=align_options)
+
+
+def _continue_once(source, corpus, corpus_file, rehearsal, seed, *, epochs, alpha, min_alpha, min_count,
+                   min_count_rule, resort, warm_start_epochs, word2vec_kwargs, workers, inplace):
+    """One continued training (options checked): (ContinuationResult, was_old, new_counts) per final row."""
+    started = time.perf_counter()
     model, warm = _working_model(source, word2vec_kwargs, inplace)
+    if seed is not None:
+        model.seed, model.random = int(seed), np.random.RandomState(int(seed))
     if workers is not None:
         model.workers = int(workers)
     epochs = int(model.epochs if epochs is None else epochs)
@@ -414,4 +387,4 @@ def continue_training(
                                                       if not k.startswith("seconds")})
     logger.info("continued training: %s -> %s words (+%s), %.1fs", growth.n_old, len(model.wv), growth.added,
                 report.seconds_total)
-    return ContinuationResult(model=model, report=report)
+    return ContinuationResult(model=model, report=report), was_old, new_counts

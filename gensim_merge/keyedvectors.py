@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal, Union, overload
+from typing import Any, Literal, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,7 @@ from gensim.models.fasttext import FastTextKeyedVectors
 from gensim_merge._align_options import AlignOptionsLike
 from gensim_merge._kv_alignment import AlignmentMixin
 from gensim_merge._kv_files import FilesMixin, load_any, save_any
-from gensim_merge._typing import MergeStrategy, MmapMode, PathType, Progress, VectorsFormat
+from gensim_merge._typing import Corpus, MergeStrategy, MmapMode, PathType, Progress, VectorsFormat
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE
 from gensim_merge.errors import IncompatibleModelError, NotMergedError
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
@@ -319,13 +319,110 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
         selected = (mask == bit) if only else (mask & bit) != 0
         return [self.index_to_key[i] for i in np.flatnonzero(selected)]
 
+    def estimates(self, key: str | int | None = None) -> int | dict[str, int]:
+        """How many independent estimates were averaged into `key` (or, without a key, into the words).
+
+        Set by :meth:`ensemble` and by :meth:`continue_from` with ``members`` or ``new_model``; saved with the
+        vectors (a per-word attribute). :meth:`provenance` names the inputs that contributed.
+
+        Returns
+        -------
+        int or dict
+            For a key, its number of estimates; without one, ``{"1": words, "2": words, ...}``.
+
+        Raises
+        ------
+        KeyError
+            When `key` is not in the model.
+        NotMergedError
+            When the model records no estimates (it was not combined from several).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> a, b = MergeableKeyedVectors(3), MergeableKeyedVectors(3)
+        >>> a.add_vectors(["cat", "dog", "owl"], np.eye(3, dtype=np.float32))
+        >>> b.add_vectors(["dog", "owl", "fish"], np.eye(3, dtype=np.float32)[[1, 2, 0]])
+        >>> both = MergeableKeyedVectors.ensemble([a, b], names=["s1", "s2"], align_options={"anchor_min_count": 0,
+        ...                                       "heldout": 0, "trim": False})
+        >>> both.estimates("dog"), both.provenance("dog"), both.estimates()
+        (2, ['s1', 's2'], {'1': 2, '2': 2})
+        """
+        if "estimates" not in self.expandos:
+            raise NotMergedError("estimates needs a model combined from several estimates (MergeableKeyedVectors"
+                                 ".ensemble, or continue_from with members or new_model); this one records none")
+        if key is None:
+            counts = np.bincount(np.asarray(self.expandos["estimates"], dtype=np.int64))
+            return {str(n): int(c) for n, c in enumerate(counts) if c}
+        return int(self.expandos["estimates"][self.get_index(key)])
+
+    @classmethod
+    def ensemble(cls, models: Sequence[KeyedVectors | Word2Vec], *, reference: int = 0,
+                 names: Sequence[str] | None = None, align_options: AlignOptionsLike = None,
+                 chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableKeyedVectors:
+        """An ensemble of models of the same corpus: every member aligned onto one, each word averaged.
+
+        For several trainings of one corpus (e.g. seeds): each word is averaged over the members holding it,
+        weighted by its count in each; the vocabulary is the union; ``count`` is the maximum over the members,
+        never their sum (they saw the same corpus). See :func:`gensim_merge.ensembles.ensemble_vectors`.
+
+        Parameters
+        ----------
+        models : sequence of {gensim.models.KeyedVectors, gensim.models.Word2Vec}
+            At least one model, one vector size. Only read.
+        reference : int, default=0
+            The member whose space the result is in.
+        names : sequence of str, optional
+            One distinct name per member (default ``model0``, ...); :meth:`provenance` answers with them.
+        align_options : AlignOptions or dict, optional
+        chunk_size : int, optional
+
+        Returns
+        -------
+        MergeableKeyedVectors
+            With ``sources`` (the names), per-word ``provenance`` and ``estimates`` attributes (saved with the
+            vectors) and an ``ensemble`` lifecycle event holding the report.
+
+        Examples
+        --------
+        >>> from gensim.models import Word2Vec
+        >>> from gensim.test.utils import common_texts
+        >>> members = [Word2Vec(common_texts, vector_size=8, min_count=1, workers=1, seed=s) for s in (1, 2)]
+        >>> kv = MergeableKeyedVectors.ensemble(members, align_options={"anchor_min_count": 0, "heldout": 0})
+        >>> len(kv) == len(members[0].wv), kv.estimates("trees")
+        (True, 2)
+        """
+        from gensim_merge.ensembles import ensemble_vectors
+
+        record = ensemble_vectors(models, reference=reference, names=names, align_options=align_options,
+                                  chunk_size=chunk_size)
+        kv = cls(record.vectors.shape[1], dtype=record.vectors.dtype)
+        kv.index_to_key = record.keys
+        kv.key_to_index = {key: i for i, key in enumerate(record.keys)}
+        kv.next_index = len(record.keys)
+        kv.vectors = record.vectors
+        if record.counts is not None:
+            kv.expandos["count"] = record.counts
+        kv.expandos["provenance"] = record.provenance
+        kv.expandos["estimates"] = record.estimates
+        kv.sources = list(record.names)
+        kv.add_lifecycle_event("ensemble", **record.report.to_dict())
+        return kv
+
     # ------------------------------------------------------------------------------------------------
     # continued training
     # ------------------------------------------------------------------------------------------------
     @classmethod
-    def continue_from(cls, source, corpus=None, *, corpus_file=None, epochs=None, alpha=None, min_alpha=None,
-                      min_count=None, min_count_rule="combined", resort=True, rehearsal=None, warm_start_epochs=1,
-                      word2vec_kwargs=None, workers=None, inplace=False):
+    def continue_from(cls, source: Word2Vec | KeyedVectors | PathType, corpus: Corpus | None = None, *,
+                      corpus_file: PathType | None = None, epochs: int | None = None, alpha: float | None = None,
+                      min_alpha: float | None = None, min_count: int | None = None,
+                      min_count_rule: Literal["combined", "new"] = "combined", resort: bool = True,
+                      rehearsal: Corpus | None = None, warm_start_epochs: int = 1,
+                      word2vec_kwargs: Mapping[str, Any] | None = None, workers: int | None = None,
+                      inplace: bool = False, seed: int | None = None, members: int = 1,
+                      new_model: Word2Vec | KeyedVectors | Literal["train"] | None = None,
+                      new_model_rules: Mapping[str, str] | None = None, align_options: AlignOptionsLike = None,
+                      client: Any = None) -> MergeableKeyedVectors:
         """Continue training `source` on a new corpus; the updated vectors, with the full model attached.
 
         A thin front of :func:`gensim_merge.continuation.continue_training`, which does the work through
@@ -366,12 +463,28 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
             Training threads (at least 1); default the source's.
         inplace : bool, default=False
             Update a Word2Vec `source` itself instead of a deep copy.
+        seed : int, optional
+            Seed of the continuation (default the source's).
+        members : int, default=1
+            Continued trainings with seeds ``seed, seed + 1, ...``, aligned onto the first and averaged:
+            **k times the cost of one**.
+        new_model : {None, "train", gensim.models.Word2Vec, gensim.models.KeyedVectors}, optional
+            A model of the new corpus alone (``"train"``: trained here), aligned onto the continued vectors
+            and combined with them per word group, weighted by evidence (counts are not added twice).
+        new_model_rules : dict, optional
+            Per word group (``added``/``shared``/``old``) rule for `new_model`: ``"evidence"``, ``"mean"``,
+            ``"keep"`` (default: the measured best; see ``continue_training``).
+        align_options : AlignOptions or dict, optional
+            Options of the alignments of `members` and `new_model`.
+        client : dask.distributed.Client, optional
+            Train members 2..k (and ``new_model="train"``) on the client's workers (the ``dask`` extra).
 
         Returns
         -------
         MergeableKeyedVectors
             The continued vectors (sharing the continued model's arrays); ``result.model`` is the full model,
-            ready to be continued again, and ``result.continuation_report`` says what was done.
+            ready to be continued again, and ``result.continuation_report`` says what was done. With `members`
+            or `new_model`, :meth:`estimates` and :meth:`provenance` tell which estimates each word holds.
 
         Examples
         --------
@@ -388,10 +501,16 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
         result = continue_training(
             source, corpus, corpus_file=corpus_file, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
             min_count=min_count, min_count_rule=min_count_rule, resort=resort, rehearsal=rehearsal,
-            warm_start_epochs=warm_start_epochs, word2vec_kwargs=word2vec_kwargs, workers=workers, inplace=inplace)
+            warm_start_epochs=warm_start_epochs, word2vec_kwargs=word2vec_kwargs, workers=workers, inplace=inplace,
+            seed=seed, members=members, new_model=new_model, new_model_rules=new_model_rules,
+            align_options=align_options, client=client)
         vectors = cls.from_word2vec(result.model, copy=False)
         vectors.model = result.model
         vectors.continuation_report = result.report
+        if result.evidence is not None:
+            vectors.expandos = {**vectors.expandos, "provenance": result.evidence.provenance,
+                                "estimates": result.evidence.estimates}
+            vectors.sources = list(result.evidence.sources)
         return vectors
 
 

@@ -1,0 +1,79 @@
+"""Time and peak memory of gensim_merge.ensemble on large synthetic members (rotated noisy copies).
+
+Peak memory is what numpy allocates during the call (tracemalloc sees numpy's buffers), compared with the
+size of the output vectors; the inputs exist before the call and are not counted. Members are built as
+rotated, noisy copies of one random model with Zipf counts, so the alignment has real work to do.
+
+Usage (from the repository root)::
+
+    python benchmarks/bench_ensemble.py --words 1000000 --dim 300 --members 2 \\
+        --jsonl benchmarks/results/ensemble_speed_memory_by_size.jsonl
+"""
+
+import argparse
+import json
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+from gensim.models import KeyedVectors
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gensim_merge.ensembles import ensemble_vectors
+
+
+def members(n_words, dim, k, seed=0):
+    """`k` KeyedVectors over the same `n_words` keys: rotated copies of one model plus a little noise."""
+    rng = np.random.default_rng(seed)
+    keys = [f"w{i}" for i in range(n_words)]
+    base = rng.standard_normal((n_words, dim), dtype=np.float32)
+    counts = np.maximum(1, (1e7 / np.arange(1, n_words + 1))).astype(np.int64)
+    out = []
+    for _ in range(k):
+        q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
+        kv = KeyedVectors(dim, dtype=np.float32)
+        kv.index_to_key = keys
+        kv.key_to_index = {key: i for i, key in enumerate(keys)}
+        kv.vectors = (base @ q.astype(np.float32)) + 0.1 * rng.standard_normal((n_words, dim), dtype=np.float32)
+        kv.expandos["count"] = counts.copy()
+        out.append(kv)
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--dim", type=int, default=300)
+    parser.add_argument("--members", type=int, default=2)
+    parser.add_argument("--jsonl", help="append the figures as one JSON line here")
+    args = parser.parse_args(argv)
+    models = members(args.words, args.dim, args.members)
+    product = np.empty((args.words, args.dim), dtype=np.float32)
+    start = time.perf_counter()
+    np.matmul(models[1].vectors, np.eye(args.dim, dtype=np.float32), out=product)
+    bare = time.perf_counter() - start
+    del product
+    tracemalloc.start()
+    start = time.perf_counter()
+    record = ensemble_vectors(models, align_options={"n_anchors": 5000})
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    output = record.vectors.nbytes
+    inputs = sum(m.vectors.nbytes for m in models)
+    row = {"words": args.words, "dim": args.dim, "members": args.members, "seconds": round(seconds, 2),
+           "bare_product_seconds": round(bare, 2), "peak_allocated_mb": round(peak / 2**20, 1),
+           "output_mb": round(output / 2**20, 1), "inputs_mb": round(inputs / 2**20, 1),
+           "peak_over_output": round(peak / output, 3),
+           "extra_over_inputs_plus_output": round((peak - output) / (inputs + output), 3)}
+    print(json.dumps(row))
+    if args.jsonl:
+        with open(args.jsonl, "a") as handle:
+            handle.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()
