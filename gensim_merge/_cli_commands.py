@@ -103,7 +103,7 @@ def cmd_merge(args, console):
     try:
         merged = merge(models, reference=reference, names=names, strategy=args.strategy, align=args.align,
                        align_options=options, center_fit=False if args.raw_fit else None,
-                       progress=None if bar is None else bar.update)
+                       progress=None if bar is None else bar.update, count_rule=args.count_rule)
     finally:
         if bar is not None:
             bar.close()

@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the models' real word counts: one gensim vocabulary file ('word count' per line, what "
                         "word2vec -save-vocab writes) per model, in the models' order, '-' to keep a model's own; "
                         "word2vec files carry no counts, and without them shared words are weighted by rank")
+    p.add_argument("--count-rule", choices=("sum", "max"), default="sum",
+                   help="the merged count of a shared word: the sum (models of different corpora; default) or the "
+                        "maximum (one model's counts already include another's corpus, e.g. a continued model and "
+                        "its new corpus's own model)")
     add_alignment_options(p)
 
     p = add("continue", cmd_continue, "Continue training MODEL on the new CORPUS, staying close to joint "

@@ -206,7 +206,8 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
     # ------------------------------------------------------------------------------------------------
     def merge_with(self, *others: KeyedVectors, names: Sequence[str] | None = None, strategy: MergeStrategy = "count",
                    align: bool = True, align_options: AlignOptionsLike = None, center_fit: bool | None = None,
-                   chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableKeyedVectors:
+                   chunk_size: int = DEFAULT_CHUNK_SIZE,
+                   count_rule: Literal["sum", "max"] = "sum") -> MergeableKeyedVectors:
         """One union-vocabulary model from this one and `others`, in this model's space.
 
         A thin front of :func:`gensim_merge.merge` with this model as the reference; see
@@ -227,6 +228,9 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
             aligning and `align_options` sets no ``center``; measured closer to joint training, see
             :func:`gensim_merge.merge`).
         chunk_size : int, optional
+        count_rule : {"sum", "max"}, default="sum"
+            ``"max"`` when this model's counts already include the others' corpus (a model continued on a
+            corpus, merged with that corpus's own model): a sum would count that corpus twice.
 
         Returns
         -------
@@ -244,7 +248,7 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
         """
         return MergeableKeyedVectors._from_merge_result(merge_vectors(
             [self, *others], reference=0, names=names, strategy=strategy, align=align, align_options=align_options,
-            center_fit=center_fit, chunk_size=chunk_size))
+            center_fit=center_fit, chunk_size=chunk_size, count_rule=count_rule))
 
     @classmethod
     def _from_merge_result(cls, result):
@@ -625,12 +629,13 @@ def save_vectors(kv: KeyedVectors | Word2Vec, path: PathType, *, fmt: VectorsFor
 def merge(models: Iterable[KeyedVectors], *, reference: int | str = 0, names: Sequence[str] | None = None,
           strategy: MergeStrategy = "count", align: bool = True, align_options: AlignOptionsLike = None,
           center_fit: bool | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
-          progress: Progress | None = None) -> LoadedVectors:
+          progress: Progress | None = None, count_rule: Literal["sum", "max"] = "sum") -> LoadedVectors:
     """Merge several models into one union-vocabulary model in the reference's space.
 
     The model built from :func:`gensim_merge.merging.merge_vectors`, which does the work and documents every
     parameter (`models`, `reference`, `names`, `strategy`, `align`, `align_options`, `center_fit`,
-    `chunk_size`, `progress`) and the combining strategies.
+    `chunk_size`, `progress`, `count_rule`: ``"max"`` when one input's counts already include another's corpus)
+    and the combining strategies.
 
     Returns
     -------
@@ -665,4 +670,4 @@ def merge(models: Iterable[KeyedVectors], *, reference: int | str = 0, names: Se
             "(MergeableKeyedVectors.from_keyed_vectors(model, copy=False) keeps the whole-word vectors only)")
     return MergeableKeyedVectors._from_merge_result(merge_vectors(
         models, reference=reference, names=names, strategy=strategy, align=align, align_options=align_options,
-        center_fit=center_fit, chunk_size=chunk_size, progress=progress))
+        center_fit=center_fit, chunk_size=chunk_size, progress=progress, count_rule=count_rule))

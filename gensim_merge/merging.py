@@ -42,7 +42,7 @@ import dataclasses
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from gensim.models import KeyedVectors
@@ -52,7 +52,7 @@ from gensim_merge._alignment_data import probably_finite
 from gensim_merge._merge_inputs import MAX_SOURCES, STRATEGIES, check_inputs, warn_rank_based
 from gensim_merge._typing import MergeStrategy, Progress
 from gensim_merge._union import merged_order, union_positions
-from gensim_merge._validation import check_finite_rows
+from gensim_merge._validation import check_choice, check_finite_rows
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_between
 from gensim_merge.counts import MAX_COUNT, model_counts
 from gensim_merge.errors import CountsError
@@ -63,6 +63,8 @@ logger = logging.getLogger(__name__)
 
 #: Rows combined per step at most (whatever chunk_size allows): steps that stay in cache measured faster.
 _STEP_ROWS = 8192
+#: How the result's count of a word several inputs hold is formed (see :func:`merge_vectors`).
+COUNT_RULES = ("sum", "max")
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,8 @@ class MergeResult:
 def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
                   names: Sequence[str] | None = None, strategy: MergeStrategy = "count", align: bool = True,
                   align_options: AlignOptionsLike = None, center_fit: bool | None = None,
-                  chunk_size: int = DEFAULT_CHUNK_SIZE, progress: Progress | None = None) -> MergeResult:
+                  chunk_size: int = DEFAULT_CHUNK_SIZE, progress: Progress | None = None,
+                  count_rule: Literal["sum", "max"] = "sum") -> MergeResult:
     """Merge several models into one union vocabulary in the reference's space: the parts, not a model.
 
     :func:`gensim_merge.merge` (and :meth:`MergeableKeyedVectors.merge_with`) wrap the result in a model.
@@ -212,6 +215,11 @@ def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
     progress : callable, optional
         Called with the number of input rows just combined after every step; over one merge the calls add
         up to the inputs' total size (``progress=tqdm(total=...).update`` works).
+    count_rule : {"sum", "max"}, default="sum"
+        How the result's ``count`` of a word several inputs hold is formed: ``"sum"`` for inputs trained on
+        different corpora; ``"max"`` when one input's counts already include another's corpus (a model continued
+        on a corpus, merged with that corpus's own model: its counts already hold that corpus, which a sum would
+        count twice). The weights of shared words are each input's own counts either way.
 
     Returns
     -------
@@ -239,6 +247,7 @@ def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
     """
     models = list(models)
     ref: int  # `reference` resolved to a position
+    check_choice(count_rule, COUNT_RULES, "count_rule")
     names, flat_sources, bit_offsets, ref, align_options, center_fit = check_inputs(
         models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress)
     counts = [model_counts(kv, name) for name, kv in zip(names, models)]
@@ -253,7 +262,8 @@ def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
                   else _fit_alignments(models, ref, names, align_options, center_fit))
 
     union = union_positions([kv.index_to_key for kv in models], ref)
-    combined_count, provenance = _tally(models, union.positions, counts, bit_offsets, names, len(union.keys))
+    combined_count, provenance = _tally(models, union.positions, counts, bit_offsets, names, len(union.keys),
+                                        count_rule)
     n_reference = len(models[ref].index_to_key)
     order = merged_order(union.keys, combined_count, union.in_reference, n_reference)
     final_position = np.empty(len(order), dtype=np.intp)
@@ -278,12 +288,14 @@ def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
     )
 
 
-def _tally(models, positions, counts, bit_offsets, names, n_union):
+def _tally(models, positions, counts, bit_offsets, names, n_union, count_rule="sum"):
     """The combined counts (checked for overflow) and the provenance bit masks of the union."""
     combined_count = np.zeros(n_union, dtype=np.int64)
     provenance = np.zeros(n_union, dtype=np.uint64)
     for kv, pos, cnt, offset, name in zip(models, positions, counts, bit_offsets, names):
-        if cnt is not None:
+        if cnt is not None and count_rule == "max":
+            combined_count[pos] = np.maximum(combined_count[pos], cnt)  # rows are unique within one input
+        elif cnt is not None:
             overflow = combined_count[pos] > MAX_COUNT - cnt
             if overflow.any():
                 i = int(np.flatnonzero(overflow)[0])
