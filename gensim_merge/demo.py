@@ -149,7 +149,7 @@ def run_demo(*, seed: int = 1, out: Callable[[str], object] = print, say: Callab
     DemoResult
     """
     say = say or logger.info
-    bar = progress(total=8, desc="demo", unit="step") if progress else contextlib.nullcontext()
+    bar = progress(total=9, desc="demo", unit="step") if progress else contextlib.nullcontext()
     seconds = {}
 
     def step(name, func):
@@ -173,6 +173,8 @@ def run_demo(*, seed: int = 1, out: Callable[[str], object] = print, say: Callab
         merged = step("merge A and B", lambda: kv_a.merge_with(
             kv_b, names=["A", "B"], align_options={"anchor_min_count": DEMO_ANCHOR_MIN_COUNT}))
         continued = step("continue A on B", lambda: continue_training(model_a, half_b))
+        with_b = step("continue A on B with B's model", lambda: continue_training(
+            model_a, half_b, new_model=model_b, align_options={"anchor_min_count": DEMO_ANCHOR_MIN_COUNT}))
         plain = step("gensim continue A on B", lambda: _plain_gensim_continuation(model_a, half_b))
     say(f"trained A on {len(half_a)} documents ({len(kv_a)} words), B on {len(half_b)} ({len(kv_b)} words), "
         f"joint on {len(joint_docs)} ({len(joint.wv)} words); "
@@ -189,6 +191,7 @@ def run_demo(*, seed: int = 1, out: Callable[[str], object] = print, say: Callab
         "B aligned onto A": aligned,
         "merge A+B (gensim-merge)": merged,
         "continue A on B (gensim-merge)": continued.model.wv,
+        "continue A on B + B's own model (gensim-merge)": with_b.model.wv,
         "continue A on B (plain gensim)": plain.wv,
         "joint, another seed (noise floor)": floor.wv,
     }

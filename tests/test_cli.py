@@ -249,7 +249,8 @@ def test_demo_library_part_is_complete(monkeypatch):
     lines = []
     first = demo_module.run_demo(out=lines.append)
     names = list(first.closeness)
-    assert names[-1] == "joint, another seed (noise floor)" and len(names) == 6
+    assert names[-1] == "joint, another seed (noise floor)" and len(names) == 7
+    assert "continue A on B + B's own model (gensim-merge)" in names  # the best route, next to the plain recipes
     assert first.ratios[names[-1]] == 1.0
     assert all(0 < r.coverage <= 1 and 0 <= r.overall.nn_overlap <= 1 for r in first.closeness.values())
     assert first.alignment.n_anchors > 50
