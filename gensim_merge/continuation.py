@@ -140,9 +140,8 @@ def _working_model(source, word2vec_kwargs, inplace):
 
 def _train(model, train_args, *, warm_epochs, held_rows, epochs, start_alpha, end_alpha):
     """Warm-start epochs (input vectors of `held_rows` held), then the continuation proper; alpha restored."""
-    old_alpha, old_min_alpha = model.alpha, model.min_alpha
     try:
-        with restarted_learning_rate(start_alpha):
+        with restarted_learning_rate(start_alpha, model=model):  # puts back alpha/min_alpha, which train overwrites
             if warm_epochs:
                 model.wv.vectors_lockf = np.where(held_rows, 0.0, 1.0).astype(_REAL)
                 model.train(epochs=warm_epochs, start_alpha=start_alpha, end_alpha=start_alpha, **train_args)
@@ -150,7 +149,6 @@ def _train(model, train_args, *, warm_epochs, held_rows, epochs, start_alpha, en
             model.train(epochs=epochs, start_alpha=start_alpha, end_alpha=end_alpha, **train_args)
     finally:
         model.wv.vectors_lockf = np.ones(1, dtype=_REAL)
-        model.alpha, model.min_alpha = old_alpha, old_min_alpha  # train(start_alpha=...) overwrites them
     model.wv.norms = None
 
 
