@@ -25,10 +25,11 @@ from gensim.models.fasttext import FastTextKeyedVectors
 
 from gensim_merge._align_options import AlignOptionsLike
 from gensim_merge._kv_alignment import AlignmentMixin
+from gensim_merge._kv_evidence import EvidenceMixin
 from gensim_merge._kv_files import FilesMixin, load_any, save_any
 from gensim_merge._typing import Corpus, MergeStrategy, MmapMode, PathType, Progress, VectorsFormat
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE
-from gensim_merge.errors import IncompatibleModelError, NotMergedError
+from gensim_merge.errors import IncompatibleModelError
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.fasttext_io import merge_fasttext_models
 from gensim_merge.merging import merge_vectors
@@ -38,7 +39,7 @@ __all__ = ["MergeableKeyedVectors", "load_vectors", "merge", "save_vectors"]
 logger = logging.getLogger(__name__)
 
 
-class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
+class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVectors):
     """gensim KeyedVectors that can be aligned to, merged with and continued from other models.
 
     Parameters
@@ -270,95 +271,6 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, KeyedVectors):
             center_fit=report.center_fit, n_words=report.n_words, n_shared=report.n_shared,
         )
         return merged
-
-    def _check_merged(self, method):
-        if not self.sources or "provenance" not in self.expandos:
-            raise NotMergedError(
-                f"{method} needs a model produced by merging (merge_with / gensim_merge.merge), which records "
-                f"which input held each word; this {type(self).__name__} was never merged"
-            )
-
-    def provenance(self, key: str | int) -> list[str]:
-        """Names of the merged inputs that held `key`.
-
-        Raises
-        ------
-        KeyError
-            When `key` is not in the model.
-        NotMergedError
-            When the model was not produced by a merge (it records no inputs).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> a, b = MergeableKeyedVectors(2), MergeableKeyedVectors(2)
-        >>> a.add_vectors(["cat", "dog"], np.eye(2, dtype=np.float32))
-        >>> b.add_vectors(["dog", "fish"], np.eye(2, dtype=np.float32))
-        >>> merged = a.merge_with(b, names=["a", "b"], strategy="mean", align=False)
-        >>> merged.provenance("dog"), merged.provenance("fish")
-        (['a', 'b'], ['b'])
-        """
-        index = self.get_index(key)
-        self._check_merged("provenance")
-        bits = int(self.expandos["provenance"][index])
-        return [name for bit, name in enumerate(self.sources) if bits >> bit & 1]
-
-    def words_from(self, source: str, *, only: bool = False) -> list[str]:
-        """The words that the merged input `source` held (``only=True``: held by no other input).
-
-        Vectorised over the vocabulary; returns the words in the model's order.
-
-        Raises
-        ------
-        KeyError
-            When `source` is not one of the merged inputs' names.
-        NotMergedError
-            When the model was not produced by a merge.
-        """
-        self._check_merged("words_from")
-        if source not in self.sources:
-            raise KeyError(f"{source!r} is not one of this model's sources {self.sources}")
-        mask = np.asarray(self.expandos["provenance"], dtype=np.uint64)
-        bit = np.uint64(1) << np.uint64(self.sources.index(source))
-        selected = (mask == bit) if only else (mask & bit) != 0
-        return [self.index_to_key[i] for i in np.flatnonzero(selected)]
-
-    def estimates(self, key: str | int | None = None) -> int | dict[str, int]:
-        """How many independent estimates were averaged into `key` (or, without a key, into the words).
-
-        Set by :meth:`ensemble` and by :meth:`continue_from` with ``members`` or ``new_model``; saved with the
-        vectors (a per-word attribute). :meth:`provenance` names the inputs that contributed.
-
-        Returns
-        -------
-        int or dict
-            For a key, its number of estimates; without one, ``{"1": words, "2": words, ...}``.
-
-        Raises
-        ------
-        KeyError
-            When `key` is not in the model.
-        NotMergedError
-            When the model records no estimates (it was not combined from several).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> a, b = MergeableKeyedVectors(3), MergeableKeyedVectors(3)
-        >>> a.add_vectors(["cat", "dog", "owl"], np.eye(3, dtype=np.float32))
-        >>> b.add_vectors(["dog", "owl", "fish"], np.eye(3, dtype=np.float32)[[1, 2, 0]])
-        >>> both = MergeableKeyedVectors.ensemble([a, b], names=["s1", "s2"], align_options={"anchor_min_count": 0,
-        ...                                       "heldout": 0, "trim": False})
-        >>> both.estimates("dog"), both.provenance("dog"), both.estimates()
-        (2, ['s1', 's2'], {'1': 2, '2': 2})
-        """
-        if "estimates" not in self.expandos:
-            raise NotMergedError("estimates needs a model combined from several estimates (MergeableKeyedVectors"
-                                 ".ensemble, or continue_from with members or new_model); this one records none")
-        if key is None:
-            counts = np.bincount(np.asarray(self.expandos["estimates"], dtype=np.int64))
-            return {str(n): int(c) for n, c in enumerate(counts) if c}
-        return int(self.expandos["estimates"][self.get_index(key)])
 
     @classmethod
     def ensemble(cls, models: Sequence[KeyedVectors | Word2Vec], *, reference: int = 0,

@@ -33,6 +33,7 @@ TYPED_MODULES = (
     "gensim_merge.fasttext_continuation",
     "gensim_merge.keyedvectors",
     "gensim_merge._kv_alignment",
+    "gensim_merge._kv_evidence",
     "gensim_merge._kv_files",
     "gensim_merge._formats",
     "gensim_merge.io",
