@@ -9,6 +9,10 @@ of a fidelity run with ``--seed k``; seed 1 is fidelity's own A and B model). Fo
 third of the vocabulary). k = 1 is two single models. One JSON line per (corpus, k) is appended to `--jsonl`
 as soon as its models exist, so a partial run leaves the figures it reached.
 
+With ``--independent-seed S`` (a seed outside 1..8) the script instead measures closeness to an independent
+training: the top-10 overlap of the ensemble of seeds 1..k (k = 1, 2, 4) with a single model of seed S, which
+neither ensemble saw: does averaging bring a model closer to what another training of the corpus gives?
+
 Usage (from the repository root)::
 
     python benchmarks/ensemble_stability.py --cache-dir benchmarks/.cache \\
@@ -70,16 +74,36 @@ def measure(corpus, k, models, args):
             "words_sampled": args.words}
 
 
+def closeness_to_independent(corpora, args):
+    """Rows of top-10 overlap between the ensemble of seeds 1..k and an independent single training."""
+    for corpus in corpora:
+        other = single_model(corpus, args.independent_seed, args.cache_dir)[0].wv
+        members = {seed: single_model(corpus, seed, args.cache_dir)[0].wv for seed in (1, 2, 3, 4)}
+        for k in (1, 2, 4):
+            first = ensemble([members[s] for s in range(1, k + 1)]) if k > 1 else members[1]
+            overlap, n_shared = overlap_by_frequency(first, other, args.words)
+            row = {"corpus": corpus, "k": k, "seeds": list(range(1, k + 1)), "independent_seed": args.independent_seed,
+                   "top10_overlap_with_independent_training": overlap, "shared_words": n_shared,
+                   "words_sampled": args.words}
+            logger.info("%s", row)
+            with open(args.jsonl, "a") as handle:
+                handle.write(json.dumps(row) + "\n")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache-dir", default=str(fidelity.DEFAULT_CACHE))
     parser.add_argument("--jsonl", required=True, help="append one JSON line per (corpus, k) here")
     parser.add_argument("--words", type=int, default=3000, help="query words sampled (default 3000)")
     parser.add_argument("--corpora", default="general,tech")
+    parser.add_argument("--independent-seed", type=int,
+                        help="measure closeness of the ensembles of seeds 1..k to a single model of this seed")
     args = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s", level=logging.INFO)
     logging.getLogger("gensim").setLevel(logging.WARNING)
     corpora = args.corpora.split(",")
+    if args.independent_seed is not None:
+        return closeness_to_independent(corpora, args)
     models = {corpus: {} for corpus in corpora}
     for step, seeds in enumerate(ORDER):
         for corpus in corpora:
