@@ -140,7 +140,11 @@ class AlignmentMixin(_MixinBase):
             anchor_min_count=anchor_min_count, on_missing=on_missing, trim=trim, trim_threshold=trim_threshold,
             heldout=heldout, seed=seed,
         )
+        self._check_alignable()
         return fit_between(self, target, options)
+
+    def _check_alignable(self) -> None:
+        """A subclass's own precondition for being aligned (fastText: it has n-gram buckets); none here."""
 
     def apply_alignment(self: _Model, alignment: Alignment, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
                         progress: Progress | None = None) -> _Model:

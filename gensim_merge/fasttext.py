@@ -36,25 +36,22 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from gensim.models import KeyedVectors
 from gensim.models.fasttext import FastText, FastTextKeyedVectors
 
 from gensim_merge._align_options import AlignOptionsLike
 from gensim_merge._fasttext_merge import BUCKET_WEIGHTS, merge_fasttext
 from gensim_merge._fasttext_ops import back_solve, check_buckets, ngram_matrix
 from gensim_merge._fasttext_persist import FastTextFilesMixin, real_gensim_names
+from gensim_merge._kv_alignment import AlignmentMixin
 from gensim_merge._typing import (
-    AlignMethod,
-    AnchorsLike,
     BucketWeights,
     Corpus,
     MergeStrategy,
-    OnMissing,
     PathType,
     Progress,
 )
-from gensim_merge._validation import check_integer, check_keyed_vectors
-from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, AlignOptions, fit_between
+from gensim_merge._validation import check_keyed_vectors
+from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment
 from gensim_merge.errors import IncompatibleModelError, NotMergedError
 
 __all__ = ["BUCKET_WEIGHTS", "MergeableFastTextKeyedVectors"]
@@ -62,10 +59,16 @@ __all__ = ["BUCKET_WEIGHTS", "MergeableFastTextKeyedVectors"]
 logger = logging.getLogger(__name__)
 
 
-class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
+class MergeableFastTextKeyedVectors(FastTextFilesMixin, AlignmentMixin, FastTextKeyedVectors):
     """gensim FastTextKeyedVectors that can be aligned to and merged with other models, n-gram buckets included.
 
     Parameters are gensim's (``vector_size, min_n, max_n, bucket, count=0, dtype``).
+
+    ``align_to``/``alignment_to`` are the word2vec class's (the same options, from
+    :class:`~gensim_merge.alignment.AlignOptions`): the map is fitted on the whole-word vectors (``vectors``) of
+    the anchors, and :meth:`apply_alignment` applies it to ``vectors``, ``vectors_vocab`` and
+    ``vectors_ngrams``, so ``result[w] = map(self[w])`` for every word, seen or not; a model without buckets is
+    refused (:class:`~gensim_merge.errors.NoBucketsError`).
 
     Attributes
     ----------
@@ -87,6 +90,10 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
     >>> kv = MergeableFastTextKeyedVectors.from_fasttext(model)
     >>> kv["computers"].shape  # an unseen word, from its n-grams
     (8,)
+    >>> other = FastText(common_texts, vector_size=8, min_count=1, bucket=1000, workers=1, seed=2)
+    >>> aligned = kv.align_to(other.wv, anchor_min_count=1)
+    >>> aligned.alignment.method, aligned["computers"].shape
+    ('orthogonal', (8,))
     """
 
     def __init__(self, vector_size: int, min_n: int, max_n: int, bucket: int, count: int = 0,
@@ -188,77 +195,9 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, FastTextKeyedVectors):
     # ------------------------------------------------------------------------------------------------
     # alignment
     # ------------------------------------------------------------------------------------------------
-    def align_to(
-        self, target: KeyedVectors, anchors: AnchorsLike = AlignOptions.anchors, *,
-        method: AlignMethod = AlignOptions.method, center: bool = AlignOptions.center,
-        normalize: bool = AlignOptions.normalize, ridge: float = AlignOptions.ridge,
-        n_anchors: int | None = AlignOptions.n_anchors, anchor_min_count: int = AlignOptions.anchor_min_count,
-        on_missing: OnMissing = AlignOptions.on_missing, trim: bool = AlignOptions.trim,
-        trim_threshold: float = AlignOptions.trim_threshold, heldout: float = AlignOptions.heldout,
-        seed: int | None = AlignOptions.seed, chunk_size: int = DEFAULT_CHUNK_SIZE,
-    ) -> MergeableFastTextKeyedVectors:
-        """Map this model into `target`'s space: every whole-word vector and every n-gram bucket.
-
-        The options are those of :class:`~gensim_merge.alignment.AlignOptions` (defaults and allowed ranges
-        there, all checked before any work) and `chunk_size`, as for
-        :meth:`gensim_merge.MergeableKeyedVectors.align_to`; the map is fitted on
-        the whole-word vectors (``vectors``) of the anchors, then applied to ``vectors``, ``vectors_vocab``
-        and ``vectors_ngrams``, so ``result[w] = map(self[w])`` for every word, seen or not.
-
-        Parameters
-        ----------
-        target : gensim.models.KeyedVectors
-            Any model with whole-word vectors (fastText or word2vec) sharing words with this one.
-
-        Returns
-        -------
-        MergeableFastTextKeyedVectors
-            ``result.alignment`` holds the fitted map and its report.
-
-        Raises
-        ------
-        OptionError
-            An option out of its range, or of the wrong type.
-        NoBucketsError, DimensionMismatchError, AnchorError, NonFiniteVectorsError, EmptyModelError
-
-        Examples
-        --------
-        >>> from gensim.models import FastText
-        >>> from gensim.test.utils import common_texts
-        >>> a = FastText(common_texts, vector_size=8, min_count=1, bucket=500, workers=1, seed=1)
-        >>> b = FastText(common_texts, vector_size=8, min_count=1, bucket=500, workers=1, seed=2)
-        >>> aligned = MergeableFastTextKeyedVectors.from_fasttext(a).align_to(b.wv, anchor_min_count=1)
-        >>> aligned.alignment.method
-        'orthogonal'
-        """
-        chunk_size = check_integer(chunk_size, "chunk_size", low=1)  # before the fit, not after it
-        alignment = self.alignment_to(
-            target, anchors, method=method, center=center, normalize=normalize, ridge=ridge, n_anchors=n_anchors,
-            anchor_min_count=anchor_min_count, on_missing=on_missing, trim=trim, trim_threshold=trim_threshold,
-            heldout=heldout, seed=seed)
-        return self.apply_alignment(alignment, chunk_size=chunk_size)
-
-    def alignment_to(
-        self, target: KeyedVectors, anchors: AnchorsLike = AlignOptions.anchors, *,
-        method: AlignMethod = AlignOptions.method, center: bool = AlignOptions.center,
-        normalize: bool = AlignOptions.normalize, ridge: float = AlignOptions.ridge,
-        n_anchors: int | None = AlignOptions.n_anchors, anchor_min_count: int = AlignOptions.anchor_min_count,
-        on_missing: OnMissing = AlignOptions.on_missing, trim: bool = AlignOptions.trim,
-        trim_threshold: float = AlignOptions.trim_threshold, heldout: float = AlignOptions.heldout,
-        seed: int | None = AlignOptions.seed,
-    ) -> Alignment:
-        """Fit the map :meth:`align_to` would apply (on whole-word vectors), without applying it.
-
-        The same as :func:`gensim_merge.alignment.fit_between` with an
-        :class:`~gensim_merge.alignment.AlignOptions`, once this model's buckets are checked.
-        """
-        options = AlignOptions(
-            anchors=anchors, method=method, center=center, normalize=normalize, ridge=ridge, n_anchors=n_anchors,
-            anchor_min_count=anchor_min_count, on_missing=on_missing, trim=trim, trim_threshold=trim_threshold,
-            heldout=heldout, seed=seed,
-        )
+    def _check_alignable(self) -> None:
+        """Aligning maps the n-gram buckets too: a model without them (``bucket=0``) is refused."""
         check_buckets(self, "source")
-        return fit_between(self, target, options)
 
     def apply_alignment(self, alignment: Alignment, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
                         progress: Progress | None = None) -> MergeableFastTextKeyedVectors:
