@@ -1,6 +1,6 @@
 """Reading and writing word vectors in every format gensim-merge meets, detected from the file itself.
 
-Four formats:
+Five formats:
 
 ============================  ==========================  ===========================================
 format name                   written for extensions      what it is
@@ -13,6 +13,9 @@ format name                   written for extensions      what it is
 ``"word2vec-binary"``         ``.bin``                    the word2vec C tool's binary format
 ``"safetensors"``             ``.safetensors``            pickle-free: vectors, keys, per-key
                                                           attributes and metadata
+``"fasttext-binary"``         (read only)                 Facebook's fastText ``.bin``: read with its
+                                                          n-gram buckets into
+                                                          ``MergeableFastTextKeyedVectors`` (no pickle)
 ============================  ==========================  ===========================================
 
 A trailing ``.gz`` compresses the native and word2vec formats. :func:`load_vectors` looks at the bytes of
