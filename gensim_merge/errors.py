@@ -1,8 +1,10 @@
 """Exception types of :mod:`gensim_merge`.
 
 Every error the package raises on purpose derives from :class:`GensimMergeError`, so a caller can catch
-them all at once. Each also derives from the matching builtin (``ValueError``, ``TypeError``,
-``KeyError``) so code written against plain gensim keeps catching what it caught before.
+them all at once. Each also derives from the builtin that Python or gensim raises for the same problem
+(``ValueError``; ``TypeError`` for a wrong type; ``FileNotFoundError`` for a missing file;
+``UnicodeDecodeError`` for bytes that do not decode), so code written against plain gensim keeps catching
+what it caught before. ``GensimMergeError`` itself is never raised bare.
 
 Examples
 --------

@@ -52,3 +52,23 @@ def test_typed_marker_ships_with_the_package():
     meta = configparser.ConfigParser()
     meta.read(ROOT / "setup.cfg")
     assert "py.typed" in meta["options.package_data"]["gensim_merge"]
+
+
+def test_every_error_is_also_a_builtin_and_none_is_raised_bare():
+    """errors.py's promise: each class is a GensimMergeError and the matching builtin; the base is never raised."""
+    import ast
+    import inspect
+
+    from gensim_merge import errors
+
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        assert issubclass(cls, errors.GensimMergeError)
+        if cls is not errors.GensimMergeError:
+            assert issubclass(cls, (ValueError, TypeError, OSError)), name
+    package = Path(gensim_merge.__file__).parent
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                assert getattr(node.exc.func, "id", None) != "GensimMergeError", f"{path.name}:{node.lineno}"
+    assert inspect.isclass(errors.GensimMergeError)
