@@ -37,7 +37,9 @@ Memory (all from /proc and ``ru_maxrss``, so Python dicts and lists of keys coun
 Timing: wall clock, the best of --repeats calls in one worker, as for the floor (each result is freed before
 the next call). The first call in a fresh process also pays for the first touch of memory the process never
 used, which on a virtual machine can cost more than the work: here a fresh 1.5M x 300 float32 array took 7.3 s
-to fill the first time and 0.2 s the second; the floor's repeats escape that cost, so the merge's must too.
+to fill the first time and 0.2 s the second (numpy's transparent-huge-page request makes the kernel compact
+memory on that first touch; ``numpy._core.multiarray._set_madvise_hugepage(False)`` makes it 0.7 s every time);
+the floor's repeats escape that cost, so the merge's must too.
 Every time is kept in the JSON (``times``).
 
 Usage (from the repository root)::
