@@ -12,17 +12,13 @@ from gensim.models.fasttext import FastText, FastTextKeyedVectors
 
 from gensim_merge._fasttext_files import check_facebook_file, is_facebook_file
 from gensim_merge._io import atomic_output
-from gensim_merge.alignment import Alignment
+from gensim_merge._metadata import METADATA_ATTR, OWN_ATTRS, MetadataMixin
 from gensim_merge.errors import IncompatibleModelError, ModelFileError
-from gensim_merge.merging import MergeReport
 
-__all__ = ["METADATA_ATTR", "FastTextFilesMixin", "real_gensim_names"]
+__all__ = ["FastTextFilesMixin", "real_gensim_names"]
 
 logger = logging.getLogger("gensim_merge.fasttext")
 
-#: Attribute under which our metadata travels inside a plain-gensim file (as for word2vec vectors).
-METADATA_ATTR = "gensim_merge_metadata"
-_OWN_ATTRS = ("alignment", "sources", "merge_report", "model", "continuation_report")
 _REAL = FastTextKeyedVectors
 
 
@@ -52,18 +48,8 @@ def _load_error(fname, err):
         "For Facebook's .bin files use MergeableFastTextKeyedVectors.from_facebook")
 
 
-class FastTextFilesMixin:
+class FastTextFilesMixin(MetadataMixin):
     """Files for the fastText class: gensim's native format (a pickle) and Facebook's ``.bin``."""
-
-    def _restore_metadata(self):
-        metadata = self.__dict__.pop(METADATA_ATTR, None) or {}
-        if metadata.get("alignment") is not None:
-            self.alignment = Alignment.from_dict(metadata["alignment"])
-        if metadata.get("sources") is not None:
-            self.sources = list(metadata["sources"])
-        if metadata.get("merge_report") is not None:
-            self.merge_report = MergeReport.from_dict(metadata["merge_report"])
-        self._set_defaults()
 
     def _load_specials(self, *args, **kwargs):
         with real_gensim_names():
@@ -150,13 +136,9 @@ class FastTextFilesMixin:
     def _plain_copy(self):
         """A plain gensim FastTextKeyedVectors sharing our arrays, with our extras as plain data."""
         plain = _REAL.__new__(_REAL)
-        state = {k: v for k, v in self.__dict__.items() if k not in _OWN_ATTRS}
+        state = {k: v for k, v in self.__dict__.items() if k not in OWN_ATTRS}
         state["norms"] = None
-        state[METADATA_ATTR] = {
-            "alignment": self.alignment.to_dict() if self.alignment is not None else None,
-            "sources": list(self.sources),
-            "merge_report": self.merge_report.to_dict() if self.merge_report is not None else None,
-        }
+        state[METADATA_ATTR] = self._metadata_to_dict()
         plain.__dict__.update(state)
         return plain
 

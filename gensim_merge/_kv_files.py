@@ -26,23 +26,18 @@ from gensim.models.fasttext import FastTextKeyedVectors
 
 from gensim_merge import _formats
 from gensim_merge._io import atomic_output
+from gensim_merge._metadata import METADATA_ATTR, OWN_ATTRS, MetadataMixin
 from gensim_merge._safetensors import is_safetensors_file, read_vectors_file, write_vectors_file
 from gensim_merge._typing import MmapMode, PathType, VectorsFormat
 from gensim_merge._validation import check_word2vec_keys
-from gensim_merge.alignment import Alignment
 from gensim_merge.errors import IncompatibleModelError, ModelFileError, ModelFileNotFoundError
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.fasttext_io import is_fasttext_file, load_fasttext_any, save_fasttext
-from gensim_merge.merging import MergeReport
 
-__all__ = ["METADATA_ATTR", "OWN_ATTRS", "FilesMixin", "load_any", "save_any"]
+__all__ = ["FilesMixin", "load_any", "save_any"]
 
 logger = logging.getLogger(__name__)
 
-#: Attribute under which our metadata travels inside a plain-gensim file.
-METADATA_ATTR = "gensim_merge_metadata"
-#: Attributes of the class that plain KeyedVectors does not have (defaults in its _set_defaults).
-OWN_ATTRS = ("alignment", "sources", "merge_report", "model", "continuation_report")
 
 
 @contextlib.contextmanager
@@ -74,34 +69,13 @@ else:
 _Model = TypeVar("_Model", bound="FilesMixin")
 
 
-class FilesMixin(_MixinBase):
+class FilesMixin(MetadataMixin, _MixinBase):
     """Loading and saving for the class: every format, gensim's contract kept (see the module docstring)."""
 
     def _load_specials(self, *args, **kwargs):
         with _gensim_names_own_class():
             super()._load_specials(*args, **kwargs)
         self._restore_metadata()
-
-    def _restore_metadata(self):
-        self._metadata_from_dict(self.__dict__.pop(METADATA_ATTR, None) or {})
-        self._set_defaults()
-
-    def _metadata_to_dict(self):
-        """Our own attributes as plain data (str, numbers, lists, dicts, numpy arrays): what every file
-        format stores besides keys, vectors and per-key attributes. Inverse: :meth:`_metadata_from_dict`."""
-        return {
-            "alignment": self.alignment.to_dict() if self.alignment is not None else None,
-            "sources": list(self.sources),
-            "merge_report": self.merge_report.to_dict() if self.merge_report is not None else None,
-        }
-
-    def _metadata_from_dict(self, metadata):
-        if metadata.get("alignment") is not None:
-            self.alignment = Alignment.from_dict(metadata["alignment"])
-        if metadata.get("sources") is not None:
-            self.sources = list(metadata["sources"])
-        if metadata.get("merge_report") is not None:
-            self.merge_report = MergeReport.from_dict(metadata["merge_report"])
 
     @classmethod
     def load(cls: type[_Model], fname: str, mmap: str | None = None) -> _Model | MergeableFastTextKeyedVectors:

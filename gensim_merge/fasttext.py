@@ -102,12 +102,6 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, AlignmentMixin, FastText
             super().__init__(vector_size, min_n, max_n, bucket, count=count, dtype=dtype)
         self._set_defaults()
 
-    def _set_defaults(self):
-        for name, default in (("alignment", None), ("sources", []), ("merge_report", None), ("model", None),
-                              ("continuation_report", None)):
-            if not hasattr(self, name):
-                setattr(self, name, default)
-
     # gensim's methods that name their own class (see real_gensim_names)
     def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
         """As gensim's: the stored vector of a known word, the mean of its n-gram vectors for another."""

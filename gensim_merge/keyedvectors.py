@@ -79,12 +79,6 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVect
         super().__init__(vector_size, count=count, dtype=dtype, mapfile_path=mapfile_path)
         self._set_defaults()
 
-    def _set_defaults(self):
-        for name, default in (("alignment", None), ("sources", []), ("merge_report", None), ("model", None),
-                              ("continuation_report", None)):
-            if not hasattr(self, name):
-                setattr(self, name, default)
-
     # ------------------------------------------------------------------------------------------------
     # construction and conversion
     # ------------------------------------------------------------------------------------------------
