@@ -3,6 +3,7 @@
 Each checks its options first (nothing is read or written before), then does its job through the library.
 """
 
+import contextlib
 import json
 import math
 import os
@@ -49,13 +50,8 @@ def cmd_align(args, console):
     console.say(f"mapping {len(source)} vectors into the target's space", logged=True)
     ngrams = getattr(source, "vectors_ngrams", None)  # a fastText model maps its words twice and its buckets
     rows = len(source) if ngrams is None else 2 * len(source) + len(ngrams)
-    bar = (console.progress(total=rows, desc="mapping", unit=" rows", unit_scale=True)
-           if rows > PROGRESS_MIN_WORDS else None)
-    try:
-        aligned = source.apply_alignment(alignment, progress=None if bar is None else bar.update)
-    finally:
-        if bar is not None:
-            bar.close()
+    with _row_progress(console, rows, "mapping") as progress:
+        aligned = source.apply_alignment(alignment, progress=progress)
     console.say(f"aligned in {time.perf_counter() - start:.2f} s")
     console.out(str(alignment.report))
     save(aligned, args.output, console)
@@ -63,6 +59,19 @@ def cmd_align(args, console):
         alignment.save(args.save_alignment)
         console.say(f"saved the fitted map to {args.save_alignment}")
     return 0
+
+
+@contextlib.contextmanager
+def _row_progress(console, rows, desc):
+    """A progress bar over `rows` rows when there are more than PROGRESS_MIN_WORDS; yields its update, or None."""
+    if rows <= PROGRESS_MIN_WORDS:
+        yield None
+        return
+    bar = console.progress(total=rows, desc=desc, unit=" rows", unit_scale=True)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
 
 
 def cmd_merge(args, console):
@@ -99,14 +108,10 @@ def cmd_merge(args, console):
         del options["center"]  # the merge's own default applies: a centred fit applied without translation
     start = time.perf_counter()
     total = sum(len(kv) for kv in models)
-    bar = console.progress(total=total, desc="merging", unit=" rows") if total > 100_000 else None
-    try:
+    with _row_progress(console, total, "merging") as progress:
         merged = merge(models, reference=reference, names=names, strategy=args.strategy, align=args.align,
                        align_options=options, center_fit=False if args.raw_fit else None,
-                       progress=None if bar is None else bar.update, count_rule=args.count_rule)
-    finally:
-        if bar is not None:
-            bar.close()
+                       progress=progress, count_rule=args.count_rule)
     console.say(f"merged in {time.perf_counter() - start:.2f} s")
     console.out(str(merged.merge_report))
     save(merged, args.output, console)
