@@ -28,6 +28,18 @@ def random_orthogonal(dim, rng):
     return q * np.sign(np.diag(r))
 
 
+def merged_and_aligned(rng, *, n_words, dim):
+    """A merged, aligned model: provenance, counts, sources, a merge report, an alignment, lifecycle events."""
+    words = [f"w{i}" for i in range(n_words)]
+    a = make_kv(words, dim, rng, counts=np.arange(10 * n_words, 0, -10))
+    b = rotated_copy(a, random_orthogonal(dim, rng))
+    b.add_vectors(["only_b"], rng.normal(size=(1, dim)).astype(np.float32), extras={"count": np.array([5])})
+    merged = a.merge_with(b, names=["a", "b"], align_options={"anchor_min_count": 0})
+    aligned = merged.align_to(a, anchor_min_count=0)
+    aligned.merge_report = merged.merge_report
+    return aligned
+
+
 def rotated_copy(kv, rotation, *, scale=1.0, shift=0.0):
     """A copy of `kv` whose vectors are turned by `rotation` (then scaled and shifted)."""
     copy = MergeableKeyedVectors.from_keyed_vectors(kv)

@@ -25,7 +25,7 @@ from gensim_merge.io import (
     save_vectors,
 )
 from gensim_merge.io import load_vectors as _load_vectors
-from tests.conftest import make_kv, random_orthogonal, rotated_copy
+from tests.conftest import make_kv, merged_and_aligned
 
 ODD_KEYS = ["new york", "line\nbreak", "tab\there", "", " ", "café", "日本語", "emoji 🙂", "\ud800lone",
             "nul\x00byte", "ＡＢＣ", "a"]
@@ -40,14 +40,7 @@ def model(rng):
 @pytest.fixture
 def aligned_merge(rng):
     """A merged model that carries an alignment, sources, a merge report and provenance."""
-    words = [f"w{i}" for i in range(80)]
-    a = make_kv(words, 6, rng, counts=np.arange(800, 0, -10))
-    b = rotated_copy(a, random_orthogonal(6, rng))
-    b.add_vectors(["only_b"], rng.normal(size=(1, 6)).astype(np.float32), extras={"count": np.array([5])})
-    merged = a.merge_with(b, names=["a", "b"], align_options={"anchor_min_count": 0})
-    aligned = merged.align_to(a, anchor_min_count=0)
-    aligned.merge_report = merged.merge_report
-    return aligned
+    return merged_and_aligned(rng, n_words=80, dim=6)
 
 
 def load_vectors(path, **options):

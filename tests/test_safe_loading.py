@@ -23,7 +23,7 @@ from gensim_merge import (
     cli,
 )
 from gensim_merge.io import describe_file, detect_format, load_vectors, save_vectors
-from tests.conftest import make_kv, random_orthogonal, rotated_copy
+from tests.conftest import make_kv, merged_and_aligned, random_orthogonal, rotated_copy
 
 DATA = Path(__file__).parent / "data"
 PACKAGE = Path(__file__).resolve().parents[1] / "gensim_merge"
@@ -164,14 +164,7 @@ def _is_pickle(path):
 @pytest.fixture
 def rich(rng):
     """A merged, aligned model: provenance, counts, sources, merge report, alignment, lifecycle events."""
-    words = [f"w{i}" for i in range(50)]
-    a = make_kv(words, 5, rng, counts=np.arange(500, 0, -10))
-    b = rotated_copy(a, random_orthogonal(5, rng))
-    b.add_vectors(["only_b"], rng.normal(size=(1, 5)).astype(np.float32), extras={"count": np.array([5])})
-    merged = a.merge_with(b, names=["a", "b"], align_options={"anchor_min_count": 0})
-    aligned = merged.align_to(a, anchor_min_count=0)
-    aligned.merge_report = merged.merge_report
-    return aligned
+    return merged_and_aligned(rng, n_words=50, dim=5)
 
 
 def _same_model(loaded, original):
