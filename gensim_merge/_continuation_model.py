@@ -29,6 +29,7 @@ from gensim_merge.errors import (
     IncompatibleModelError,
     ModelFileError,
     ModelFileNotFoundError,
+    OptionError,
 )
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "resort_vocabulary",
     "restarted_learning_rate",
     "sample_ints",
+    "training_schedule",
 ]
 
 logger = logging.getLogger(__name__)
@@ -283,3 +285,18 @@ def restarted_learning_rate(alpha=None, model=None):
         target.removeFilter(drop)
         if saved is not None:
             model.alpha, model.min_alpha = saved
+
+
+def training_schedule(model, epochs=None, alpha=None, min_alpha=None):
+    """``(epochs, start_alpha, end_alpha)`` of a continuation: the options given, else the model's own.
+
+    Raises :class:`OptionError` when the learning rate would grow (a default taken from the model may meet an
+    option given, so this is checked once both are known).
+    """
+    epochs = int(model.epochs if epochs is None else epochs)
+    start_alpha = float(model.alpha if alpha is None else alpha)
+    end_alpha = float(model.min_alpha if min_alpha is None else min_alpha)
+    if not 0 <= end_alpha <= start_alpha:
+        raise OptionError(f"min_alpha={end_alpha:g} is out of range: allowed [0, alpha={start_alpha:g}] (a "
+                          "default comes from the source model); pass both alpha and min_alpha")
+    return epochs, start_alpha, end_alpha

@@ -50,6 +50,7 @@ from gensim_merge._continuation_model import (
     model_from_vectors,
     resort_vocabulary,
     restarted_learning_rate,
+    training_schedule,
 )
 from gensim_merge._continuation_report import ContinuationReport, ContinuationResult
 from gensim_merge._corpus import Interleaved, count_lines, training_corpus
@@ -329,12 +330,7 @@ def _continue_once(source, corpus, corpus_file, rehearsal, seed, *, epochs, alph
         model.seed, model.random = int(seed), np.random.RandomState(int(seed))
     if workers is not None:
         model.workers = int(workers)
-    epochs = int(model.epochs if epochs is None else epochs)
-    start_alpha = float(model.alpha if alpha is None else alpha)
-    end_alpha = float(model.min_alpha if min_alpha is None else min_alpha)
-    if not 0 <= end_alpha <= start_alpha:
-        raise OptionError(f"min_alpha={end_alpha:g} is out of range: allowed [0, alpha={start_alpha:g}] (a "
-                          "default comes from the source model); pass both alpha and min_alpha")
+    epochs, start_alpha, end_alpha = training_schedule(model, epochs, alpha, min_alpha)
     min_count = int(model.min_count if min_count is None else min_count)
     model.min_count = min_count  # the continued model's setting, for a further continuation
 

@@ -38,12 +38,13 @@ from gensim_merge._continuation_model import (
     grow_vocabulary,
     resort_vocabulary,
     restarted_learning_rate,
+    training_schedule,
 )
 from gensim_merge._corpus import check_corpus
 from gensim_merge._fasttext_files import check_facebook_file, is_facebook_file
 from gensim_merge._typing import Corpus, PathType
 from gensim_merge.continuation import check_options
-from gensim_merge.errors import CorpusError, EmptyModelError, IncompatibleModelError, ModelFileError, OptionError
+from gensim_merge.errors import CorpusError, EmptyModelError, IncompatibleModelError, ModelFileError
 
 __all__ = ["FastTextContinuationReport", "continue_fasttext"]
 
@@ -149,12 +150,7 @@ def continue_fasttext(source: FastText | PathType, corpus: Corpus, *, epochs: in
     model: FastText = _load(source) if loaded else source
     _check_model(model)
     model = model if loaded else copy.deepcopy(model)
-    epochs = int(model.epochs if epochs is None else epochs)
-    start_alpha = float(model.alpha if alpha is None else alpha)
-    end_alpha = float(model.min_alpha if min_alpha is None else min_alpha)
-    if not 0 <= end_alpha <= start_alpha:
-        raise OptionError(f"min_alpha={end_alpha:g} is out of range: allowed [0, alpha={start_alpha:g}] (a "
-                          "default comes from the source model); pass both alpha and min_alpha")
+    epochs, start_alpha, end_alpha = training_schedule(model, epochs, alpha, min_alpha)
     if workers is not None:
         model.workers = int(workers)
     old_corpus_count = int(model.corpus_count or 0)
