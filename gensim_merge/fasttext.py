@@ -43,6 +43,7 @@ from gensim_merge._fasttext_merge import BUCKET_WEIGHTS, merge_fasttext
 from gensim_merge._fasttext_ops import back_solve, check_buckets, ngram_matrix
 from gensim_merge._fasttext_persist import FastTextFilesMixin, real_gensim_names
 from gensim_merge._kv_alignment import AlignmentMixin
+from gensim_merge._kv_evidence import EvidenceMixin
 from gensim_merge._typing import (
     BucketWeights,
     Corpus,
@@ -52,14 +53,14 @@ from gensim_merge._typing import (
 )
 from gensim_merge._validation import check_keyed_vectors
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment
-from gensim_merge.errors import IncompatibleModelError, NotMergedError
+from gensim_merge.errors import IncompatibleModelError
 
 __all__ = ["BUCKET_WEIGHTS", "MergeableFastTextKeyedVectors"]
 
 logger = logging.getLogger(__name__)
 
 
-class MergeableFastTextKeyedVectors(FastTextFilesMixin, AlignmentMixin, FastTextKeyedVectors):
+class MergeableFastTextKeyedVectors(FastTextFilesMixin, AlignmentMixin, EvidenceMixin, FastTextKeyedVectors):
     """gensim FastTextKeyedVectors that can be aligned to and merged with other models, n-gram buckets included.
 
     Parameters are gensim's (``vector_size, min_n, max_n, bucket, count=0, dtype``).
@@ -304,23 +305,6 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, AlignmentMixin, FastText
             n_words=len(merged), n_shared=report.n_shared, buckets=int(result.bucket),
             bucket_weights=result.bucket_rule, corpus_weights=result.corpus_weights)
         return merged
-
-    def provenance(self, key: str) -> list[str]:
-        """Names of the merged inputs that held `key` (a word of the vocabulary).
-
-        Raises
-        ------
-        KeyError
-            `key` is not in the vocabulary (words inferred from n-grams have no provenance).
-        NotMergedError
-            The model was not produced by a merge.
-        """
-        index = self.get_index(key)
-        if not self.sources or "provenance" not in self.expandos:
-            raise NotMergedError(f"provenance needs a model produced by merge_with; this {type(self).__name__} "
-                                 "was never merged")
-        bits = int(self.expandos["provenance"][index])
-        return [name for bit, name in enumerate(self.sources) if bits >> bit & 1]
 
     # ------------------------------------------------------------------------------------------------
     # continued training
