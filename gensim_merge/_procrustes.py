@@ -100,7 +100,7 @@ def fit_linear(A, B, *, ridge=0.0):
     if ridge == 0:
         W, _, rank, _ = np.linalg.lstsq(A, B, rcond=None)
         if rank < A.shape[1]:
-            warn_underdetermined(A.shape[0], A.shape[1], f"the anchors span only {rank} dimensions")
+            warn_underdetermined(A.shape[0], A.shape[1], f"the anchors span only {rank} dimensions", "linear")
         return W
     gram = A.T @ A
     gram[np.diag_indices_from(gram)] += ridge
@@ -111,11 +111,11 @@ def fit_linear(A, B, *, ridge=0.0):
 ALIGNERS = {"orthogonal": fit_orthogonal, "linear": fit_linear}
 
 
-def warn_underdetermined(n, d, detail):
+def warn_underdetermined(n, d, detail, method):
+    other = " or use method='orthogonal'" if method != "orthogonal" else ""
     warnings.warn(
-        f"fitting a {d}-dimensional map on {n} anchor pairs is underdetermined ({detail}): "
-        "the map is fixed only on the anchors' span; add anchors (e.g. anchors=None for all shared words) "
-        "or use method='orthogonal'",
+        f"fitting a {d}-dimensional {method} map on {n} anchor pairs is underdetermined ({detail}): "
+        f"the map is fixed only on the anchors' span; add anchors (e.g. anchors=None for all shared words){other}",
         UserWarning,
         stacklevel=4,
     )

@@ -233,7 +233,7 @@ def fit_alignment(
             f"{int(fit_valid.sum())} to fit on; an alignment needs at least 2: lower heldout or pass more anchors"
         )
     if method == "orthogonal" and fit_valid.sum() < d:
-        warn_underdetermined(int(fit_valid.sum()), d, "fewer pairs than dimensions")
+        warn_underdetermined(int(fit_valid.sum()), d, "fewer pairs than dimensions", method)
 
     matrix, scale, mu_s, mu_t, mask, cosines, mean_cosine = robust_fit(
         A, B, norms, fit_valid, method, center, normalize, ridge, trim and enough, trim_threshold, max_rounds,

@@ -350,3 +350,13 @@ def test_every_method_recovers_a_rotation(target, rng, method):
     source = rotated_copy(target, random_orthogonal(16, rng))
     aligned = source.align_to(target, method=method)
     np.testing.assert_allclose(aligned.vectors, target.vectors, atol=1e-4)
+
+
+@pytest.mark.parametrize("method, advises_orthogonal", [("orthogonal", False), ("linear", True)])
+def test_underdetermined_warning_gives_advice_that_fits_the_method(rng, method, advises_orthogonal):
+    words = [f"w{i}" for i in range(5)]
+    target = make_kv(words, 8, rng)
+    source = make_kv(words, 8, rng)
+    with pytest.warns(UserWarning, match=f"8-dimensional {method} map on 5 anchor pairs") as caught:
+        source.alignment_to(target, anchors=words, method=method, trim=False, heldout=0)
+    assert ("method='orthogonal'" in str(caught[0].message)) is advises_orthogonal
