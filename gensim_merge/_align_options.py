@@ -1,4 +1,5 @@
-"""The options of an alignment, each with its default and allowed range written once.
+"""The options of an alignment; their types, defaults and ranges are the ``"align"`` rows of the package's one
+table of options (``gensim_merge._validation.OPTIONS``).
 
 :class:`AlignOptions` is re-exported by :mod:`gensim_merge.alignment` (its public home). It lives in a module
 of its own so that :mod:`gensim_merge.anchors`, which :mod:`gensim_merge.alignment` imports, can take its
@@ -9,26 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-from gensim_merge._procrustes import ALIGNERS
 from gensim_merge._typing import AlignMethod, AnchorsLike, OnMissing
-from gensim_merge._validation import (
-    check_bool,
-    check_choice,
-    check_integer,
-    check_real,
-    describe_integer,
-    describe_real,
-)
+from gensim_merge._validation import OPTIONS
 from gensim_merge.errors import OptionError, OptionTypeError
 
 __all__ = ["ON_MISSING", "AlignOptions", "AlignOptionsLike", "allowed", "check_option"]
 
+#: The options' types, defaults and ranges: the alignment's part of the package's one table of options.
+_TABLE = OPTIONS["align"]
+
 #: ``on_missing`` choices for explicit pairs whose words a model does not hold.
-ON_MISSING = ("raise", "skip")
+ON_MISSING = _TABLE["on_missing"].choices
 
 
 def _check_anchors(value, name):
@@ -41,48 +37,10 @@ def _check_anchors(value, name):
     return tuple(value)  # a generator would be used up by the first fit made with these options
 
 
-def _check_word(value, choices, name):
-    if not isinstance(value, str):
-        allowed = f"one of {sorted(choices)}"
-        raise OptionTypeError(f"{name} must be {allowed}, got {value!r} ({type(value).__name__})", option=name,
-                              value=value, allowed=allowed)
-    check_choice(value, choices, name)
-    return value
-
-
-#: The range of each numeric option (the one place it is written; the docstring below repeats it for readers).
-_INTEGERS = {"n_anchors": {"low": 2, "none": True}, "anchor_min_count": {"low": 0}, "seed": {"low": 0, "none": True}}
-_REALS = {"ridge": {"low": 0}, "trim_threshold": {"low": 0, "low_open": True},
-          "heldout": {"low": 0, "high": 1, "high_open": True}}
-_CHOICES = {"method": ALIGNERS, "on_missing": ON_MISSING}
-_BOOLS = ("center", "normalize", "trim")
-
-
-def _bound(check: Callable[..., Any], **rule: Any) -> Callable[[Any, str], Any]:
-    """``check(value, name=name, **rule)`` as a ``(value, name)`` check."""
-    return lambda value, name: check(value, name=name, **rule)
-
-
-#: One check per option: ``check(value, name)`` returns the value normalised (Python numbers) or raises.
-_CHECKS: dict[str, Callable[[Any, str], Any]] = {
-    "anchors": _check_anchors,
-    **{option: check_bool for option in _BOOLS},
-    **{option: _bound(_check_word, choices=choices) for option, choices in _CHOICES.items()},
-    **{option: _bound(check_integer, **r) for option, r in _INTEGERS.items()},
-    **{option: _bound(check_real, **r) for option, r in _REALS.items()},
-}
-
-
 def allowed(option: str) -> str:
     """The values an option accepts, in words (e.g. ``allowed("heldout") == "in [0, 1)"``)."""
-    if option in _INTEGERS:
-        return describe_integer(**_INTEGERS[option])
-    if option in _REALS:
-        return describe_real(**_REALS[option])
-    if option in _CHOICES:
-        return f"one of {sorted(_CHOICES[option])}"
-    if option in _BOOLS:
-        return "True or False"
+    if option in _TABLE:
+        return _TABLE[option].allowed()
     return "None, a pair file's path, a dict {source_word: target_word} or a list of words or pairs"
 
 
@@ -101,7 +59,9 @@ def check_option(option: str, value: Any, name: str | None = None) -> Any:
     ------
     OptionError, OptionTypeError
     """
-    return _CHECKS[option](value, name or option)
+    if option == "anchors":
+        return _check_anchors(value, name or option)
+    return _TABLE[option].check(value, name or option)
 
 
 @dataclass(frozen=True)
@@ -123,21 +83,22 @@ class AlignOptions:
         Subtract each side's anchor mean before fitting (and add the target's back after mapping).
     normalize : bool
         Fit on unit-length anchors (the map is applied to the vectors as they are, then scaled globally).
-    ridge : float, >= 0
-        Regularisation of ``method="linear"`` (must be 0 with ``"orthogonal"``).
-    n_anchors : None or int, >= 2
+    ridge : float, in [0, 1e12]
+        Regularisation of ``method="linear"`` (must be 0 with ``"orthogonal"``). A fit also refuses a ridge so
+        large against the anchors' total squared norm (over 1e8 times it) that the map would vanish.
+    n_anchors : None or int, in [2, 10**9]
         Cap on shared-word anchors, most frequent first (None: every shared word). An alignment needs 2.
-    anchor_min_count : int, >= 0
+    anchor_min_count : int, in [0, 10**12]
         Skip shared words seen fewer times than this in either corpus (where counts are known); 0 skips none.
     on_missing : {"raise", "skip"}
         Explicit pairs naming a word a model lacks: an error, or skipped.
     trim : bool
         Robust refit: drop anchors whose residual is far out (words used in a different sense) and refit.
-    trim_threshold : float, > 0
+    trim_threshold : float, in (0, 1000]
         How far out, in robust standard deviations of the residuals, an anchor must be to be dropped.
     heldout : float, in [0, 1)
         Share of anchors held out of the fit to estimate its quality; 0 holds none out.
-    seed : None or int, >= 0
+    seed : None or int, in [0, 2**32 - 1]
         Seeds the held-out draw (None: a fresh draw each time).
 
     Raises
@@ -161,17 +122,17 @@ class AlignOptions:
     """
 
     anchors: AnchorsLike = field(default=None, hash=False)
-    method: AlignMethod = "orthogonal"
-    center: bool = False
-    normalize: bool = True
-    ridge: float = 0.0
-    n_anchors: int | None = 5000
-    anchor_min_count: int = 20
-    on_missing: OnMissing = "raise"
-    trim: bool = True
-    trim_threshold: float = 3.0
-    heldout: float = 0.1
-    seed: int | None = 0
+    method: AlignMethod = _TABLE["method"].default
+    center: bool = _TABLE["center"].default
+    normalize: bool = _TABLE["normalize"].default
+    ridge: float = _TABLE["ridge"].default
+    n_anchors: int | None = _TABLE["n_anchors"].default
+    anchor_min_count: int = _TABLE["anchor_min_count"].default
+    on_missing: OnMissing = _TABLE["on_missing"].default
+    trim: bool = _TABLE["trim"].default
+    trim_threshold: float = _TABLE["trim_threshold"].default
+    heldout: float = _TABLE["heldout"].default
+    seed: int | None = _TABLE["seed"].default
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

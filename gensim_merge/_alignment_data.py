@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from gensim_merge._io import atomic_output
 from gensim_merge._typing import PathType, Progress
-from gensim_merge._validation import check_finite_rows, check_integer
+from gensim_merge._validation import OPTIONS, check_finite_rows, check_option_of
 from gensim_merge.errors import DimensionMismatchError, ModelFileError, OptionTypeError
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "Alignment", "AlignmentReport"]
@@ -28,7 +28,7 @@ __all__ = ["DEFAULT_CHUNK_SIZE", "Alignment", "AlignmentReport"]
 logger = logging.getLogger(__name__)
 
 #: Rows mapped per matrix product when applying a map to a whole model (bounds temporary memory).
-DEFAULT_CHUNK_SIZE = 65536
+DEFAULT_CHUNK_SIZE = OPTIONS["apply"]["chunk_size"].default
 
 
 def probably_finite(X):
@@ -199,7 +199,7 @@ class Alignment:
         OptionError
             When `chunk_size` is not an integer >= 1, or `progress` is not callable.
         """
-        chunk_size = check_integer(chunk_size, "chunk_size", low=1)
+        chunk_size = check_option_of("apply", "chunk_size", chunk_size)
         if progress is not None and not callable(progress):
             raise OptionTypeError(f"progress must be None or a callable, got {type(progress).__name__}",
                                   option="progress", value=progress, allowed="None or a callable")

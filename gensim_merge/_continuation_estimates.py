@@ -27,7 +27,7 @@ from gensim.models import Word2Vec
 from gensim.models.keyedvectors import KeyedVectors
 
 from gensim_merge._estimates import accumulate, check_rules, combine_groups, histogram
-from gensim_merge._validation import check_integer, check_keyed_vectors, check_same_dim
+from gensim_merge._validation import MAX_SEED, check_integer, check_keyed_vectors, check_option_of, check_same_dim
 from gensim_merge.alignment import AlignOptions, fit_between
 from gensim_merge.errors import NoSharedVocabularyError, OptionError, OptionTypeError
 
@@ -68,9 +68,10 @@ class Evidence:
 def check_estimate_options(*, members=1, new_model=None, client=None, new_model_rules=None, align_options=None,
                            seed=None, inplace=False):
     """Range-check the options of this module before any work; returns (rules, AlignOptions)."""
-    check_integer(members, "members", low=1)
+    members = check_option_of("continue_training", "members", members)
+    check_option_of("continue_training", "inplace", inplace)
     if seed is not None:
-        check_integer(seed, "seed", low=0, high=2**32 - 1 - members)
+        check_integer(seed, "seed", low=0, high=MAX_SEED - members)  # the members' seeds: seed .. seed + members - 1
     if new_model is not None and not (isinstance(new_model, (KeyedVectors, Word2Vec)) or new_model == "train"):
         raise OptionTypeError(f"new_model must be None, 'train', a Word2Vec model or KeyedVectors, got "
                               f"{new_model!r}", option="new_model", value=new_model,

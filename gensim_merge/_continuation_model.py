@@ -23,6 +23,7 @@ from gensim.models import Word2Vec
 from gensim.models.keyedvectors import KeyedVectors
 from gensim.utils import RULE_DEFAULT, RULE_KEEP
 
+from gensim_merge._validation import check_option_of
 from gensim_merge.errors import (
     DimensionMismatchError,
     EmptyModelError,
@@ -291,12 +292,21 @@ def training_schedule(model, epochs=None, alpha=None, min_alpha=None):
     """``(epochs, start_alpha, end_alpha)`` of a continuation: the options given, else the model's own.
 
     Raises :class:`OptionError` when the learning rate would grow (a default taken from the model may meet an
-    option given, so this is checked once both are known).
+    option given, so this is checked once both are known), or when a default taken from the model is out of
+    the option's range (a file can hold any number).
     """
-    epochs = int(model.epochs if epochs is None else epochs)
-    start_alpha = float(model.alpha if alpha is None else alpha)
-    end_alpha = float(model.min_alpha if min_alpha is None else min_alpha)
+    given = {"epochs": epochs, "alpha": alpha, "min_alpha": min_alpha}
+    for name, value in given.items():  # a default taken from the model is held to the options' ranges too
+        if value is None:
+            given[name] = check_option_of("continue_training", name, _python(getattr(model, name)),
+                                          f"the source model's {name} (pass {name}=...)")
+    epochs, start_alpha, end_alpha = int(given["epochs"]), float(given["alpha"]), float(given["min_alpha"])
     if not 0 <= end_alpha <= start_alpha:
         raise OptionError(f"min_alpha={end_alpha:g} is out of range: allowed [0, alpha={start_alpha:g}] (a "
                           "default comes from the source model); pass both alpha and min_alpha")
     return epochs, start_alpha, end_alpha
+
+
+def _python(value):
+    """A numpy scalar as the Python number it holds (models loaded from files may hold numpy numbers)."""
+    return value.item() if isinstance(value, np.generic) else value

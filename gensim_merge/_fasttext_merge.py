@@ -30,7 +30,7 @@ from gensim.models.keyedvectors import KeyedVectors
 
 from gensim_merge._fasttext_ops import back_solve, bucket_evidence, check_buckets, check_shared_buckets, ngram_matrix
 from gensim_merge._merge_inputs import resolve_center_fit
-from gensim_merge._validation import check_choice, check_keyed_vectors
+from gensim_merge._validation import OPTIONS, check_keyed_vectors, check_option_of
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_between
 from gensim_merge.errors import CountsError, IncompatibleModelError
 from gensim_merge.merging import MergeReport, merge_vectors
@@ -40,7 +40,7 @@ __all__ = ["BUCKET_WEIGHTS", "FastTextMergeResult", "bucket_weight_rows", "merge
 logger = logging.getLogger(__name__)
 
 #: How n-gram buckets of merged models are weighted (see :meth:`MergeableFastTextKeyedVectors.merge_with`).
-BUCKET_WEIGHTS = ("corpus", "mean", "ngram")
+BUCKET_WEIGHTS = OPTIONS["merge"]["bucket_weights"].choices
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -130,7 +130,7 @@ def bucket_weight_rows(models, names, rule):
         See :meth:`gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with`.
     """
     if isinstance(rule, str):
-        check_choice(rule, BUCKET_WEIGHTS, "bucket_weights")
+        check_option_of("merge", "bucket_weights", rule)
     else:
         given = np.asarray(rule, dtype=np.float64)
         if given.shape != (len(models),) or not np.isfinite(given).all() or (given < 0).any() or given.sum() <= 0:

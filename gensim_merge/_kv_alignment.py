@@ -16,7 +16,7 @@ import numpy as np
 from gensim.models import KeyedVectors
 
 from gensim_merge._typing import AlignMethod, AnchorsLike, OnMissing, Progress
-from gensim_merge._validation import check_integer, check_keyed_vectors
+from gensim_merge._validation import check_keyed_vectors, check_option_of
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, Alignment, AlignOptions, fit_between
 from gensim_merge.errors import IncompatibleModelError
 
@@ -112,7 +112,7 @@ class AlignmentMixin(_MixinBase):
         >>> bool(np.allclose(aligned.vectors, target.vectors, atol=1e-5))
         True
         """
-        chunk_size = check_integer(chunk_size, "chunk_size", low=1)  # before the fit, not after it
+        chunk_size = check_option_of("apply", "chunk_size", chunk_size)  # before the fit, not after it
         alignment = self.alignment_to(
             target, anchors, method=method, center=center, normalize=normalize, ridge=ridge, n_anchors=n_anchors,
             anchor_min_count=anchor_min_count, on_missing=on_missing, trim=trim, trim_threshold=trim_threshold,

@@ -7,12 +7,12 @@ import warnings
 from collections.abc import Mapping
 
 from gensim_merge._align_options import AlignOptions
-from gensim_merge._validation import check_choice, check_integer, check_keyed_vectors, check_same_dim
+from gensim_merge._validation import OPTIONS, check_integer, check_keyed_vectors, check_options_of, check_same_dim
 from gensim_merge.counts import looks_rank_based
 from gensim_merge.errors import DuplicateKeyError, OptionError, OptionTypeError
 
 #: How shared words are combined (see :mod:`gensim_merge.merging`).
-STRATEGIES = ("count", "mean", "reference")
+STRATEGIES = OPTIONS["merge"]["strategy"].choices
 #: Provenance is a bit mask per word (one bit per original input).
 MAX_SOURCES = 64
 
@@ -21,8 +21,7 @@ def check_inputs(models, reference, names, strategy, align, align_options, cente
     """Every option and input checked before any work; the resolved names, sources, reference and options."""
     if len(models) < 1:
         raise ValueError("merge needs at least one model")
-    check_choice(strategy, STRATEGIES, "strategy")
-    check_integer(chunk_size, "chunk_size", low=1)
+    check_options_of("merge", strategy=strategy, align=align, chunk_size=chunk_size)
     if progress is not None and not callable(progress):
         raise OptionTypeError(f"progress must be a callable taking a number of rows, got {type(progress).__name__}",
                               option="progress", value=progress, allowed="None or a callable")

@@ -33,9 +33,15 @@ from gensim_merge._anchor_products import as_work, row_cosines, row_dots, unit_r
 from gensim_merge._procrustes import ALIGNERS, fit_linear, fit_orthogonal, warn_underdetermined
 from gensim_merge._trimming import robust_fit
 from gensim_merge._typing import AlignMethod
-from gensim_merge._validation import check_finite_rows, check_integer, check_keyed_vectors, check_same_dim
+from gensim_merge._validation import (
+    RIDGE_PER_SQUARED_NORM,
+    check_finite_rows,
+    check_keyed_vectors,
+    check_options_of,
+    check_same_dim,
+)
 from gensim_merge.anchors import resolve_anchors
-from gensim_merge.errors import AnchorError, DimensionMismatchError
+from gensim_merge.errors import AnchorError, DimensionMismatchError, OptionError
 
 __all__ = [
     "ALIGNERS",
@@ -184,9 +190,8 @@ def fit_alignment(
                            trim_threshold=trim_threshold, heldout=heldout, seed=seed)
     method, center, normalize, ridge = options.method, options.center, options.normalize, options.ridge
     trim, trim_threshold, heldout, seed = options.trim, options.trim_threshold, options.heldout, options.seed
-    max_rounds = check_integer(max_rounds, "max_rounds", low=1)
-    n_shifted = check_integer(n_shifted, "n_shifted", low=0)
-    n_missing = check_integer(n_missing, "n_missing", low=0)
+    max_rounds, n_shifted, n_missing = check_options_of(
+        "fit_alignment", max_rounds=max_rounds, n_shifted=n_shifted, n_missing=n_missing).values()
     A = np.asanyarray(source_anchors)
     B = np.asanyarray(target_anchors)
     if A.ndim != 2 or B.ndim != 2:
@@ -232,6 +237,8 @@ def fit_alignment(
             f"heldout={heldout} holds out {int(held.sum())} of {n} anchor pairs, which leaves "
             f"{int(fit_valid.sum())} to fit on; an alignment needs at least 2: lower heldout or pass more anchors"
         )
+    if ridge:
+        _check_ridge(ridge, A, norms[0], fit_valid, center, normalize)
     if method == "orthogonal" and fit_valid.sum() < d:
         warn_underdetermined(int(fit_valid.sum()), d, "fewer pairs than dimensions", method)
 
@@ -265,6 +272,29 @@ def fit_alignment(
         "n/a" if heldout_cosine is None else f"{heldout_cosine:.4f}",
     )
     return Alignment(method, matrix, scale, mu_s, mu_t, report)
+
+
+def _check_ridge(ridge, A, source_sq, rows, center, normalize):
+    """Refuse a ridge so large against the fitted anchors' total squared norm that the linear map vanishes.
+
+    The map is ``(AᵀA + ridge·I)⁻¹ AᵀB``: once ridge is far above ``trace(AᵀA)`` it is ``AᵀB / ridge``, the same
+    map shrunk, and mapped vectors underflow to zero (every word then maps onto the same point). Up to
+    :data:`RIDGE_PER_SQUARED_NORM` times the trace they keep ~1e-8 of their length, which the global scale
+    restores; a larger ridge would change nothing but that.
+    """
+    if normalize:
+        trace = float(np.count_nonzero(rows))
+    else:
+        trace = float(source_sq[rows].sum())
+        if center:
+            mean = A[np.flatnonzero(rows)].mean(axis=0, dtype=np.float64)
+            trace -= np.count_nonzero(rows) * float(mean @ mean)
+    limit = RIDGE_PER_SQUARED_NORM * trace
+    if not ridge <= limit:
+        raise OptionError(
+            f"ridge={ridge:g} is more than {RIDGE_PER_SQUARED_NORM:g} times the fitted anchors' total squared norm "
+            f"({trace:.6g}): the linear map would shrink every vector to zero (a larger ridge changes nothing but "
+            f"that); use ridge <= {limit:.6g}", option="ridge", value=ridge, allowed=f"in [0, {limit:.6g}]")
 
 
 def _drop_zero_pairs(nonzero, held, source_words, target_words):

@@ -20,7 +20,7 @@ from gensim.models import KeyedVectors
 
 from gensim_merge._align_options import AlignOptions, check_option
 from gensim_merge._typing import AnchorsLike, OnMissing, PathType
-from gensim_merge._validation import check_integer
+from gensim_merge._validation import check_option_of
 from gensim_merge.errors import AnchorError, AnchorFileEncodingError
 
 __all__ = ["Anchors", "frequency_ranks", "pair_anchors", "read_pairs_file", "resolve_anchors", "shared_anchors"]
@@ -97,7 +97,7 @@ def _counts_or_none(kv):
 
 def _checked_counts(n_anchors, min_count):
     """`n_anchors` (None or an int >= 1: a cap, not an alignment, so 1 will do) and `min_count` (an int >= 0)."""
-    return check_integer(n_anchors, "n_anchors", low=1, none=True), check_option("anchor_min_count", min_count,
+    return check_option_of("shared_anchors", "n_anchors", n_anchors), check_option("anchor_min_count", min_count,
                                                                                  "min_count")
 
 

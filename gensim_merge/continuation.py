@@ -54,15 +54,15 @@ from gensim_merge._continuation_model import (
 )
 from gensim_merge._continuation_report import ContinuationReport, ContinuationResult
 from gensim_merge._corpus import Interleaved, count_lines, training_corpus
-from gensim_merge._validation import check_integer, check_real
-from gensim_merge.errors import CorpusError, OptionError
+from gensim_merge._validation import OPTIONS, WORD2VEC_PASS_THROUGH, check_option_of
+from gensim_merge.errors import CorpusError, OptionError, OptionTypeError
 
 __all__ = ["MIN_COUNT_RULES", "ContinuationReport", "ContinuationResult", "check_options", "continue_training"]
 
 logger = logging.getLogger(__name__)
 
 #: How ``min_count`` is judged for words new to the model (see :func:`continue_training`).
-MIN_COUNT_RULES = ("combined", "new")
+MIN_COUNT_RULES = OPTIONS["continue_training"]["min_count_rule"].choices
 
 _REAL = np.float32
 
@@ -70,25 +70,12 @@ _REAL = np.float32
 # ----------------------------------------------------------------------------------------------------------
 # option checks (all run before any work)
 
-def check_number(name, value, *, low, high=None, integer=False, low_open=False):
-    """Raise the package's OptionError (OptionTypeError for a wrong type) unless `value` is in range."""
-    if integer:
-        check_integer(value, name, low=low, high=high)
-    else:
-        check_real(value, name, low=low, high=high, low_open=low_open)
-
-
-#: Warm-start model parameters range-checked here (the rest are gensim's to check).
-_WORD2VEC_RANGES = {"window": {"low": 1, "integer": True}, "negative": {"low": 1, "integer": True},
-                    "min_count": {"low": 1, "integer": True}, "seed": {"low": 0, "high": 2**32 - 1, "integer": True},
-                    "sg": {"low": 0, "high": 1, "integer": True}, "epochs": {"low": 1, "integer": True},
-                    "workers": {"low": 1, "integer": True}, "sample": {"low": 0},
-                    "alpha": {"low": 0, "low_open": True}, "min_alpha": {"low": 0}}
-
-
 def check_options(*, epochs=None, alpha=None, min_alpha=None, min_count=None, min_count_rule="combined",
                   warm_start_epochs=1, workers=None, word2vec_kwargs=None, spell=None):
     """Range-check the options of :func:`continue_training`; raise :class:`OptionError` naming the first bad one.
+
+    The ranges are ``OPTIONS["continue_training"]`` and ``OPTIONS["word2vec_kwargs"]`` of
+    :mod:`gensim_merge._validation` (e.g. epochs in [1, 10000], alpha in (0, 1], workers in [1, 1024]).
 
     :func:`continue_training` runs this first; a caller that has work to do before it (the command line
     loading a model) may run it earlier. `spell` maps an option name to how the caller's user types it
@@ -100,27 +87,43 @@ def check_options(*, epochs=None, alpha=None, min_alpha=None, min_count=None, mi
     >>> check_options(epochs=0)
     Traceback (most recent call last):
     ...
-    gensim_merge.errors.OptionError: epochs must be an integer >= 1, got 0
+    gensim_merge.errors.OptionError: epochs must be None or an integer in [1, 10000], got 0
     """
     kwarg_name = spell or (lambda name: f"word2vec_kwargs[{name!r}]")
     spell = spell or (lambda name: name)
-    for name, value, spec in (("epochs", epochs, {"low": 1, "integer": True}),
-                              ("alpha", alpha, {"low": 0, "low_open": True}),
-                              ("min_alpha", min_alpha, {"low": 0}),
-                              ("min_count", min_count, {"low": 1, "integer": True}),
-                              ("warm_start_epochs", warm_start_epochs, {"low": 0, "integer": True}),
-                              ("workers", workers, {"low": 1, "integer": True})):
-        if value is not None:
-            check_number(spell(name), value, **spec)
+    for name, value in (("epochs", epochs), ("alpha", alpha), ("min_alpha", min_alpha), ("min_count", min_count),
+                        ("min_count_rule", min_count_rule), ("warm_start_epochs", warm_start_epochs),
+                        ("workers", workers)):
+        check_option_of("continue_training", name, value, spell(name))
     if alpha is not None and min_alpha is not None and min_alpha > alpha:
         raise OptionError(f"{spell('min_alpha')} must be in [0, {spell('alpha')}={alpha!r}] (the learning rate "
-                          f"decays from alpha to min_alpha), got {min_alpha!r}")
-    if min_count_rule not in MIN_COUNT_RULES:
-        raise OptionError(f"{spell('min_count_rule')} must be one of {list(MIN_COUNT_RULES)}, got "
-                          f"{min_count_rule!r}")
-    for name, value in (word2vec_kwargs or {}).items():
-        if name in _WORD2VEC_RANGES:
-            check_number(kwarg_name(name), value, **_WORD2VEC_RANGES[name])
+                          f"decays from alpha to min_alpha), got {min_alpha!r}", option=spell("min_alpha"),
+                          value=min_alpha, allowed=f"in [0, {alpha!r}]")
+    check_word2vec_kwargs(word2vec_kwargs, kwarg_name)
+
+
+def check_word2vec_kwargs(word2vec_kwargs, name=None):
+    """Range-check the parameters of a warm start's Word2Vec (``OPTIONS["word2vec_kwargs"]``) before any work.
+
+    Names outside the table and the few passed through as they are (``trim_rule``, ``callbacks``, ``comment``,
+    ``hashfxn``) are refused: a corpus (``sentences``, ``corpus_iterable``, ``corpus_file``) would train the
+    model while it is built.
+    """
+    if word2vec_kwargs is None:
+        return
+    name = name or (lambda key: f"word2vec_kwargs[{key!r}]")
+    table = OPTIONS["word2vec_kwargs"]
+    if not isinstance(word2vec_kwargs, dict):
+        raise OptionTypeError(f"word2vec_kwargs must be None or a dict, got {type(word2vec_kwargs).__name__}",
+                              option="word2vec_kwargs", value=word2vec_kwargs, allowed="None or a dict")
+    for key, value in word2vec_kwargs.items():
+        if key in table:
+            table[key].check(value, name(key))
+        elif key not in WORD2VEC_PASS_THROUGH:
+            known = sorted([*table, *WORD2VEC_PASS_THROUGH])
+            raise OptionTypeError(f"word2vec_kwargs cannot hold {key!r}; a warm start's Word2Vec takes {known} "
+                                  "(the corpus is passed to the continuation itself)", option="word2vec_kwargs",
+                                  value=key, allowed=f"one of {known}")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -192,12 +195,12 @@ def continue_training(
     corpus_file : str, optional
         Path to an uncompressed LineSentence file, trained with gensim's faster ``corpus_file`` mode.
     epochs : int, optional
-        Passes over the new corpus, at least 1; default the source's ``epochs``.
+        Passes over the new corpus, in [1, 10000]; default the source's ``epochs``.
     alpha, min_alpha : float, optional
-        Learning rate at the start (> 0) and end (in [0, alpha]) of the continuation; default the source's
+        Learning rate at the start (in (0, 1]) and end (in [0, alpha]) of the continuation; default the source's
         ``alpha`` and ``min_alpha``. The model's stored ``alpha``/``min_alpha`` are left unchanged.
     min_count : int, optional
-        Keep a new word seen at least this often (at least 1); default the source's ``min_count``.
+        Keep a new word seen at least this often (in [1, 10**12]); default the source's ``min_count``.
     min_count_rule : {"combined", "new"}, default="combined"
         Keep a new word when its old + new count reaches `min_count` (old counts below the source's
         ``min_count`` are known only if the source kept ``raw_vocab``), or, as gensim does, on new counts
@@ -208,20 +211,20 @@ def continue_training(
         A sample of the old corpus, interleaved evenly with the new one during training. Its words are not
         counted again (the old model's counts already hold them). Not available with `corpus_file`.
     warm_start_epochs : int, default=1
-        With vectors alone as source: epochs (at least 0) over the new corpus spent learning the output layer
+        With vectors alone as source: epochs (in [0, 10000]) over the new corpus spent learning the output layer
         while the given vectors are held (new words train freely), before the continuation proper.
     word2vec_kwargs : dict, optional
         With vectors alone as source: parameters of the Word2Vec model built around them (``window``,
         ``negative``, ``sg``, ``min_count``, ``seed``...). Refused for a model source, whose own are used.
     workers : int, optional
-        Training threads (at least 1); default the source's.
+        Training threads (in [1, 1024]); default the source's.
     inplace : bool, default=False
         Update `source` itself instead of a deep copy (only when it is a Word2Vec model; not with `members`).
     seed : int, optional
         Seeds the continuation's random draws (new words' first vectors, negative samples, downsampling);
-        default the source's seed. With several `workers` a training is not exactly reproducible anyway.
+        default the source's seed; in [0, 2**32 - 1 - members]. With several `workers` a training is not exactly reproducible anyway.
     members : int, default=1
-        Continued trainings to run (at least 1), with seeds ``seed, seed + 1, ...``; members 2..k are aligned
+        Continued trainings to run (in [1, 64]), with seeds ``seed, seed + 1, ...``; members 2..k are aligned
         onto the first and every word averaged over the members. **k times the cost of one continuation**
         (time; memory: one extra set of vectors per member). See Notes.
     new_model : {None, "train", gensim.models.Word2Vec, gensim.models.KeyedVectors}, optional
@@ -301,6 +304,7 @@ def continue_training(
     check_options(epochs=epochs, alpha=alpha, min_alpha=min_alpha, min_count=min_count,
                   min_count_rule=min_count_rule, warm_start_epochs=warm_start_epochs, workers=workers,
                   word2vec_kwargs=word2vec_kwargs)
+    check_option_of("continue_training", "resort", resort)
     rules, align_options = check_estimate_options(
         members=members, new_model=new_model, client=client, new_model_rules=new_model_rules,
         align_options=align_options, seed=seed, inplace=inplace)

@@ -39,7 +39,7 @@ import numpy as np
 from gensim.models import KeyedVectors, Word2Vec
 
 from gensim_merge._estimates import accumulate, histogram, union_rows
-from gensim_merge._validation import check_integer, check_keyed_vectors, check_same_dim
+from gensim_merge._validation import MAX_MEMBERS, check_integer, check_keyed_vectors, check_option_of, check_same_dim
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, AlignOptions, fit_between
 from gensim_merge.errors import NoSharedVocabularyError, OptionError, OptionTypeError
 
@@ -48,7 +48,6 @@ __all__ = ["MAX_MEMBERS", "EnsembleRecord", "EnsembleReport", "ensemble_vectors"
 logger = logging.getLogger(__name__)
 
 #: Members an ensemble can record per word (one bit each in the ``provenance`` attribute).
-MAX_MEMBERS = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,7 +183,7 @@ def ensemble_vectors(models, *, reference=0, names=None, align_options=None, chu
     """
     started = time.perf_counter()
     align_options = AlignOptions.from_any(align_options)
-    check_integer(chunk_size, "chunk_size", low=1)
+    check_option_of("ensemble", "chunk_size", chunk_size)
     members, reference, names = _members(models, reference, names)
     keys, rows = union_rows([m.index_to_key for m in members])
     in_reference = np.zeros(len(keys), dtype=bool)

@@ -43,6 +43,7 @@ from gensim_merge._continuation_model import (
 from gensim_merge._corpus import check_corpus
 from gensim_merge._fasttext_files import check_facebook_file, is_facebook_file
 from gensim_merge._typing import Corpus, PathType
+from gensim_merge._validation import check_option_of
 from gensim_merge.continuation import check_options
 from gensim_merge.errors import CorpusError, EmptyModelError, IncompatibleModelError, ModelFileError
 
@@ -121,13 +122,14 @@ def continue_fasttext(source: FastText | PathType, corpus: Corpus, *, epochs: in
     corpus : iterable of list of str, or str or os.PathLike
         The new corpus (restartable), or the path of a text file with one sentence per line.
     epochs, alpha, min_alpha : optional
-        Training schedule; default the source's.
+        Training schedule (epochs in [1, 10000], alpha in (0, 1], min_alpha in [0, alpha]); default the
+        source's.
     min_count_rule : {"combined", "new"}, optional
         Judge ``min_count`` on old + new counts (default) or, as gensim does, on the new corpus's alone.
     resort : bool, optional
         Re-sort the vocabulary by combined count (default).
     workers : int, optional
-        Training threads; default the source's.
+        Training threads, in [1, 1024]; default the source's.
 
     Returns
     -------
@@ -145,6 +147,7 @@ def continue_fasttext(source: FastText | PathType, corpus: Corpus, *, epochs: in
     """
     check_options(epochs=epochs, alpha=alpha, min_alpha=min_alpha, min_count_rule=min_count_rule,
                   workers=workers)
+    check_option_of("continue_fasttext", "resort", resort)
     corpus = check_corpus(corpus, "corpus")
     loaded = isinstance(source, (str, bytes, os.PathLike))
     model: FastText = _load(source) if loaded else source

@@ -49,7 +49,7 @@ from gensim.models import KeyedVectors
 
 from gensim_merge._closeness_report import OVERALL, ClosenessReport, GroupCloseness, fidelity_ratio
 from gensim_merge._shared_space import SharedSpace, shared_indices, spearman
-from gensim_merge._validation import check_integer, check_keyed_vectors
+from gensim_merge._validation import check_keyed_vectors, check_options_of
 from gensim_merge.errors import NoSharedVocabularyError, OptionError, OptionTypeError
 
 __all__ = [
@@ -148,8 +148,7 @@ def neighbour_overlap(model: KeyedVectors, reference: KeyedVectors, words: Itera
     >>> neighbour_overlap(reference, reference, ["a", "c"], topn=1)
     array([1., 1.])
     """
-    topn = check_integer(topn, "topn", low=1)
-    chunk_size = check_integer(chunk_size, "chunk_size", low=1)
+    topn, chunk_size = check_options_of("closeness", topn=topn, chunk_size=chunk_size).values()
     space = SharedSpace(model, reference)
     positions, _ = space.positions(words, strict=True)
     logger.debug("neighbour overlap of %d words at top-%d over %d shared words",
@@ -199,8 +198,7 @@ def similarity_correlation(model: KeyedVectors, reference: KeyedVectors, *, n_pa
     >>> round(similarity_correlation(reference, reference, n_pairs=500), 6)
     1.0
     """
-    n_pairs = check_integer(n_pairs, "n_pairs", low=1)
-    seed = check_integer(seed, "seed", low=0)
+    n_pairs, seed = check_options_of("closeness", n_pairs=n_pairs, seed=seed).values()
     space = SharedSpace(model, reference)
     if words is None:
         positions = np.arange(len(space), dtype=np.intp)
@@ -275,11 +273,9 @@ def closeness(model: KeyedVectors, reference: KeyedVectors, *, groups: Mapping[s
     >>> report.coverage, report["low"].n_words, report["low"].n_skipped
     (0.6666666666666666, 3, 1)
     """
-    topn = check_integer(topn, "topn", low=1)
-    n_pairs = check_integer(n_pairs, "n_pairs", low=1)
-    seed = check_integer(seed, "seed", low=0)
-    chunk_size = check_integer(chunk_size, "chunk_size", low=1)
-    max_words_per_group = check_integer(max_words_per_group, "max_words_per_group", low=1, none=True)
+    topn, max_words_per_group, n_pairs, seed, chunk_size = check_options_of(
+        "closeness", topn=topn, max_words_per_group=max_words_per_group, n_pairs=n_pairs, seed=seed,
+        chunk_size=chunk_size).values()
     groups = _checked_groups(groups)
     space = SharedSpace(model, reference)
     members, skipped = {}, {}

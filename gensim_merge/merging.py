@@ -52,7 +52,7 @@ from gensim_merge._alignment_data import probably_finite
 from gensim_merge._merge_inputs import MAX_SOURCES, STRATEGIES, check_inputs, warn_rank_based
 from gensim_merge._typing import MergeStrategy, Progress
 from gensim_merge._union import merged_order, union_positions
-from gensim_merge._validation import check_choice, check_finite_rows
+from gensim_merge._validation import OPTIONS, check_finite_rows, check_option_of
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_between
 from gensim_merge.counts import MAX_COUNT, model_counts
 from gensim_merge.errors import CountsError
@@ -64,7 +64,7 @@ logger = logging.getLogger(__name__)
 #: Rows combined per step at most (whatever chunk_size allows): steps that stay in cache measured faster.
 _STEP_ROWS = 8192
 #: How the result's count of a word several inputs hold is formed (see :func:`merge_vectors`).
-COUNT_RULES = ("sum", "max")
+COUNT_RULES = OPTIONS["merge"]["count_rule"].choices
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
     """
     models = list(models)
     ref: int  # `reference` resolved to a position
-    check_choice(count_rule, COUNT_RULES, "count_rule")
+    check_option_of("merge", "count_rule", count_rule)
     names, flat_sources, bit_offsets, ref, align_options, center_fit = check_inputs(
         models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress)
     counts = [model_counts(kv, name) for name, kv in zip(names, models)]

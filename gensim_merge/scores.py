@@ -15,7 +15,7 @@ import warnings
 
 from gensim.models import KeyedVectors
 
-from gensim_merge._validation import check_integer, check_keyed_vectors
+from gensim_merge._validation import check_keyed_vectors, check_options_of
 
 __all__ = ["standard_scores"]
 
@@ -104,8 +104,8 @@ def standard_scores(model: KeyedVectors, *, restrict_vocab: int = 300000,
     """
     from gensim.test.utils import datapath
 
-    restrict_vocab = check_integer(restrict_vocab, "restrict_vocab", low=1)
-    analogy_restrict_vocab = check_integer(analogy_restrict_vocab, "analogy_restrict_vocab", low=1)
+    restrict_vocab, analogy_restrict_vocab = check_options_of(
+        "standard_scores", restrict_vocab=restrict_vocab, analogy_restrict_vocab=analogy_restrict_vocab).values()
     check_keyed_vectors(model, "model")
     view = _evaluation_view(model)
     scores = {}

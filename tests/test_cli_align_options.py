@@ -80,11 +80,11 @@ def test_help_shows_the_library_defaults_and_ranges(capsys):
 BAD = [
     (["--heldout", "1.5"], "--heldout must be in [0, 1), got 1.5"),
     (["--heldout", "-0.3"], "--heldout must be in [0, 1), got -0.3"),
-    (["--trim-threshold", "-5"], "--trim-threshold must be a finite number > 0, got -5.0"),
-    (["--n-anchors", "-5"], "--n-anchors must be an integer >= 2, got -5"),
-    (["--anchor-min-count", "-1"], "--anchor-min-count must be an integer >= 0, got -1"),
-    (["--seed", "-2"], "--seed must be an integer >= 0, got -2"),
-    (["--ridge", "nan", "--method", "linear"], "--ridge must be a finite number >= 0, got nan"),
+    (["--trim-threshold", "-5"], "--trim-threshold must be in (0, 1000], got -5.0"),
+    (["--n-anchors", "-5"], "--n-anchors must be an integer in [2, 1_000_000_000], got -5"),
+    (["--anchor-min-count", "-1"], "--anchor-min-count must be an integer in [0, 1_000_000_000_000], got -1"),
+    (["--seed", "-2"], "--seed must be an integer in [0, 4_294_967_295], got -2"),
+    (["--ridge", "nan", "--method", "linear"], "--ridge must be in [0, 1e+12], got nan"),
     (["--ridge", "0.5"], "--ridge must be 0 unless method is linear, got 0.5"),
 ]
 

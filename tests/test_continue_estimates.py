@@ -134,7 +134,7 @@ def test_bad_input(source, halves, monkeypatch):
     with pytest.raises(NoSharedVocabularyError, match="none of the words of the new corpus"):
         continue_training(source, halves[1], new_model=stranger)
     for options, error, match in (
-        ({"members": 0}, OptionError, "members must be an integer >= 1"),
+        ({"members": 0}, OptionError, r"members must be an integer in \[1, 64\]"),
         ({"members": 1.5}, OptionTypeError, "members"),
         ({"new_model": "trian"}, OptionTypeError, "new_model must be"),
         ({"new_model": "train", "new_model_rules": {"added": "avg"}}, OptionError, "must be one of"),

@@ -124,7 +124,7 @@ def test_progress_reports_every_input_row_once(rng):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"chunk_size": 0}, ValueError, "chunk_size must be an integer >= 1, got 0"),
+    ({"chunk_size": 0}, ValueError, r"chunk_size must be an integer in \[1, 1_000_000_000\], got 0"),
     ({"chunk_size": 2.5}, ValueError, "chunk_size"),
     ({"progress": 3}, TypeError, "progress must be a callable"),
     ({"align_options": {"n_anchor": 5}}, TypeError, r"unknown alignment option\(s\) \['n_anchor'\]"),
