@@ -30,7 +30,7 @@ from gensim.models.keyedvectors import KeyedVectors
 
 from gensim_merge._fasttext_ops import back_solve, bucket_evidence, check_buckets, check_shared_buckets, ngram_matrix
 from gensim_merge._merge_inputs import resolve_center_fit
-from gensim_merge._validation import OPTIONS, check_keyed_vectors, check_option_of
+from gensim_merge._validation import OPTIONS, check_keyed_vectors, check_option_of, check_options_of
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_between
 from gensim_merge.errors import CountsError, IncompatibleModelError
 from gensim_merge.merging import MergeReport, merge_vectors
@@ -185,6 +185,8 @@ def merge_fasttext(reference, others, *, names=None, strategy="count", bucket_we
     Inputs (any gensim FastTextKeyedVectors) are never modified. Returns a :class:`FastTextMergeResult`;
     :meth:`gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with` makes the model of it.
     """
+    check_options_of("merge", strategy=strategy, align=align, chunk_size=chunk_size,  # before any work
+                     **({"bucket_weights": bucket_weights} if isinstance(bucket_weights, str) else {}))
     if names is not None and len(names) != 1 + len(others):
         raise ValueError(f"names must give one name per model: {1 + len(others)} models, {len(names)} names")
     labels = [str(n) for n in names] if names is not None else [f"model{i}" for i in range(1 + len(others))]

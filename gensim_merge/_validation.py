@@ -439,7 +439,7 @@ OPTIONS["closeness"] = {  # closeness, neighbour_overlap, similarity_correlation
     "chunk_size": _integer(1, 100_000, 256),  # memory: 2 * chunk_size * shared words floats
 }
 OPTIONS["standard_scores"] = {"restrict_vocab": _integer(1, _MAX_ROWS, 300000),
-                              "analogy_restrict_vocab": _integer(1, _MAX_ROWS, 300000)}
+                              "analogy_restrict_vocab": _integer(1, _MAX_ROWS, 30000)}
 
 
 def _word2vec_defaults():

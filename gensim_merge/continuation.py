@@ -36,6 +36,7 @@ import functools
 import logging
 import os
 import time
+from collections.abc import Mapping
 
 import numpy as np
 from gensim.models import Word2Vec
@@ -113,7 +114,7 @@ def check_word2vec_kwargs(word2vec_kwargs, name=None):
         return
     name = name or (lambda key: f"word2vec_kwargs[{key!r}]")
     table = OPTIONS["word2vec_kwargs"]
-    if not isinstance(word2vec_kwargs, dict):
+    if not isinstance(word2vec_kwargs, Mapping):
         raise OptionTypeError(f"word2vec_kwargs must be None or a dict, got {type(word2vec_kwargs).__name__}",
                               option="word2vec_kwargs", value=word2vec_kwargs, allowed="None or a dict")
     for key, value in word2vec_kwargs.items():
