@@ -16,10 +16,12 @@ never handed to an unpickler: either its layout checks out, or it is refused.
 """
 
 import functools
+import gzip
 import math
 import os
 import pickletools
 import struct
+import zlib
 from typing import NamedTuple
 
 from gensim import utils as gensim_utils
@@ -94,15 +96,20 @@ def facebook_header(head):
 
 
 def starts_like_facebook(path):
-    """Whether the first bytes of the file at `path` (as stored) make a fastText header; False when unreadable.
+    """Whether the first bytes of the file at `path` (of a gzip file: decompressed) make a fastText header;
+    False when unreadable.
 
     Such a file is read by the ``.bin`` reader, which checks its whole layout, and never by an unpickler.
     """
     try:
         with open(os.fspath(path), "rb") as fin:
-            return facebook_header(fin.read(HEADER_BYTES)) is not None
-    except (OSError, TypeError, ValueError):
+            head = fin.read(HEADER_BYTES)
+        if head[:2] == b"\x1f\x8b":
+            with gzip.open(os.fspath(path), "rb") as fin:
+                head = fin.read(HEADER_BYTES)
+    except (OSError, EOFError, TypeError, ValueError, zlib.error):
         return False
+    return facebook_header(head) is not None
 
 
 def is_facebook_file(path):
@@ -187,8 +194,9 @@ def _check_layout(path, size, _mtime_ns, _inode):
                 reader.read("<?", part)
             rows, cols = reader.read("<2q", part)
             if rows < 0 or cols != header.dim:
-                raise ModelFileError(f"{path}'s {part} is declared {rows}x{cols} for vector size {header.dim}: "
-                                     "the file is corrupt; fetch it again")
+                raise ModelFileError(f"{path} starts like a fastText .bin file, but its {part} is declared "
+                                     f"{rows}x{cols} for vector size {header.dim}: the file is corrupt, or no "
+                                     "fastText file; it is not read (nor unpickled). Fetch it again")
             offset = fin.tell() + 4 * rows * cols
             if offset > size:
                 raise _truncated(path, part, offset, size)

@@ -13,6 +13,7 @@ from gensim.models.fasttext import FastText, FastTextKeyedVectors
 from gensim_merge._fasttext_files import check_facebook_file, starts_like_facebook
 from gensim_merge._io import atomic_output
 from gensim_merge._metadata import METADATA_ATTR, OWN_ATTRS, MetadataMixin
+from gensim_merge._safetensors import is_safetensors_file
 from gensim_merge.errors import IncompatibleModelError, ModelFileError, ModelFileNotFoundError
 
 __all__ = ["FastTextFilesMixin", "real_gensim_names"]
@@ -115,6 +116,9 @@ class FastTextFilesMixin(MetadataMixin):
         gensim's native format is a Python pickle: loading runs code stored in the file. Only load files you
         trust (Facebook's ``.bin`` format, read by :meth:`from_facebook`, is not a pickle).
         """
+        if is_safetensors_file(fname):
+            raise ModelFileError(f"{fname} starts like a safetensors file, not gensim's native format (it is not "
+                                 "unpickled); load it with gensim_merge.load_vectors")
         if starts_like_facebook(fname):
             raise ModelFileError(f"{fname} starts like a Facebook fastText .bin file, not a gensim one (it is not "
                                  "unpickled); load it with MergeableFastTextKeyedVectors.from_facebook")

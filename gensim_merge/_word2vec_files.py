@@ -11,7 +11,8 @@ are gensim's):
   ``4 * vector_size + 2`` in binary, so a file of ``size`` bytes can hold only so many (a gzip file at most
   1032 times its size, deflate's largest ratio);
 - in binary files, the records found in the first 64 KiB must line up with the header's vector size;
-- the file must end after the header's count of records (with ``limit``, reading stops early on purpose);
+- the file must end after the header's count of records (with ``limit``, reading stops early on purpose
+  and the rest is not looked at);
 - a record that is short, long or not numbers is reported with its number;
 - progress is logged at INFO every few seconds on large files (``-v`` on the command line shows it).
 
@@ -85,7 +86,7 @@ def read_word2vec(cls, fname, *, fvocab, binary, encoding, unicode_errors, limit
         else:
             _read_text(fname, fin, kv, counts, wanted, vector_size, datatype, unicode_errors, encoding, progress)
             rest = b""
-        if wanted == n_words:
+        if not limit:  # with a limit, the records after it are left on purpose
             rest += fin.read(_HEAD)
             if rest.strip():
                 raise ModelFileError(
