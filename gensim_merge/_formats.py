@@ -109,7 +109,7 @@ def format_for_path(path: PathType) -> tuple[VectorsFormat, bool]:
     if ext not in EXTENSIONS:
         raise ModelFileError(
             f"cannot tell the output format of {os.fspath(path)!r} from its extension {ext or '(none)'!r}; "
-            f"use one of {sorted(EXTENSIONS)} (optionally followed by .gz), or pass fmt= one of {list(FORMATS)}"
+            f"end the name with one of {sorted(EXTENSIONS)} (optionally followed by .gz)"
         )
     return EXTENSIONS[ext], compressed
 
@@ -277,7 +277,8 @@ def word2vec_read_error(err: Exception, fname: PathType, *, binary: bool,
     """The error to raise for `err`, raised by gensim while reading the word2vec file `fname`.
 
     A :class:`UnicodeDecodeError` (a word not in `encoding`) becomes a :class:`ModelFileEncodingError`, still
-    a UnicodeDecodeError, that names the file and the way out; anything else a :class:`ModelFileError`.
+    a UnicodeDecodeError, that names the file and the way out (in Python's spelling, ``encoding='latin-1'``,
+    which the command line rewrites as its flags); anything else a :class:`ModelFileError`.
     """
     kind = "binary" if binary else "text"
     if isinstance(err, UnicodeDecodeError):
@@ -285,8 +286,8 @@ def word2vec_read_error(err: Exception, fname: PathType, *, binary: bool,
         return ModelFileEncodingError(
             f"cannot read {fname} as a word2vec {kind} file: a word is not valid {encoding} ({err.reason}: byte "
             f"{bytes(err.object[err.start:err.end])!r} in {word!r}); the file uses another encoding. Pass its "
-            "encoding (encoding='latin-1'; command line: --encoding latin-1), or replace or drop the bad bytes "
-            "(unicode_errors='replace' or 'ignore'; command line: --unicode-errors replace)",
+            "encoding (encoding='latin-1'), or replace or drop the bad bytes (unicode_errors='replace' or "
+            "'ignore')",
             err.encoding, err.object, err.start, err.end, err.reason)
     detail = str(err).splitlines()[0] if str(err) else type(err).__name__
     return ModelFileError(
