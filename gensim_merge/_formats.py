@@ -277,8 +277,7 @@ def word2vec_read_error(err: Exception, fname: PathType, *, binary: bool,
     """The error to raise for `err`, raised by gensim while reading the word2vec file `fname`.
 
     A :class:`UnicodeDecodeError` (a word not in `encoding`) becomes a :class:`ModelFileEncodingError`, still
-    a UnicodeDecodeError, that names the file and the way out (in Python's spelling, ``encoding='latin-1'``,
-    which the command line rewrites as its flags); anything else a :class:`ModelFileError`.
+    a UnicodeDecodeError, that names the file and the way out; anything else a :class:`ModelFileError`.
     """
     kind = "binary" if binary else "text"
     if isinstance(err, UnicodeDecodeError):
@@ -286,8 +285,8 @@ def word2vec_read_error(err: Exception, fname: PathType, *, binary: bool,
         return ModelFileEncodingError(
             f"cannot read {fname} as a word2vec {kind} file: a word is not valid {encoding} ({err.reason}: byte "
             f"{bytes(err.object[err.start:err.end])!r} in {word!r}); the file uses another encoding. Pass its "
-            "encoding (encoding='latin-1'), or replace or drop the bad bytes (unicode_errors='replace' or "
-            "'ignore')",
+            "encoding (encoding='latin-1'; command line: --encoding latin-1), or replace or drop the bad bytes "
+            "(unicode_errors='replace' or 'ignore'; command line: --unicode-errors replace)",
             err.encoding, err.object, err.start, err.end, err.reason)
     detail = str(err).splitlines()[0] if str(err) else type(err).__name__
     return ModelFileError(
