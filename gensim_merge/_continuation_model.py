@@ -89,22 +89,38 @@ def check_word2vec(model, what="source"):
             "model saved with model.save(path), or pass model.wv for a warm start from the vectors alone")
 
 
-def load_source(path):
-    """The Word2Vec model saved at `path` (a full model with its training state), or ModelFileError."""
+def load_source(path, *, allow_pickle=False):
+    """The Word2Vec model saved at `path` (a full model with its training state), or the package's error.
+
+    A model saved by ``Word2Vec.save`` is a pickle: refused unless `allow_pickle` (the file's format is read
+    from its bytes first, nothing is unpickled before that), and unpickled once.
+    """
+    from gensim.utils import SaveLoad
+
+    from gensim_merge._formats import describe_format, refuse_pickle, sniff
+
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ModelFileNotFoundError(f"no model file at {path!r}; save the source with model.save(path) first",
                                      filename=os.fspath(path))
+    fmt = sniff(path).fmt
+    if fmt == "fasttext-binary":
+        raise IncompatibleModelError(f"{path!r} is a fastText model; continue it with "
+                                     "MergeableFastTextKeyedVectors.continue_from")
+    if fmt != "native":
+        raise ModelFileError(
+            f"{path!r} holds vectors only ({describe_format(fmt)}), not a Word2Vec model with its training "
+            "state; load them (gensim_merge.load_vectors) and pass them for a warm start, or give the file "
+            "written by Word2Vec.save()")
+    if not allow_pickle:
+        raise refuse_pickle(path)
     try:
-        obj = Word2Vec.load(path)
-    except Exception as exc:  # noqa: BLE001  (gensim raises many types for foreign files)
-        try:
-            obj = KeyedVectors.load(path)
-        except Exception:  # noqa: BLE001  (the first error is the one reported)
-            raise ModelFileError(
-                f"cannot read a gensim model from {path!r} ({type(exc).__name__}: {exc}); pass a file "
-                "written by Word2Vec.save(), or load vectors yourself (KeyedVectors.load_word2vec_format) "
-                "and pass them for a warm start") from exc
+        obj = SaveLoad.load(path)  # gensim's unpickling, whatever class the file holds: read once
+    except Exception as exc:  # gensim raises many types for foreign files
+        raise ModelFileError(
+            f"cannot read a gensim model from {path!r} ({type(exc).__name__}: {exc}); pass a file "
+            "written by Word2Vec.save(), or load vectors yourself (KeyedVectors.load_word2vec_format) "
+            "and pass them for a warm start") from exc
     if isinstance(obj, KeyedVectors):
         raise ModelFileError(
             f"{path!r} holds vectors only ({type(obj).__name__}), not a model with its training state; pass "

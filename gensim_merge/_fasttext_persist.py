@@ -10,10 +10,11 @@ import zlib
 import gensim.models.fasttext as gensim_fasttext
 from gensim.models.fasttext import FastText, FastTextKeyedVectors
 
-from gensim_merge._fasttext_files import check_facebook_file, is_facebook_file
+from gensim_merge._fasttext_files import check_facebook_file, starts_like_facebook
 from gensim_merge._io import atomic_output
 from gensim_merge._metadata import METADATA_ATTR, OWN_ATTRS, MetadataMixin
-from gensim_merge.errors import IncompatibleModelError, ModelFileError
+from gensim_merge._safetensors import is_safetensors_file
+from gensim_merge.errors import IncompatibleModelError, ModelFileError, ModelFileNotFoundError
 
 __all__ = ["FastTextFilesMixin", "real_gensim_names"]
 
@@ -70,10 +71,12 @@ class FastTextFilesMixin(MetadataMixin):
 
         Raises
         ------
+        ModelFileNotFoundError
+            A missing file (also a ``FileNotFoundError``).
         ModelFileError
-            Missing, truncated or not a fastText ``.bin`` file.
+            Truncated, compressed or not a fastText ``.bin`` file (in either header version).
         """
-        check_facebook_file(path, full_model=True)
+        check_facebook_file(path)
         try:
             with real_gensim_names():
                 kv = gensim_fasttext.load_facebook_vectors(path, encoding=encoding)
@@ -101,8 +104,10 @@ class FastTextFilesMixin(MetadataMixin):
 
         Raises
         ------
+        ModelFileNotFoundError
+            A missing file (also a ``FileNotFoundError``, as for the word2vec class).
         ModelFileError
-            Missing, truncated, or not a gensim file.
+            Truncated, or not a gensim file; a file that starts like Facebook's ``.bin`` (never unpickled).
         IncompatibleModelError
             The file holds something other than fastText vectors (e.g. word2vec vectors).
 
@@ -111,14 +116,17 @@ class FastTextFilesMixin(MetadataMixin):
         gensim's native format is a Python pickle: loading runs code stored in the file. Only load files you
         trust (Facebook's ``.bin`` format, read by :meth:`from_facebook`, is not a pickle).
         """
-        if is_facebook_file(fname):
-            raise ModelFileError(f"{fname} is a Facebook fastText .bin file, not a gensim one; load it with "
-                                 "MergeableFastTextKeyedVectors.from_facebook")
+        if is_safetensors_file(fname):
+            raise ModelFileError(f"{fname} starts like a safetensors file, not gensim's native format (it is not "
+                                 "unpickled); load it with gensim_merge.load_vectors")
+        if starts_like_facebook(fname):
+            raise ModelFileError(f"{fname} starts like a Facebook fastText .bin file, not a gensim one (it is not "
+                                 "unpickled); load it with MergeableFastTextKeyedVectors.from_facebook")
         try:
             with real_gensim_names():
                 obj = _REAL.load(fname, mmap=mmap)
         except FileNotFoundError as err:
-            raise ModelFileError(f"no such model file: {fname}") from err
+            raise ModelFileNotFoundError(f"no such model file: {fname}", filename=err.filename) from err
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError, KeyError,
                 IndexError, struct.error, zlib.error) as err:
             raise _load_error(fname, err) from err

@@ -1,6 +1,7 @@
 """Word-vector file formats: their names, the extension of each, and detection from a file's bytes.
 
-Pure: reads at most the first 64 KiB of a file and never unpickles, imports or builds a model. Loading and
+Pure: never unpickles, imports or builds a model; reads the first 64 KiB of a file (and, for a file that
+starts like a fastText binary, its header and vocabulary: :mod:`gensim_merge._fasttext_files`). Loading and
 saving (which need the model class) live in :mod:`gensim_merge.keyedvectors`; the public face of both is
 :mod:`gensim_merge.io`.
 """
@@ -13,6 +14,7 @@ import struct
 import zlib
 from typing import NamedTuple
 
+from gensim_merge._fasttext_files import check_facebook_file, facebook_header
 from gensim_merge._safetensors import looks_like_safetensors
 from gensim_merge._typing import PathType, VectorsFormat
 from gensim_merge.errors import (
@@ -52,7 +54,6 @@ WORD2VEC_READ_ERRORS = (ValueError, EOFError, OSError, struct.error, zlib.error)
 
 _SNIFF_BYTES = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b"
-_FASTTEXT_MAGIC = 793712314  # first int32 of Facebook's fastText .bin files since 2017
 _DESCRIPTIONS = {
     "native": "gensim native (a pickle: loading it runs code stored in the file; load only files you trust, "
               "and prefer .safetensors for exchange)",
@@ -108,7 +109,7 @@ def format_for_path(path: PathType) -> tuple[VectorsFormat, bool]:
     if ext not in EXTENSIONS:
         raise ModelFileError(
             f"cannot tell the output format of {os.fspath(path)!r} from its extension {ext or '(none)'!r}; "
-            f"use one of {sorted(EXTENSIONS)} (optionally followed by .gz), or pass fmt= one of {list(FORMATS)}"
+            f"end the name with one of {sorted(EXTENSIONS)} (optionally followed by .gz)"
         )
     return EXTENSIONS[ext], compressed
 
@@ -144,22 +145,10 @@ def _is_float(token):
     return True
 
 
-def _is_fasttext(head):
-    """Facebook's fastText binary: the magic number, or (older files) the 12 int32 training arguments."""
-    if len(head) < 48:
-        return False
-    fields = struct.unpack("<12i", head[:48])
-    if fields[0] == _FASTTEXT_MAGIC:
-        return True
-    dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn, maxn, _ = fields
-    return (0 < dim <= 100_000 and 0 < ws <= 1000 and 0 < epoch <= 10_000 and min_count >= 0 and neg >= 0
-            and 0 < word_ngrams <= 100 and 1 <= loss <= 4 and 1 <= model <= 3 and bucket >= 0
-            and 0 <= minn <= maxn <= 1000)
-
-
 def _word2vec_kind(head):
-    """(format, no_header) of a word2vec-like file, judged from the header line and the first record's
-    structure (bytes, not their encoding: a Latin-1 word is still text), or None."""
+    """(format, no_header, n_values) of a word2vec-like file, judged from the header line and the first
+    record's structure (bytes, not their encoding: a Latin-1 word is still text), or None. `n_values` is None,
+    or the number of values of a text record whose count differs from the header's vector size."""
     newline = head.find(b"\n")
     first = head[:newline if newline >= 0 else len(head)]
     tokens = first.split()
@@ -170,38 +159,54 @@ def _word2vec_kind(head):
         parts = rest[:end if end >= 0 else len(rest)].rstrip(b"\r\n ").split(b" ")
         is_text = len(parts) == dim + 1 and all(_is_float(p) for p in parts[1:])
         if is_text or int(tokens[0]) == 0 or not rest:
-            return "word2vec-text", False
-        return "word2vec-binary", False
+            return "word2vec-text", False, None
+        if end >= 0 and len(parts) >= 2 and all(_is_float(p) for p in parts[1:]):  # a text record, wrong length
+            return "word2vec-text", False, len(parts) - 1
+        return "word2vec-binary", False, None
     if len(tokens) >= 2 and all(_is_float(t) for t in tokens[1:]):
-        return "word2vec-text", True  # GloVe-style text without the header line
+        return "word2vec-text", True, None  # GloVe-style text without the header line
     return None
 
 
 def sniff(path: PathType) -> Sniffed:
-    """The :class:`Sniffed` format of `path`, from its first bytes (never from its name).
+    """The :class:`Sniffed` format of `path`, from its bytes (never from its name). Nothing is unpickled.
+
+    A file that starts like a Facebook fastText binary (either header version) is recognised only when its
+    whole layout checks out; otherwise it is refused here, before any loader sees it.
 
     Raises
     ------
+    ModelFileNotFoundError
+        A missing file (also a ``FileNotFoundError``).
     ModelFileError
-        Missing, empty, undecompressable or unrecognised files.
-    IncompatibleModelError
-        A fastText binary (not supported yet).
+        Empty, undecompressable or unrecognised files; a fastText binary that is truncated, compressed or
+        otherwise not what its header promises; a word2vec text file whose header's vector size differs from
+        its records'.
     """
     path = os.fspath(path)
     raw, head, compressed = _read_head(path)
     # safetensors first: its 8-byte header length can start with the pickle magic bytes (e.g. 896 = 80 03 ..)
     if not compressed and looks_like_safetensors(raw, os.path.getsize(path)):
         return Sniffed("safetensors", False, False)
+    # fastText before pickles: an old-format header can start 80 02 (vector size 640), never a valid pickle
+    if facebook_header(head) is not None:
+        check_facebook_file(path)  # the whole layout, or an error saying what is wrong (truncated ...)
+        return Sniffed("fasttext-binary", False, False)
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return Sniffed("native", compressed, False)
     kind = _word2vec_kind(head)
+    if kind is not None and kind[2] is not None:
+        first = head.split(b"\n", 2)
+        raise ModelFileError(
+            f"{path!r} is a word2vec text file whose header line {first[0].strip().decode('ascii', 'replace')!r} "
+            f"says vector size {int(first[0].split()[1])}, but its first record has {kind[2]} values "
+            f"({first[1][:60].decode('utf8', 'replace')!r}...); the header is wrong (fix its second number) "
+            "or the file is damaged")
     if kind is not None:
         return Sniffed(kind[0], compressed, kind[1])
-    if _is_fasttext(head):
-        return Sniffed("fasttext-binary", compressed, False)
     raise ModelFileError(
         f"cannot tell the format of {path!r}: it is neither a gensim native file (pickle), a safetensors file, "
-        "nor a word2vec text/binary file (header line 'n_words vector_size'); "
+        "a word2vec text/binary file (header line 'n_words vector_size'), nor a fastText .bin file; "
         f"first bytes: {raw[:24]!r}"
     )
 
@@ -221,9 +226,7 @@ def detect_format(path: PathType) -> VectorsFormat:
     Raises
     ------
     ModelFileError
-        The file is missing, empty or in no known format.
-    IncompatibleModelError
-        A fastText binary.
+        The file is missing, empty, in no known format, or a damaged fastText binary (see :func:`sniff`).
 
     Examples
     --------
@@ -255,13 +258,17 @@ def describe_file(path: PathType) -> str:
     return describe_format(found.fmt, compressed=found.compressed)
 
 
-def refuse_pickle(path: PathType) -> PickleNotAllowedError:
-    """The error for a native (pickle) file that the caller did not allow: why, and the switch to allow it."""
+def refuse_pickle(path: PathType, *, switch: str = "allow_pickle=True") -> PickleNotAllowedError:
+    """The error for a native (pickle) file that the caller did not allow: why, and the switch to allow it.
+
+    The message names the Python switch (`switch`, e.g. ``allow_pickle=True``), which the command line
+    rewrites as its flag (``--allow-pickle``), and a pickle-free copy made with ``convert`` (whose own
+    ``--allow-pickle`` is spelled out, as it is a command in either case).
+    """
     return PickleNotAllowedError(
         f"{os.fspath(path)!r} is in gensim's native format, a Python pickle: loading it runs code stored in the "
-        "file, so it is refused by default. If you trust its source, allow it with allow_pickle=True (command "
-        "line: --allow-pickle); or ask for a pickle-free copy (gensim-merge convert IN OUT.safetensors, run "
-        "where the file is trusted)"
+        f"file, so it is refused by default. If you trust its source, pass {switch}; or make a pickle-free "
+        "copy where the file is trusted: gensim-merge convert --allow-pickle IN OUT.safetensors"
     )
 
 

@@ -25,11 +25,13 @@ from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
 
 from gensim_merge import _formats
+from gensim_merge._fasttext_files import starts_like_facebook
 from gensim_merge._io import atomic_output
 from gensim_merge._metadata import METADATA_ATTR, OWN_ATTRS, MetadataMixin
 from gensim_merge._safetensors import is_safetensors_file, read_vectors_file, write_vectors_file
 from gensim_merge._typing import MmapMode, PathType, VectorsFormat
 from gensim_merge._validation import check_word2vec_keys
+from gensim_merge._word2vec_files import read_word2vec
 from gensim_merge.errors import IncompatibleModelError, ModelFileError, ModelFileNotFoundError
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.fasttext_io import is_fasttext_file, load_fasttext_any, save_fasttext
@@ -81,8 +83,9 @@ class FilesMixin(MetadataMixin, _MixinBase):
     def load(cls: type[_Model], fname: str, mmap: str | None = None) -> _Model | MergeableFastTextKeyedVectors:
         """Load vectors saved by gensim (``KeyedVectors.save`` or ``Word2Vec.save``) or by this class.
 
-        gensim's API, and like it a pickle loader: use it on trusted files only (see Notes). A real
-        ``.safetensors`` file (its header is checked before anything is unpickled) is read safely instead.
+        gensim's API, and like it a pickle loader: use it on trusted files only (see Notes). A file that starts
+        like a ``.safetensors`` file or a Facebook fastText ``.bin`` is read by those readers instead (decided
+        from its first bytes, before anything is unpickled), and never unpickled when it turns out damaged.
 
         Parameters
         ----------
@@ -110,8 +113,10 @@ class FilesMixin(MetadataMixin, _MixinBase):
         gensim's native format is a Python pickle: loading runs code stored in the file. Only load files
         you trust; :func:`gensim_merge.io.load_vectors` refuses pickles unless ``allow_pickle=True``.
         """
-        if is_safetensors_file(fname):
+        if is_safetensors_file(fname):  # decided from the header: never unpickled, whatever follows
             return cls._from_vectors_file(read_vectors_file(fname, mmap=mmap))
+        if starts_like_facebook(fname):  # the .bin reader checks the whole layout; never unpickled
+            return MergeableFastTextKeyedVectors.from_facebook(fname)
         if is_fasttext_file(fname):
             return load_fasttext_any(fname, allow_pickle=True, mmap=mmap)
         try:
@@ -164,21 +169,36 @@ class FilesMixin(MetadataMixin, _MixinBase):
 
         gensim keeps the first of a duplicated word but leaves an empty (``None``) key with a zero vector
         at the end for each duplicate; here those slots are dropped (with one warning giving the count).
+        The header line is not trusted: a word count the file's size cannot hold, a vector size the records
+        do not have, and records left over after the header's count are errors (gensim allocates for the
+        count, loads misaligned records as garbage keys, and drops the extra records silently); progress is
+        logged at INFO on large files.
 
         Raises
         ------
         ModelFileEncodingError
             A word is not valid in `encoding` (also a ``UnicodeDecodeError``, as from gensim).
         ModelFileError
-            The file is missing, truncated, or not in the word2vec format.
+            The file is missing, truncated, not in the word2vec format, or its header line does not match
+            its records (naming the count or size the header claims and what the file holds).
         """
-        try:
-            kv = super().load_word2vec_format(
+        def gensim_loader():
+            return super(FilesMixin, cls).load_word2vec_format(
                 fname, fvocab=fvocab, binary=binary, encoding=encoding, unicode_errors=unicode_errors,
                 limit=limit, datatype=datatype, no_header=no_header,
             )
+
+        try:
+            if no_header:  # gensim counts the lines first: no header to check
+                kv = gensim_loader()
+            else:
+                kv = read_word2vec(cls, fname, fvocab=fvocab, binary=binary, encoding=encoding,
+                                   unicode_errors=unicode_errors, limit=limit, datatype=datatype,
+                                   gensim_loader=gensim_loader)
         except FileNotFoundError as err:
             raise ModelFileNotFoundError(f"no such word2vec file: {fname}", filename=err.filename) from err
+        except ModelFileError:
+            raise
         except _formats.WORD2VEC_READ_ERRORS as err:
             raise _formats.word2vec_read_error(err, fname, binary=binary, encoding=encoding) from err
         n_keys = len(kv.key_to_index)
@@ -285,7 +305,9 @@ def load_any(cls: type[_Model], path: PathType, *, fmt: VectorsFormat | None = N
         logger.warning("%s looks like %s but fmt=%r was requested; reading it as %s", path, found.fmt, fmt, fmt)
     if fmt == "native" and not allow_pickle:
         raise _formats.refuse_pickle(path)
-    if fmt in ("native", "fasttext-binary"):  # a fastText file (native or Facebook's) loads with its buckets
+    if fmt == "fasttext-binary":  # Facebook's layout, checked whole; never a pickle, whatever fmt says
+        kv = MergeableFastTextKeyedVectors.from_facebook(path)
+    elif fmt == "native":  # a fastText pickle loads with its buckets
         kv = cls.load(path, mmap=mmap)
     elif fmt == "safetensors":
         kv = cls._from_vectors_file(read_vectors_file(path, mmap=mmap))

@@ -131,11 +131,11 @@ def check_word2vec_kwargs(word2vec_kwargs, name=None):
 # the steps
 
 def _working_model(source, word2vec_kwargs, inplace):
-    """The Word2Vec model to continue (a deep copy unless `inplace`), and whether it is a warm start."""
+    """The Word2Vec model to continue (a deep copy unless `inplace`), and whether it is a warm start.
+
+    `source` is a model or vectors: a path was loaded (once) by :func:`continue_training`."""
     if isinstance(source, KeyedVectors):
         return model_from_vectors(source, word2vec_kwargs), True
-    if isinstance(source, (str, bytes, os.PathLike)):
-        source, inplace = load_source(source), True  # a freshly loaded model belongs to us
     if word2vec_kwargs:
         raise OptionError("word2vec_kwargs apply to a warm start from vectors only; a Word2Vec source keeps "
                           f"its own parameters (got {sorted(word2vec_kwargs)})")
@@ -182,6 +182,7 @@ def continue_training(
     new_model_rules=None,
     align_options=None,
     client=None,
+    allow_pickle=False,
 ):
     """Continue training a word2vec model on a new corpus, staying close to joint training.
 
@@ -189,7 +190,8 @@ def continue_training(
     ----------
     source : {gensim.models.Word2Vec, str, os.PathLike, gensim.models.KeyedVectors}
         The model to continue (it must carry its output layer: negative sampling, ``hs=0``), a path to a
-        model saved by ``Word2Vec.save``, or vectors alone for a warm start (see Notes).
+        model saved by ``Word2Vec.save`` (a pickle: needs `allow_pickle`), or vectors alone for a warm start
+        (see Notes).
     corpus : {iterable of list of str, str, os.PathLike}, optional
         The new corpus: a restartable iterable of token lists, or a path to a UTF-8 text or gzip file with one
         whitespace-tokenised sentence per line. Exactly one of `corpus` and `corpus_file` is required.
@@ -246,6 +248,11 @@ def continue_training(
         the first member trains here; only keys, vectors and counts come back. The source and the corpus are
         sent to the workers (a corpus path must be readable there). Needs the ``dask`` extra
         (``pip install 'gensim-merge[dask]'``); without a client the trainings run one after another.
+    allow_pickle : bool, default=False
+        Let a `source` path be unpickled: ``Word2Vec.save`` writes a Python pickle, and loading one runs code
+        stored in the file, so such a path is refused by default
+        (:class:`~gensim_merge.errors.PickleNotAllowedError`), as in :func:`gensim_merge.load_vectors`. Its
+        format is read from its bytes first; the file is loaded once. A model passed in memory needs no switch.
 
     Returns
     -------
@@ -258,6 +265,8 @@ def continue_training(
         An option out of its range (raised before any work), or options that do not go together.
     IncompatibleModelError
         Doc2Vec, FastText or hierarchical-softmax sources, or a source of another type.
+    PickleNotAllowedError
+        A `source` path (a pickle) without ``allow_pickle=True``.
     ModelFileError
         A path that does not hold a Word2Vec model with its training state.
     CorpusError
@@ -310,8 +319,8 @@ def continue_training(
         members=members, new_model=new_model, client=client, new_model_rules=new_model_rules,
         align_options=align_options, seed=seed, inplace=inplace)
     corpus, corpus_file, rehearsal = training_corpus(corpus, corpus_file, rehearsal)
-    if isinstance(source, (str, bytes, os.PathLike)):
-        source, inplace = load_source(source), members == 1  # a freshly loaded model belongs to us
+    if isinstance(source, (str, bytes, os.PathLike)):  # loaded once; a freshly loaded model belongs to us
+        source, inplace = load_source(source, allow_pickle=allow_pickle), members == 1
     check_new_model_size(new_model, source)
     once = functools.partial(
         _continue_once, source, corpus, corpus_file, rehearsal, epochs=epochs, alpha=alpha, min_alpha=min_alpha,

@@ -313,16 +313,18 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, AlignmentMixin, Evidence
     def continue_from(cls, source: FastText | PathType, corpus: Corpus, *, epochs: int | None = None,
                       alpha: float | None = None, min_alpha: float | None = None,
                       min_count_rule: Literal["combined", "new"] = "combined", resort: bool = True,
-                      workers: int | None = None) -> MergeableFastTextKeyedVectors:
+                      workers: int | None = None, allow_pickle: bool = False) -> MergeableFastTextKeyedVectors:
         """Continue training a FastText model on a new corpus; the updated vectors, with the full model attached.
 
         A thin front of :func:`gensim_merge.fasttext_continuation.continue_fasttext`, which documents every
         parameter. ``result.model`` is the continued full model, ``result.continuation_report`` what was done.
+        A `source` path saved by ``FastText.save`` is a pickle: refused unless ``allow_pickle=True``.
         """
         from gensim_merge.fasttext_continuation import continue_fasttext
 
         model, report = continue_fasttext(source, corpus, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
-                                          min_count_rule=min_count_rule, resort=resort, workers=workers)
+                                          min_count_rule=min_count_rule, resort=resort, workers=workers,
+                                          allow_pickle=allow_pickle)
         kv = cls.from_fasttext(model, copy=False)
         kv.model, kv.continuation_report = model, report
         return kv

@@ -41,7 +41,7 @@ from gensim_merge._continuation_model import (
     training_schedule,
 )
 from gensim_merge._corpus import check_corpus
-from gensim_merge._fasttext_files import check_facebook_file, is_facebook_file
+from gensim_merge._formats import describe_format, refuse_pickle, sniff
 from gensim_merge._typing import Corpus, PathType
 from gensim_merge._validation import check_option_of
 from gensim_merge.continuation import check_options
@@ -72,15 +72,20 @@ class FastTextContinuationReport:
         return dataclasses.asdict(self)
 
 
-def _load(source: PathType) -> FastText:
+def _load(source: PathType, *, allow_pickle: bool) -> FastText:
+    """The full FastText model at `source`, read once: Facebook's ``.bin`` (its layout checked, no pickle) or,
+    with `allow_pickle`, gensim's ``FastText.save`` file; the format is read from the file's bytes first."""
     path = os.fspath(source)
+    fmt = sniff(path).fmt  # missing, truncated or damaged files: the package's error, nothing unpickled
+    if fmt not in ("fasttext-binary", "native"):
+        raise ModelFileError(f"{path!r} holds {describe_format(fmt)} vectors, not a full FastText model; vectors "
+                             "alone cannot be trained further")
+    if fmt == "native" and not allow_pickle:
+        raise refuse_pickle(path)
     try:
-        if is_facebook_file(path) or path.endswith(".bin"):
-            check_facebook_file(path, full_model=True)
+        if fmt == "fasttext-binary":
             return load_facebook_model(path)
         return FastText.load(path)
-    except FileNotFoundError as err:
-        raise ModelFileError(f"no such model file: {path}") from err
     except (pickle.UnpicklingError, AttributeError, EOFError, ValueError, TypeError, ImportError, AssertionError) as err:
         raise ModelFileError(f"cannot read {path} as a full FastText model ({type(err).__name__}: {err}); vectors "
                              "alone (a .wv file, load_facebook_vectors) cannot be trained further") from err
@@ -111,14 +116,16 @@ def _resort(model):
 def continue_fasttext(source: FastText | PathType, corpus: Corpus, *, epochs: int | None = None,
                       alpha: float | None = None, min_alpha: float | None = None,
                       min_count_rule: Literal["combined", "new"] = "combined", resort: bool = True,
-                      workers: int | None = None) -> tuple[FastText, FastTextContinuationReport]:
+                      workers: int | None = None,
+                      allow_pickle: bool = False) -> tuple[FastText, FastTextContinuationReport]:
     """Continue training `source` on `corpus`: gensim's ``build_vocab(update=True)`` + ``train``, trap-free.
 
     Parameters
     ----------
     source : gensim.models.FastText or str or os.PathLike
-        A full FastText model (left untouched: a deep copy is trained), or the path of one (``FastText.save``,
-        a pickle: load only files you trust; or Facebook's ``.bin``, read with ``load_facebook_model``).
+        A full FastText model (left untouched: a deep copy is trained), or the path of one: Facebook's
+        ``.bin`` (read with ``load_facebook_model`` after its layout is checked; not a pickle), or a
+        ``FastText.save`` file (a pickle: refused unless `allow_pickle`).
     corpus : iterable of list of str, or str or os.PathLike
         The new corpus (restartable), or the path of a text file with one sentence per line.
     epochs, alpha, min_alpha : optional
@@ -130,6 +137,10 @@ def continue_fasttext(source: FastText | PathType, corpus: Corpus, *, epochs: in
         Re-sort the vocabulary by combined count (default).
     workers : int, optional
         Training threads, in [1, 1024]; default the source's.
+    allow_pickle : bool, optional
+        Let a `source` path in gensim's native format be unpickled (loading a pickle runs code stored in the
+        file: only for files you trust). Default False: such a path is refused with
+        :class:`~gensim_merge.errors.PickleNotAllowedError`. The file is loaded once.
 
     Returns
     -------
@@ -150,7 +161,7 @@ def continue_fasttext(source: FastText | PathType, corpus: Corpus, *, epochs: in
     check_option_of("continue_fasttext", "resort", resort)
     corpus = check_corpus(corpus, "corpus")
     loaded = isinstance(source, (str, bytes, os.PathLike))
-    model: FastText = _load(source) if loaded else source
+    model: FastText = _load(source, allow_pickle=allow_pickle) if loaded else source
     _check_model(model)
     model = model if loaded else copy.deepcopy(model)
     epochs, start_alpha, end_alpha = training_schedule(model, epochs, alpha, min_alpha)

@@ -2,8 +2,9 @@
 
 Each is one call at its integration point:
 
-- ``MergeableKeyedVectors.load`` / ``io.load_vectors``: ``if is_fasttext_file(path): return
-  load_fasttext_any(path, allow_pickle=..., mmap=mmap)``;
+- ``MergeableKeyedVectors.load``: ``if is_fasttext_file(path): return load_fasttext_any(path,
+  allow_pickle=True, mmap=mmap)`` (``io.load_vectors`` sends a Facebook ``.bin`` file straight to
+  ``MergeableFastTextKeyedVectors.from_facebook``);
 - the command line's ``merge``: ``merge_fasttext_models(models, reference=..., names=..., ...)`` when the
   inputs are fastText models (``align`` needs nothing: the class has ``alignment_to``/``apply_alignment``);
 - saving: ``save_fasttext(kv, path)`` for a :class:`MergeableFastTextKeyedVectors`.
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from gensim.models.fasttext import FastTextKeyedVectors
 
 from gensim_merge._align_options import AlignOptionsLike
-from gensim_merge._fasttext_files import is_facebook_file, pickled_class
+from gensim_merge._fasttext_files import is_facebook_file, pickled_class, starts_like_facebook
 from gensim_merge._formats import refuse_pickle
 from gensim_merge._typing import BucketWeights, MergeStrategy, PathType
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE
@@ -33,8 +34,9 @@ NATIVE_EXTENSIONS = (".wv", ".kv", ".model", ".ft")
 
 
 def is_fasttext_file(path: PathType) -> bool:
-    """True when `path` holds fastText vectors: a Facebook ``.bin`` file, or a gensim file of fastText vectors
-    or of a FastText model (recognised from the pickle's opcodes, without running it).
+    """True when `path` holds fastText vectors: a complete Facebook ``.bin`` file (its whole layout checked, in
+    either header version), or a gensim file of fastText vectors or of a FastText model (recognised from the
+    pickle's opcodes, without running it).
 
     Examples
     --------
@@ -51,13 +53,16 @@ def load_fasttext_any(path: PathType, *, allow_pickle: bool = False,
                       mmap: str | None = None) -> MergeableFastTextKeyedVectors:
     """Load fastText vectors from a Facebook ``.bin`` file or (with `allow_pickle`) a gensim native file.
 
+    A file whose first bytes make a fastText header goes to the ``.bin`` reader, which checks its whole
+    layout and never unpickles; any other file is a pickle to gensim, refused without `allow_pickle`.
+
     Raises
     ------
     ModelFileError
-        A gensim native file (a pickle, which runs code when loaded) without ``allow_pickle=True``, a
-        truncated file, or a file of neither kind.
+        A gensim native file (a pickle, which runs code when loaded) without ``allow_pickle=True``
+        (:class:`~gensim_merge.errors.PickleNotAllowedError`), a truncated file, or a file of neither kind.
     """
-    if is_facebook_file(path) or os.fspath(path).endswith(".bin"):
+    if starts_like_facebook(path):
         return MergeableFastTextKeyedVectors.from_facebook(path)
     if not allow_pickle:
         raise refuse_pickle(path)

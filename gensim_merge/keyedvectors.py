@@ -332,7 +332,7 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVect
                       inplace: bool = False, seed: int | None = None, members: int = 1,
                       new_model: Word2Vec | KeyedVectors | Literal["train"] | None = None,
                       new_model_rules: Mapping[str, str] | None = None, align_options: AlignOptionsLike = None,
-                      client: Any = None) -> MergeableKeyedVectors:
+                      client: Any = None, allow_pickle: bool = False) -> MergeableKeyedVectors:
         """Continue training `source` on a new corpus; the updated vectors, with the full model attached.
 
         A thin front of :func:`gensim_merge.continuation.continue_training`, which does the work through
@@ -344,7 +344,8 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVect
         ----------
         source : {gensim.models.Word2Vec, str, os.PathLike, gensim.models.KeyedVectors}
             A full Word2Vec model (best: it carries the output layer), a path to one saved with
-            ``Word2Vec.save``, or vectors alone (a warm start; see ``continue_training``).
+            ``Word2Vec.save`` (a pickle: refused unless ``allow_pickle=True``), or vectors alone (a warm start;
+            see ``continue_training``).
         corpus : {iterable of list of str, str, os.PathLike}, optional
             The new corpus: restartable token lists, or a path to a UTF-8 text (or .gz) file with one
             whitespace-tokenised sentence per line. Exactly one of `corpus` and `corpus_file` is required.
@@ -388,6 +389,9 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVect
             Options of the alignments of `members` and `new_model`.
         client : dask.distributed.Client, optional
             Train members 2..k (and ``new_model="train"``) on the client's workers (the ``dask`` extra).
+        allow_pickle : bool, default=False
+            Let a `source` path be unpickled (loading a pickle runs code stored in the file: only for files you
+            trust). Without it a path is refused with :class:`~gensim_merge.errors.PickleNotAllowedError`.
 
         Returns
         -------
@@ -413,7 +417,7 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVect
             min_count=min_count, min_count_rule=min_count_rule, resort=resort, rehearsal=rehearsal,
             warm_start_epochs=warm_start_epochs, word2vec_kwargs=word2vec_kwargs, workers=workers, inplace=inplace,
             seed=seed, members=members, new_model=new_model, new_model_rules=new_model_rules,
-            align_options=align_options, client=client)
+            align_options=align_options, client=client, allow_pickle=allow_pickle)
         vectors = cls.from_word2vec(result.model, copy=False)
         vectors.model = result.model
         vectors.continuation_report = result.report
@@ -452,8 +456,9 @@ def load_vectors(path: PathType, *, fmt: VectorsFormat | None = None, mmap: Mmap
     Parameters
     ----------
     path : str or os.PathLike
-    fmt : {None, "native", "word2vec-text", "word2vec-binary", "safetensors"}, optional
-        Force a format instead of detecting it.
+    fmt : {None, "native", "word2vec-text", "word2vec-binary", "safetensors", "fasttext-binary"}, optional
+        Force a format instead of detecting it (``"native"`` still needs `allow_pickle`; a fastText binary
+        is read by its own reader, never unpickled).
     mmap : {None, "r", "r+", "c"}, optional
         Memory-map the vectors (``"r"``: read-only) of safetensors files and of native files whose arrays were
         saved as side files (gensim does so above 10 MB); the word2vec formats are parsed into memory.
@@ -477,9 +482,11 @@ def load_vectors(path: PathType, *, fmt: VectorsFormat | None = None, mmap: Mmap
     ModelFileEncodingError
         A word2vec file whose words are not in `encoding` (also a ``UnicodeDecodeError``).
     ModelFileError
-        Missing, empty, truncated or unreadable files, naming the path and the expected content.
+        Missing, empty, truncated or unreadable files, naming the path and the expected content; a word2vec
+        file whose header line does not match its records; a file that starts like a fastText binary but is
+        not a complete one.
     IncompatibleModelError
-        A fastText binary, or a native file holding something other than word2vec vectors.
+        A native file holding something other than word vectors, or a supervised fastText model.
     DuplicateKeyError
         A safetensors file listing a key twice.
 

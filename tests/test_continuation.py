@@ -22,6 +22,7 @@ from gensim_merge.errors import (
     IncompatibleModelError,
     ModelFileError,
     OptionError,
+    PickleNotAllowedError,
 )
 
 PARAMS = {"vector_size": 16, "window": 3, "min_count": 3, "workers": 1, "seed": 7, "epochs": 3, "negative": 5}
@@ -209,7 +210,9 @@ def test_path_sources_and_corpora(tmp_path, source, halves):
     corpus_path = tmp_path / "new.txt.gz"
     with gzip.open(corpus_path, "wt") as fh:
         fh.writelines(" ".join(line) + "\n" for line in halves[1])
-    result = continue_training(model_path, corpus_path, epochs=1)
+    with pytest.raises(PickleNotAllowedError, match="allow_pickle=True"):  # a path is a pickle: opt in
+        continue_training(model_path, corpus_path, epochs=1)
+    result = continue_training(model_path, corpus_path, epochs=1, allow_pickle=True)
     assert result.report.new_corpus_lines == len(halves[1])
     plain_path = tmp_path / "new.txt"
     plain_path.write_text("".join(" ".join(line) + "\n" for line in halves[1]))
@@ -218,7 +221,7 @@ def test_path_sources_and_corpora(tmp_path, source, halves):
     kv_path = tmp_path / "v.kv"
     source.wv.save(str(kv_path))
     with pytest.raises(ModelFileError, match="vectors only"):
-        continue_training(kv_path, halves[1])
+        continue_training(kv_path, halves[1], allow_pickle=True)
     with pytest.raises(ModelFileError, match="no model file"):
         continue_training(tmp_path / "missing.model", halves[1])
 

@@ -1,0 +1,358 @@
+"""Hostile and lying files: no payload runs without opt-in, and every case ends in the package's error naming
+the file.
+
+Files are made here: pickles whose first bytes read as an old-format fastText header (polyglots, one with a
+real KeyedVectors pickle after the payload), a pickle that starts like a safetensors header, plain pickles,
+truncated fastText binaries of both header versions, and word2vec files whose header lies (a count the file
+cannot hold, a wrong vector size, fewer words than the file). Each is tried under several names through
+``load_vectors``, the class loaders that must stay safe, ``continue_from`` and the command line.
+"""
+
+import gzip
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors, Word2Vec
+from gensim.test.utils import common_texts, datapath
+
+from gensim_merge import GensimMergeError, MergeableKeyedVectors, cli, load_vectors
+from gensim_merge.errors import ModelFileError, ModelFileNotFoundError, PickleNotAllowedError
+from gensim_merge.fasttext import MergeableFastTextKeyedVectors
+from gensim_merge.io import detect_format
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMES = ["x.safetensors", "x.txt", "x.bin", "x.kv.gz", "x"]
+OLD_FORMAT, NEW_FORMAT = "lee_fasttext.bin", "toy-model.bin"  # (10, 5, ...) and (793712314, 12, ...)
+
+
+class _Payload:
+    """Unpickling this creates the file `marker`: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+def _ops(obj):
+    """The pickle opcodes of `obj` after the protocol opcode, without the final STOP."""
+    data = pickle.dumps(obj, protocol=2)
+    assert data[:1] == b"\x80" and data[-1:] == b"."
+    return data[2:-1]
+
+
+def _old_fasttext_polyglot(marker, *, append_kv=False):
+    """A pickle whose first 56 bytes read as a plausible old-format fastText header (vector size 25667...).
+
+    SHORT_BINBYTES (``C``, length 100) swallows the header's bytes; POP drops them; the payload follows.
+    """
+    args = struct.pack("<11id", 5, 5, 1, 5, 1, 2, 1, 2_000_000, 3, 6, 100, 1e-4)  # ws ... lr_update_rate, t
+    data = (b"\x00\x00" + args + struct.pack("<3iq", 3, 3, 0, 10)).ljust(100, b"\x01")
+    body = b"C" + bytes([100]) + data + b"0" + _ops(_Payload(marker)) + b"0"
+    if append_kv:
+        kv = KeyedVectors(3)
+        kv.add_vectors(["a", "b"], np.eye(2, 3, dtype=np.float32))
+        body += _ops(kv)
+    else:
+        body += b"N"
+    return body + b"."
+
+
+def _safetensors_polyglot(marker):
+    """A pickle whose first 9 bytes read as a safetensors header (length 51266, then ``{``)."""
+    n = 200
+    body = b"B" + struct.pack("<I", n) + (b"\x00\x00\x00{" + b" " * (n - 4)) + b"0" + _ops(_Payload(marker)) + b"."
+    return body.ljust(51266 + 8 + 16, b"\x00")
+
+
+def _plain_pickle(marker):
+    return pickle.dumps(_Payload(marker), protocol=4)
+
+
+def _protocol0_pickle(marker):
+    return pickle.dumps(_Payload(marker), protocol=0)
+
+
+POLYGLOTS = {
+    "old-fastText polyglot": _old_fasttext_polyglot,
+    "old-fastText polyglot + KeyedVectors": lambda marker: _old_fasttext_polyglot(marker, append_kv=True),
+    "safetensors polyglot": _safetensors_polyglot,
+    "plain pickle": _plain_pickle,
+    "protocol-0 pickle": _protocol0_pickle,
+}
+#: Files whose first bytes decide a safe reader: even the pickle class loaders must not unpickle them.
+SAFE_FOR_CLASS_LOADERS = {"old-fastText polyglot", "old-fastText polyglot + KeyedVectors", "safetensors polyglot"}
+
+
+def _write(path, data):
+    if str(path).endswith(".gz"):
+        data = gzip.compress(data)
+    Path(path).write_bytes(data)
+    return str(path)
+
+
+def _truncated_fasttext(name, cut):
+    with open(datapath(name), "rb") as fin:
+        data = fin.read()
+    return data[: max(int(len(data) * cut), 80)]
+
+
+def _text_records(n, dim, rng):
+    return "".join(f"w{i} " + " ".join(f"{v:.4f}" for v in rng.standard_normal(dim)) + "\n" for i in range(n))
+
+
+def _binary_records(n, dim, rng):
+    return b"".join(f"w{i} ".encode() + rng.standard_normal(dim).astype(np.float32).tobytes() for i in range(n))
+
+
+def _lying_word2vec(kind, rng):
+    """(bytes, words the message must contain) of a word2vec file whose header line lies."""
+    text, binary = _text_records(50, 3, rng), _binary_records(50, 3, rng)
+    return {
+        "text claims 10^9 words": ((f"{10**9} 3\n" + text).encode(), ["1000000000 words", "at most"]),
+        "text claims 10^12 words": ((f"{10**12} 3\n" + text).encode(), ["1000000000000 words", "at most"]),
+        "binary claims 10^9 words": (f"{10**9} 3\n".encode() + binary, ["1000000000 words", "at most"]),
+        "vector size 10^9": ((f"1 {10**9}\n" + text).encode(), ["vector size 1000000000"]),
+        "text, wrong vector size": (("50 5\n" + text).encode(), ["vector size 5", "3 values"]),
+        "binary, wrong vector size": (b"50 2\n" + binary, ["vector size 2"]),
+        "text, fewer words than the file": (("10 3\n" + text).encode(), ["claims 10 words", "more records"]),
+        "binary, fewer words than the file": (b"10 3\n" + binary, ["claims 10 words", "more records"]),
+        "text, more words than the file": (("60 3\n" + text).encode(), ["claims 60 words", "ends after 50"]),
+    }[kind]
+
+
+LYING = ["text claims 10^9 words", "text claims 10^12 words", "binary claims 10^9 words", "vector size 10^9",
+         "text, wrong vector size", "binary, wrong vector size", "text, fewer words than the file",
+         "binary, fewer words than the file", "text, more words than the file"]
+
+
+@pytest.fixture
+def good(tmp_path, rng):
+    words = [f"w{i}" for i in range(40)]
+    kv = MergeableKeyedVectors(4)
+    kv.add_vectors(words, rng.standard_normal((40, 4)).astype(np.float32))
+    kv.expandos["count"] = np.arange(400, 0, -10)
+    kv.save(str(tmp_path / "good.safetensors"))
+    (tmp_path / "corpus.txt").write_text("w1 w2 w3 w4\nw2 w3 w5\n" * 20)
+    return tmp_path
+
+
+def _library_calls(path, corpus):
+    """Every library entry a file may reach without opt-in: (name, call)."""
+    return [
+        ("load_vectors", lambda: load_vectors(path)),
+        ("load_vectors fmt=fasttext-binary", lambda: load_vectors(path, fmt="fasttext-binary")),
+        ("load_vectors fmt=safetensors", lambda: load_vectors(path, fmt="safetensors")),
+        ("from_facebook", lambda: MergeableFastTextKeyedVectors.from_facebook(path)),
+        ("continue_from (word2vec)", lambda: MergeableKeyedVectors.continue_from(path, corpus, epochs=1)),
+        ("continue_from (fastText)", lambda: MergeableFastTextKeyedVectors.continue_from(path, common_texts)),
+    ]
+
+
+def _cli_runs(path, d):
+    return [["convert", path, str(d / "o.safetensors")], ["evaluate", path],
+            ["align", path, str(d / "good.safetensors"), "-o", str(d / "o.safetensors")],
+            ["continue", path, str(d / "corpus.txt"), "-o", str(d / "o.safetensors")]]
+
+
+def _refused(call, path):
+    """Run `call`: it must raise the package's error naming the file. Returns the message."""
+    with pytest.raises(GensimMergeError) as info:
+        call()
+    assert os.path.basename(path) in str(info.value), str(info.value)
+    return str(info.value)
+
+
+# --------------------------------------------------------------------------------------------------------
+# polyglot pickles: never run without opt-in
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("shape", sorted(POLYGLOTS))
+def test_no_payload_runs_through_the_library(tmp_path, good, shape, name):
+    marker = tmp_path / "ran"
+    path = _write(tmp_path / name, POLYGLOTS[shape](str(marker)))
+    calls = _library_calls(path, str(good / "corpus.txt"))
+    if shape in SAFE_FOR_CLASS_LOADERS and not (shape == "safetensors polyglot" and name.endswith(".gz")):
+        # (a gzip file is no safetensors file: to gensim's pickle loaders it is a pickle, as in gensim)
+        calls += [("MergeableKeyedVectors.load", lambda: MergeableKeyedVectors.load(path)),
+                  ("MergeableFastTextKeyedVectors.load", lambda: MergeableFastTextKeyedVectors.load(path)),
+                  ("load_vectors allow_pickle=True", lambda: load_vectors(path, allow_pickle=True))]
+    for what, call in calls:
+        _refused(call, path)
+        assert not marker.exists(), f"{shape} as {name}: {what} ran the payload"
+
+
+@pytest.mark.parametrize("name", ["x.bin", "x.safetensors", "x"])
+@pytest.mark.parametrize("shape", sorted(POLYGLOTS))
+def test_no_payload_runs_through_the_command_line(tmp_path, good, capsys, shape, name):
+    marker = tmp_path / "ran"
+    path = _write(tmp_path / name, POLYGLOTS[shape](str(marker)))
+    for argv in _cli_runs(path, good):
+        assert cli.main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert os.path.basename(path) in err and "Traceback" not in err, (argv, err)
+        assert not marker.exists(), f"{shape} as {name}: {argv[0]} ran the payload"
+
+
+def test_the_payload_does_run_with_opt_in(tmp_path):
+    """The plain pickle's payload is real: with allow_pickle=True it runs (so the tests above can fail)."""
+    marker = tmp_path / "ran"
+    path = _write(tmp_path / "x.kv", _plain_pickle(str(marker)))
+    with pytest.raises(Exception):  # noqa: B017 - the payload's result is a file object, no model
+        load_vectors(path, allow_pickle=True)
+    assert marker.exists()
+
+
+def test_polyglots_are_named_by_detection_without_running(tmp_path):
+    marker = tmp_path / "ran"
+    for shape in sorted(SAFE_FOR_CLASS_LOADERS):
+        path = _write(tmp_path / "x.bin", POLYGLOTS[shape](str(marker)))
+        if "fastText" in shape:
+            assert "fastText" in _refused(lambda path=path: detect_format(path), path)
+        else:
+            assert detect_format(path) == "safetensors"  # and its reader refuses it (above)
+        assert not marker.exists()
+    path = _write(tmp_path / "p.kv", _old_fasttext_polyglot(str(marker)))
+    assert "fastText" in _refused(lambda: load_vectors(path), path)
+
+
+def test_refusal_message_speaks_to_both_audiences(tmp_path, capsys):
+    path = _write(tmp_path / "m.kv", _plain_pickle(str(tmp_path / "ran")))
+    message = _refused(lambda: load_vectors(path), path)
+    assert "allow_pickle=True" in message and "convert --allow-pickle" in message
+    assert cli.main(["evaluate", path]) == 1
+    err = capsys.readouterr().err
+    assert "--allow-pickle" in err and "allow_pickle" not in err and "command line:" not in err
+    assert "convert --allow-pickle" in err and "fmt=" not in err
+
+
+# --------------------------------------------------------------------------------------------------------
+# truncated fastText binaries, both header versions
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("source", [OLD_FORMAT, NEW_FORMAT])
+@pytest.mark.parametrize("cut", [0.001, 0.01, 0.5, 0.999])
+def test_truncated_fasttext_binaries_say_truncated(tmp_path, good, source, cut, name):
+    path = _write(tmp_path / name, _truncated_fasttext(source, cut))
+    compressed = name.endswith(".gz")
+    for what, call in [*_library_calls(path, str(good / "corpus.txt")),
+                       ("MergeableKeyedVectors.load", lambda: MergeableKeyedVectors.load(path))]:
+        message = _refused(call, path)
+        if not compressed and what not in ("load_vectors fmt=safetensors",):
+            assert "truncated" in message, (what, message)
+        assert "Unpickling" not in message and "pickle data" not in message, (what, message)
+
+
+def test_header_versions_of_the_shipped_binaries():
+    with open(datapath(OLD_FORMAT), "rb") as fin:
+        assert struct.unpack("<2i", fin.read(8)) == (10, 5)  # old layout: vector size, window
+    with open(datapath(NEW_FORMAT), "rb") as fin:
+        assert struct.unpack("<2i", fin.read(8)) == (793712314, 12)
+    for name in (OLD_FORMAT, NEW_FORMAT, "lee_fasttext_new.bin", "crime-and-punishment.bin"):
+        assert detect_format(datapath(name)) == "fasttext-binary"
+
+
+def test_a_complete_binary_with_bytes_appended_is_refused(tmp_path):
+    with open(datapath(OLD_FORMAT), "rb") as fin:
+        data = fin.read()
+    path = _write(tmp_path / "x.bin", data + pickle.dumps(_Payload(str(tmp_path / "ran")), protocol=2))
+    assert "past the end" in _refused(lambda: load_vectors(path), path)
+    assert not (tmp_path / "ran").exists()
+
+
+def test_missing_fasttext_file_is_file_not_found(tmp_path):
+    for call in (MergeableFastTextKeyedVectors.load, MergeableKeyedVectors.load,
+                 MergeableFastTextKeyedVectors.from_facebook):
+        with pytest.raises(ModelFileNotFoundError):
+            call(str(tmp_path / "missing.wv"))
+
+
+# --------------------------------------------------------------------------------------------------------
+# lying word2vec headers
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("kind", LYING)
+def test_lying_word2vec_headers(tmp_path, good, rng, kind, name):
+    data, says = _lying_word2vec(kind, rng)
+    path = _write(tmp_path / name, data)
+    start = time.perf_counter()
+    message = _refused(lambda: load_vectors(path), path)
+    assert time.perf_counter() - start < 5
+    for words in says:
+        assert words in message, (kind, message)
+    assert cli.main(["convert", path, str(tmp_path / "o.safetensors")]) == 1
+    assert not (tmp_path / "o.safetensors").exists()
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_class_loader_checks_the_header_too(tmp_path, rng, binary):
+    records = _binary_records(50, 3, rng) if binary else _text_records(50, 3, rng).encode()
+    path = _write(tmp_path / "v.bin", f"{10**12} 3\n".encode() + records)
+    with pytest.raises(ModelFileError, match="at most"):
+        MergeableKeyedVectors.load_word2vec_format(path, binary=binary)
+    with pytest.raises(ModelFileError, match="more records"):
+        MergeableKeyedVectors.load_word2vec_format(_write(tmp_path / "w.bin", b"10 3\n" + records), binary=binary)
+    assert len(MergeableKeyedVectors.load_word2vec_format(path.replace("v.bin", "w.bin"), binary=binary,
+                                                          limit=10)) == 10  # limit reads the first on purpose
+
+
+def test_honest_files_still_load(tmp_path, rng):
+    text = _text_records(50, 3, rng)
+    kv = load_vectors(_write(tmp_path / "ok.txt", ("50 3\n" + text).encode()))
+    assert len(kv) == 50 and kv.vector_size == 3
+    kv = load_vectors(_write(tmp_path / "ok.bin", b"50 3\n" + _binary_records(50, 3, rng)))
+    assert len(kv) == 50
+    kv = load_vectors(_write(tmp_path / "ok.txt.gz", ("50 3\n" + text).encode()))
+    assert len(kv) == 50
+
+
+def test_progress_is_logged_on_a_slow_load(tmp_path, rng, caplog, monkeypatch):
+    from gensim_merge import _word2vec_files
+
+    monkeypatch.setattr(_word2vec_files, "PROGRESS_SECONDS", 0.0)
+    path = _write(tmp_path / "big.txt", (f"{9000} 3\n" + _text_records(9000, 3, rng)).encode())
+    with caplog.at_level("INFO", logger="gensim_merge._word2vec_files"):
+        assert len(load_vectors(path)) == 9000
+    assert any("of 9000 words" in record.getMessage() for record in caplog.records)
+
+
+# --------------------------------------------------------------------------------------------------------
+# the worst case, measured in a fresh process; and the real command
+
+def test_worst_lying_header_is_fast_and_small(tmp_path, rng):
+    path = _write(tmp_path / "huge.txt", (f"{10**12} 300\n" + _text_records(10, 300, rng)).encode())
+    code = ("import resource, sys, time; from gensim_merge import load_vectors, GensimMergeError\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; t = time.perf_counter()\n"
+            "try:\n    load_vectors(sys.argv[1])\nexcept GensimMergeError as e:\n    ok = 'at most' in str(e)\n"
+            "print(ok, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, env=env, check=True)
+    ok, seconds, grown_kib = done.stdout.split()
+    assert ok == "True" and float(seconds) < 2 and int(grown_kib) < 50_000, done.stdout
+
+
+@pytest.mark.parametrize("shape", ["old-fastText polyglot + KeyedVectors", "safetensors polyglot"])
+def test_real_command_refuses_polyglots(tmp_path, shape):
+    marker = tmp_path / "ran"
+    path = _write(tmp_path / "x.safetensors", POLYGLOTS[shape](str(marker)))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "gensim_merge", "convert", "--allow-pickle", path,
+                           str(tmp_path / "o.safetensors")], capture_output=True, text=True, env=env, timeout=300,
+                          check=False)
+    assert done.returncode == 1 and "x.safetensors" in done.stderr and not marker.exists(), done.stderr
+
+
+def test_continue_from_a_path_needs_the_switch(tmp_path):
+    path = str(tmp_path / "m.model")
+    Word2Vec(common_texts, vector_size=4, min_count=1, workers=1, seed=1, epochs=1).save(path)
+    with pytest.raises(PickleNotAllowedError, match="allow_pickle=True"):
+        MergeableKeyedVectors.continue_from(path, common_texts, epochs=1)
+    assert len(MergeableKeyedVectors.continue_from(path, common_texts, epochs=1, allow_pickle=True)) > 0
