@@ -236,7 +236,8 @@ class FastTextFilesMixin(MetadataMixin):
         if bad:
             raise damaged_file_error(path, f"its fastText settings {bad} are missing or not non-negative integers "
                                            f"({settings})")
-        for name, shape in (("vectors_vocab", vectors.shape), ("vectors_ngrams", (settings["bucket"], vectors.shape[1]))):
+        for name, shape in (("vectors_vocab", vectors.shape),
+                            ("vectors_ngrams", (settings["bucket"], vectors.shape[1]))):
             array = entry.get(name)
             if not isinstance(array, np.ndarray) or array.dtype.kind != "f" or array.shape != shape:
                 found = f"{array.dtype} {array.shape}" if isinstance(array, np.ndarray) else "missing"

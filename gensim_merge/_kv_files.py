@@ -39,7 +39,9 @@ __all__ = ["FilesMixin", "load_any", "load_safetensors", "save_any"]
 
 logger = logging.getLogger(__name__)
 
-def load_safetensors(cls: type[FilesMixin], fname: PathType, mmap: MmapMode | None = None):
+
+def load_safetensors(cls: type[_Model], fname: PathType,
+                     mmap: str | None = None) -> _Model | MergeableFastTextKeyedVectors:
     """A model from a safetensors vectors file: a fastText model (with its buckets) when the file holds one,
     else `cls` (word2vec vectors)."""
     content = read_vectors_file(fname, mmap=mmap)
@@ -221,7 +223,8 @@ class FilesMixin(MetadataMixin, _MixinBase):
         reads both; keys and vectors only), ``.safetensors``: the pickle-free format
         (:func:`gensim_merge.io.load_vectors`), a trailing ``.gz`` compressing all but safetensors; ``.kv``,
         ``.model``, ``.wv`` or any other name: gensim's native format (``KeyedVectors.load``), as gensim's own
-        ``save`` writes it. The extension rule is :func:`~gensim_merge._save_format.save_format`'s, shared with the fastText class.
+        ``save`` writes it. The extension rule is :func:`~gensim_merge._save_format.save_format`'s, shared
+        with the fastText class.
 
         In the native format, takes the arguments of :meth:`gensim.utils.SaveLoad.save` (``separately``,
         ``sep_limit``, ``ignore``, ``pickle_protocol``); they apply to no other format. The data is written
