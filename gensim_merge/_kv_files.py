@@ -26,9 +26,10 @@ from gensim.models.fasttext import FastTextKeyedVectors
 
 from gensim_merge import _formats
 from gensim_merge._fasttext_files import starts_like_facebook
-from gensim_merge._io import atomic_output
+from gensim_merge._io import atomic_output, check_fingerprints, fingerprints
 from gensim_merge._metadata import METADATA_ATTR, OWN_ATTRS, MetadataMixin
-from gensim_merge._safetensors import is_safetensors_file, read_vectors_file, write_vectors_file
+from gensim_merge._safetensors import apply_metadata, is_safetensors_file, read_vectors_file, write_vectors_file
+from gensim_merge._save_format import WORD2VEC_FORMATS, check_rows, refuse_native_options, save_format
 from gensim_merge._typing import MmapMode, PathType, VectorsFormat
 from gensim_merge._validation import check_word2vec_keys
 from gensim_merge._word2vec_files import read_word2vec
@@ -36,10 +37,19 @@ from gensim_merge.errors import IncompatibleModelError, ModelFileError, ModelFil
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 from gensim_merge.fasttext_io import is_fasttext_file, load_fasttext_any, save_fasttext
 
-__all__ = ["FilesMixin", "load_any", "save_any"]
+__all__ = ["FilesMixin", "load_any", "load_safetensors", "save_any"]
 
 logger = logging.getLogger(__name__)
 
+
+def load_safetensors(cls: type[_Model], fname: PathType,
+                     mmap: str | None = None) -> _Model | MergeableFastTextKeyedVectors:
+    """A model from a safetensors vectors file: a fastText model (with its buckets) when the file holds one,
+    else `cls` (word2vec vectors)."""
+    content = read_vectors_file(fname, mmap=mmap)
+    if "fasttext" in content.metadata:
+        return MergeableFastTextKeyedVectors._from_vectors_file(content, os.fsdecode(fname))
+    return cls._from_vectors_file(content, os.fsdecode(fname))
 
 
 @contextlib.contextmanager
@@ -113,8 +123,8 @@ class FilesMixin(MetadataMixin, _MixinBase):
         gensim's native format is a Python pickle: loading runs code stored in the file. Only load files
         you trust; :func:`gensim_merge.io.load_vectors` refuses pickles unless ``allow_pickle=True``.
         """
-        if is_safetensors_file(fname):  # decided from the header: never unpickled, whatever follows
-            return cls._from_vectors_file(read_vectors_file(fname, mmap=mmap))
+        if is_safetensors_file(fname):
+            return load_safetensors(cls, fname, mmap)
         if starts_like_facebook(fname):  # the .bin reader checks the whole layout; never unpickled
             return MergeableFastTextKeyedVectors.from_facebook(fname)
         if is_fasttext_file(fname):
@@ -129,20 +139,21 @@ class FilesMixin(MetadataMixin, _MixinBase):
                 f"cannot read {fname} as a gensim model ({type(err).__name__}: {err}); is it truncated, or a "
                 "word2vec-format file? For those use MergeableKeyedVectors.load_word2vec_format"
             ) from err
+        check_fingerprints(obj.__dict__, (obj.__dict__.get(METADATA_ATTR) or {}).get("arrays"), fname)
+        check_rows(getattr(obj, "wv", obj), fname)
         return cls._adopt(obj, fname)
 
     @classmethod
-    def _from_vectors_file(cls, content):
-        """A model from a :class:`~gensim_merge._safetensors.VectorsFile` (keys, vectors, metadata...)."""
+    def _from_vectors_file(cls, content, path):
+        """A model from a :class:`~gensim_merge._safetensors.VectorsFile` (keys, vectors, metadata...) read
+        from `path`."""
         kv = cls(content.vectors.shape[1], dtype=content.vectors.dtype)
         kv.index_to_key = content.keys
         kv.key_to_index = {key: i for i, key in enumerate(content.keys)}
         kv.next_index = len(content.keys)
         kv.vectors = content.vectors
         kv.expandos = dict(content.attributes)
-        kv._metadata_from_dict(content.metadata)
-        if content.events:
-            kv.lifecycle_events = list(content.events)
+        apply_metadata(kv, content, path)
         return kv
 
     @classmethod
@@ -226,24 +237,53 @@ class FilesMixin(MetadataMixin, _MixinBase):
         return plain
 
     def save(self, fname: PathType, *args: Any, **kwargs: Any) -> None:
-        """Save in gensim's native format, atomically; the file loads in plain gensim too.
+        """Save atomically, in the format `fname`'s extension names; every file loads in plain gensim too.
 
-        Takes the arguments of :meth:`gensim.utils.SaveLoad.save` (``separately``, ``sep_limit``, ``ignore``,
-        ``pickle_protocol``). The data is written beside `fname` and renamed over it at the end, so an
-        interrupted save leaves an existing file intact. The attached full ``model`` is not saved.
-        A name ending in ``.safetensors`` is written in that pickle-free format instead (the pickle
-        options do not apply to it).
+        ``.txt``/``.vec``: word2vec text, ``.bin``: word2vec binary (plain gensim's ``load_word2vec_format``
+        reads both; keys and vectors only), ``.safetensors``: the pickle-free format
+        (:func:`gensim_merge.io.load_vectors`), a trailing ``.gz`` compressing all but safetensors; ``.kv``,
+        ``.model``, ``.wv`` or any other name: gensim's native format (``KeyedVectors.load``), as gensim's own
+        ``save`` writes it. The extension rule is :func:`~gensim_merge._save_format.save_format`'s, shared
+        with the fastText class.
+
+        In the native format, takes the arguments of :meth:`gensim.utils.SaveLoad.save` (``separately``,
+        ``sep_limit``, ``ignore``, ``pickle_protocol``); they apply to no other format. The data is written
+        beside `fname` and renamed over it at the end, so an interrupted save leaves an existing file intact.
+        Large arrays go to ``fname.<name>.npy`` side files, renamed before the main file: the file records a
+        fingerprint of each (shape, dtype and sampled rows), so a save killed between the renames leaves a
+        pair that :meth:`load` refuses (``ModelFileError``) instead of mixing two saves. Temporary files of a
+        killed save are named ``.gensim-merge-tmp-…`` and removed by the next save into the directory. A
+        symbolic link at `fname` is replaced by a regular file; the file it pointed to is left as it was.
+        The attached full ``model`` is not saved.
 
         Parameters
         ----------
         fname : str
-            Path of the file (large arrays go to ``fname.<name>.npy`` side files, as in gensim).
+            Path of the file.
+
+        Raises
+        ------
+        OptionError
+            Native-format options given for another format (a ValueError).
+        ModelFileError
+            Keys a word2vec format cannot hold; a compressed ``.safetensors`` name.
         """
         if not isinstance(fname, (str, bytes)) and not hasattr(fname, "__fspath__"):
             raise TypeError(f"save needs a file path (atomic saves cannot write to an open handle), got {fname!r}")
-        if os.fsdecode(fname).lower().endswith(".safetensors"):
+        fmt, compressed = save_format(fname)
+        if fmt != "native":
+            refuse_native_options(fname, fmt, compressed, args, kwargs)
+        if fmt == "safetensors":
             self._save_safetensors(fname)
-            return
+        elif fmt in WORD2VEC_FORMATS:
+            self.save_word2vec_format(fname, binary=fmt == "word2vec-binary")
+        else:
+            self._save_native(fname, *args, **kwargs)
+        logger.info("saved %s to %s as %s", self, os.fsdecode(fname),
+                    _formats.describe_format(fmt, compressed=compressed))
+
+    def _save_native(self, fname, *args, **kwargs):
+        """gensim's native format (a pickle and ``.npy`` side files), atomically, with array fingerprints."""
         plain = self._plain_copy()
         separately = kwargs.get("separately", args[0] if args else None) or []
         not_arrays = [name for name in separately if name in plain.__dict__
@@ -252,11 +292,11 @@ class FilesMixin(MetadataMixin, _MixinBase):
         if not_arrays:  # gensim sets such attributes aside and writes nothing: they would load as None
             raise ValueError(f"separately names {not_arrays}, which are not arrays: gensim would leave them out of "
                              "the file; name array attributes only (e.g. separately=['vectors'])")
+        plain.__dict__[METADATA_ATTR]["arrays"] = fingerprints(plain.__dict__)
         with atomic_output(fname) as tmp, _gensim_names_own_class():
             plain.save(tmp, *args, **kwargs)
         if "lifecycle_events" in plain.__dict__:
             self.lifecycle_events = plain.lifecycle_events
-        logger.info("saved %s to %s", self, fname)
 
     def _save_safetensors(self, fname):
         write_vectors_file(fname, keys=self.index_to_key, vectors=self.vectors, attributes=self.expandos,
@@ -310,7 +350,7 @@ def load_any(cls: type[_Model], path: PathType, *, fmt: VectorsFormat | None = N
     elif fmt == "native":  # a fastText pickle loads with its buckets
         kv = cls.load(path, mmap=mmap)
     elif fmt == "safetensors":
-        kv = cls._from_vectors_file(read_vectors_file(path, mmap=mmap))
+        kv = load_safetensors(cls, path, mmap)
     else:
         if mmap is not None:
             logger.warning("%s is in the %s format, which is parsed, not memory-mapped: reading it into memory "
@@ -337,8 +377,11 @@ def save_any(cls: type[FilesMixin], kv: KeyedVectors | Word2Vec, path: PathType,
     if fmt != "safetensors" and path.lower().endswith(".safetensors"):
         raise ModelFileError(f"{path!r}: a .safetensors file must hold the pickle-free format, not {fmt!r}; "
                              "choose another name or leave fmt unset")
+    if fmt == "safetensors" and compressed:
+        raise ModelFileError(f"{path!r}: safetensors files are not compressed (they are memory-mapped); drop the "
+                             ".gz")
     if isinstance(kv, FastTextKeyedVectors) or isinstance(getattr(kv, "wv", None), FastTextKeyedVectors):
-        return save_fasttext(getattr(kv, "wv", kv), path)
+        return save_fasttext(getattr(kv, "wv", kv), path, fmt=fmt)
     if isinstance(kv, Word2Vec):
         kv = cls.from_word2vec(kv, copy=False)
     elif isinstance(kv, KeyedVectors):
@@ -346,14 +389,12 @@ def save_any(cls: type[FilesMixin], kv: KeyedVectors | Word2Vec, path: PathType,
     else:
         raise IncompatibleModelError(f"save_vectors needs gensim KeyedVectors (or a Word2Vec model), got "
                                      f"{type(kv).__name__}")
-    if fmt == "safetensors" and compressed:
-        raise ModelFileError(f"{path!r}: safetensors files are not compressed (they are memory-mapped); drop the "
-                             ".gz")
     if fmt == "safetensors":
         kv._save_safetensors(path)
     elif fmt == "native":
-        kv.save(path)
+        kv._save_native(path)
     else:
         kv.save_word2vec_format(path, binary=fmt == "word2vec-binary")
     logger.info("saved %s to %s as %s", kv, path, _formats.describe_format(fmt, compressed=compressed))
     return fmt
+

@@ -95,18 +95,37 @@ def merge_fasttext_models(models: Iterable[FastTextKeyedVectors], *, reference: 
                             center_fit=center_fit, chunk_size=chunk_size)
 
 
-def save_fasttext(kv: FastTextKeyedVectors, path: PathType) -> str:
-    """Save a fastText model in gensim's native format (atomically), the only format that keeps its buckets.
+def save_fasttext(kv: FastTextKeyedVectors, path: PathType, *, fmt: str | None = None) -> str:
+    """Save a fastText model atomically, n-gram buckets included: ``.safetensors`` pickle-free, ``.wv``/``.kv``/
+    ``.model``/``.ft`` (optionally ``.gz``) gensim's native format; returns the format written.
+
+    Parameters
+    ----------
+    kv : gensim.models.fasttext.FastTextKeyedVectors
+    path : str or os.PathLike
+    fmt : {None, "native", "safetensors"}, optional
+        Force a format regardless of the extension.
 
     Raises
     ------
     ModelFileError
-        A file name for another format (word2vec text or binary, safetensors): the n-gram buckets would be
-        lost; save to ``.wv``/``.kv``/``.model``, or save ``kv`` as plain word vectors on purpose.
+        A file name (or `fmt`) for a word2vec format (text or binary), or a name of no format: the n-gram
+        buckets would be lost; save to ``.safetensors`` or ``.wv``/``.kv``/``.model``, or write the whole-word
+        vectors on purpose with ``kv.save_word2vec_format``.
     """
-    if not os.fspath(path).endswith(NATIVE_EXTENSIONS):
+    name = os.fsdecode(path)
+    if fmt is None:
+        stem = name[:-3] if name.lower().endswith(".gz") else name
+        fmt = ("safetensors" if name.lower().endswith(".safetensors")
+               else "native" if stem.lower().endswith(NATIVE_EXTENSIONS) else None)
+    if fmt not in ("native", "safetensors"):
         raise ModelFileError(
-            f"{path}: fastText models are saved in gensim's native format only (names ending {NATIVE_EXTENSIONS}),"
-            " which keeps the n-gram buckets; other formats would keep whole-word vectors only")
-    MergeableFastTextKeyedVectors.from_keyed_vectors(kv, copy=False).save(path)
-    return "native"
+            f"{name}: fastText models are saved in gensim's native format (names ending {NATIVE_EXTENSIONS}) or as "
+            ".safetensors, which keep the n-gram buckets; other formats would keep whole-word vectors only (write "
+            "those on purpose with kv.save_word2vec_format)")
+    model = MergeableFastTextKeyedVectors.from_keyed_vectors(kv, copy=False)
+    if fmt == "safetensors":
+        model._save_safetensors(path)
+    else:
+        model._save_native(path)
+    return fmt

@@ -12,7 +12,8 @@ format name                   written for extensions      what it is
                                                           headerless GloVe-style text on reading)
 ``"word2vec-binary"``         ``.bin``                    the word2vec C tool's binary format
 ``"safetensors"``             ``.safetensors``            pickle-free: vectors, keys, per-key
-                                                          attributes and metadata
+                                                          attributes and metadata (a fastText
+                                                          model's n-gram buckets too)
 ``"fasttext-binary"``         (read only)                 Facebook's fastText ``.bin``: read with its
                                                           n-gram buckets into
                                                           ``MergeableFastTextKeyedVectors`` (no pickle)

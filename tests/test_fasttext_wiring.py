@@ -41,9 +41,13 @@ def test_save_vectors_keeps_the_buckets_or_refuses(two_models, tmp_path):
     loaded = load_vectors(tmp_path / "a.wv", allow_pickle=True)
     assert isinstance(loaded, MergeableFastTextKeyedVectors)
     np.testing.assert_allclose(loaded.get_vector("never-seen"), two_models[0].get_vector("never-seen"), rtol=1e-6)
+    assert save_vectors(two_models[0], tmp_path / "a.safetensors") == "safetensors"  # pickle-free, buckets kept
+    loaded = load_vectors(tmp_path / "a.safetensors")
+    assert isinstance(loaded, MergeableFastTextKeyedVectors)
+    np.testing.assert_array_equal(loaded.get_vector("never-seen"), two_models[0].get_vector("never-seen"))
     with pytest.raises(ModelFileError, match="buckets"):
-        save_vectors(two_models[0], tmp_path / "a.safetensors")
-    assert not (tmp_path / "a.safetensors").exists()
+        save_vectors(two_models[0], tmp_path / "a.txt")
+    assert not (tmp_path / "a.txt").exists()
 
 
 def test_command_line_merges_fasttext_files(two_models, tmp_path, capsys):
