@@ -8,7 +8,6 @@ from collections.abc import Mapping
 
 from gensim_merge._align_options import AlignOptions
 from gensim_merge._validation import check_choice, check_integer, check_keyed_vectors, check_same_dim
-from gensim_merge.counts import looks_rank_based
 from gensim_merge.errors import DuplicateKeyError, OptionError, OptionTypeError
 
 #: How shared words are combined (see :mod:`gensim_merge.merging`).
@@ -98,11 +97,14 @@ def source_names(models, names):
     return names, flat, offsets
 
 
-def warn_rank_based(names, counts):
-    stand_ins = [name for name, c in zip(names, counts) if looks_rank_based(c)]
+def warn_rank_based(names, found, curve_name):
+    """Warn once, naming the inputs whose counts are gensim's rank stand-ins and what the merge did with them."""
+    stand_ins = [name for name, c in zip(names, found) if c.kind == "stand-in"]
     if stand_ins and len(names) > 1:
+        curve = ("a Zipf curve" if curve_name == "zipf"
+                 else f"the frequency curve of {curve_name} (its real count at the same rank)")
         warnings.warn(
-            f"the counts of {', '.join(stand_ins)} look like gensim's rank-based stand-ins (n, n-1, ..., 1: a word2vec "
-            "file loaded without its vocabulary file), so shared words are weighted and ordered by rank, not by "
-            "frequency; give the real counts (load_word2vec_format(..., fvocab=FILE), or gensim-merge merge "
-            "--counts FILE ...), or merge with strategy='mean'", UserWarning, stacklevel=4)
+            f"the counts of {', '.join(stand_ins)} are gensim's rank-based stand-ins (n, n-1, ..., 1: a word2vec "
+            f"file loaded without its vocabulary file); their ranks were put on {curve} to weigh shared words, "
+            "and the merge report says so; give the real counts (load_word2vec_format(..., fvocab=FILE), or "
+            "gensim-merge merge --counts FILE ...) for a merge weighted by real counts", UserWarning, stacklevel=4)

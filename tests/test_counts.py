@@ -1,0 +1,89 @@
+"""Counts: the one reader (real, stand-in, missing) and what a merge does with gensim's rank stand-ins."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from gensim_merge import MergeableKeyedVectors, merge
+from gensim_merge.counts import frequency_curve, looks_rank_based, read_model_counts, zipf_counts
+from gensim_merge.errors import CountsError
+
+
+def _kv(keys, vectors, counts=None):
+    kv = MergeableKeyedVectors(len(vectors[0]))
+    kv.add_vectors(list(keys), np.asarray(vectors, dtype=np.float32))
+    if counts is not None:
+        kv.expandos["count"] = np.asarray(counts)
+    return kv
+
+
+def test_read_model_counts_tells_the_three_kinds_and_refuses_counts_that_are_no_counts():
+    kv = _kv(["a", "b", "c"], np.eye(3))
+    assert read_model_counts(kv).kind == "missing" and read_model_counts(kv).values is None
+    kv.expandos["count"] = np.array([3, 2, 1])
+    assert read_model_counts(kv).kind == "stand-in" and read_model_counts(kv).real is None
+    kv.expandos["count"] = np.array([9, 2, 2])
+    assert read_model_counts(kv).kind == "real" and read_model_counts(kv).real.tolist() == [9, 2, 2]
+    kv.expandos["count"] = np.array([9, -2, 2])
+    with pytest.raises(CountsError, match="whole numbers"):
+        read_model_counts(kv, "old")
+
+
+def test_frequency_curve_follows_the_real_counts_then_a_falling_power_law():
+    curve = frequency_curve([1000, 10, 300, 50], 8)
+    assert curve[:4].tolist() == [1000, 300, 50, 10]
+    assert np.all(np.diff(curve) <= 0) and curve.min() >= 1 and curve[4] <= 10
+    assert frequency_curve(None, 4).tolist() == zipf_counts(4).tolist() == [1000000, 500000, 333333, 250000]
+
+
+def _pair():
+    """A with real counts; B a word2vec file's stand-ins. B's 'y' is its most frequent word, A's 'y' rare."""
+    a = _kv(["x", "y", "z"], [[1, 0, 0], [0, 1, 0], [0, 0, 1]], [1000, 10, 5])
+    b = _kv(["y", "w"], [[1, 0, 0], [0, 0, 1]], [2, 1])
+    return a, b
+
+
+def test_stand_in_ranks_weigh_by_the_real_inputs_frequency_curve():
+    a, b = _pair()
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        merged = merge([a, b], names=["old", "new"], align=False)
+    # B's rank 1 weighs as A's most frequent word (1000) against A's 10: 'y' leans to B's direction
+    y = merged["y"] / np.linalg.norm(merged["y"])
+    assert y[0] > 0.95
+    (warning,) = [w for w in record if "stand-ins" in str(w.message)]
+    assert "frequency curve of old" in str(warning.message)
+
+
+def test_merged_counts_never_add_a_stand_in_to_a_real_count_and_the_report_says_so():
+    a, b = _pair()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        merged = merge([a, b], names=["old", "new"], align=False)
+    counts = dict(zip(merged.index_to_key, merged.expandos["count"].tolist()))
+    assert counts["y"] == 10 and counts["x"] == 1000  # real only: not 10 + 2 nor 10 + 1000
+    assert counts["w"] == 10  # held only by the stand-in input: its rank 2 on old's curve, an estimate
+    report = merged.merge_report
+    assert report.counts == {"old": "real", "new": "stand-in"} and report.stand_in_curve == "old"
+    assert report.estimated_counts == 1
+    text = str(report)
+    assert "rank stand-ins" in text and "1 word(s) held only by inputs with stand-in counts" in text
+
+
+def test_only_stand_ins_give_stand_ins_back():
+    _, b = _pair()
+    c = _kv(["w", "v", "y"], np.eye(3), [3, 2, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        merged = merge([b, c], align=False)
+    assert looks_rank_based(merged.expandos["count"]) and merged.merge_report.stand_in_curve == "zipf"
+
+
+def test_merge_report_prints_a_short_table():
+    a, b = _pair()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        report = merge([a, b], names=["old", "new"], align=False).merge_report
+    assert repr(report) == str(report) and len(repr(report).splitlines()) <= 6
+    assert "input" in repr(report).splitlines()[1] and "stand-in" in repr(report)
