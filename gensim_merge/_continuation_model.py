@@ -23,6 +23,7 @@ from gensim.models import Word2Vec
 from gensim.models.keyedvectors import KeyedVectors
 from gensim.utils import RULE_DEFAULT, RULE_KEEP
 
+from gensim_merge.counts import read_model_counts, zipf_counts
 from gensim_merge.errors import (
     DimensionMismatchError,
     EmptyModelError,
@@ -131,10 +132,11 @@ def model_from_vectors(kv, word2vec_kwargs):
     wv.vectors = np.array(kv.vectors, dtype=_REAL, copy=True)
     wv.norms = None
     wv.allocate_vecattrs(attrs=["count", "sample_int"], types=[np.int64, np.uint32])
-    counts = kv.expandos.get("count") if hasattr(kv, "expandos") else None
-    if counts is None or len(counts) != len(kv) or not np.all(np.asarray(counts) > 0):
-        # no counts: assume a Zipf law on the stored order, which is by descending frequency in gensim files
-        counts = np.maximum(1, np.round(1e6 / np.arange(1, len(kv) + 1))).astype(np.int64)
+    counts = read_model_counts(kv, "source").real if hasattr(kv, "expandos") else None
+    if counts is None or not np.all(counts > 0):
+        # missing counts or gensim's rank stand-ins (one rule, see gensim_merge.counts): the stored order is a
+        # frequency order; the negative-sampling table needs frequencies, so the ranks go on a Zipf curve
+        counts = zipf_counts(len(kv))
     wv.expandos["count"] = np.asarray(counts, dtype=np.int64).copy()
     wv.expandos["sample_int"] = np.full(len(kv), 2**32 - 1, dtype=np.uint32)
     model.syn1neg = np.zeros_like(wv.vectors)

@@ -49,22 +49,20 @@ from gensim.models import KeyedVectors
 
 from gensim_merge._align_options import AlignOptionsLike
 from gensim_merge._alignment_data import probably_finite
-from gensim_merge._merge_inputs import MAX_SOURCES, STRATEGIES, check_inputs, warn_rank_based
+from gensim_merge._merge_inputs import COUNT_RULES, MAX_SOURCES, STRATEGIES, check_inputs, warn_rank_based
 from gensim_merge._typing import MergeStrategy, Progress
 from gensim_merge._union import merged_order, union_positions
-from gensim_merge._validation import check_choice, check_finite_rows
+from gensim_merge._validation import check_finite_rows
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_between
 from gensim_merge.counts import MAX_COUNT, frequency_curve, read_model_counts
 from gensim_merge.errors import CountsError
 
-__all__ = ["MAX_SOURCES", "STRATEGIES", "MergeReport", "MergeResult", "merge_vectors"]
+__all__ = ["COUNT_RULES", "MAX_SOURCES", "STRATEGIES", "MergeReport", "MergeResult", "merge_vectors"]
 
 logger = logging.getLogger(__name__)
 
 #: Rows combined per step at most (whatever chunk_size allows): steps that stay in cache measured faster.
 _STEP_ROWS = 8192
-#: How the result's count of a word several inputs hold is formed (see :func:`merge_vectors`).
-COUNT_RULES = ("sum", "max")
 
 
 @dataclass(frozen=True)
@@ -289,9 +287,8 @@ def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
     """
     models = list(models)
     ref: int  # `reference` resolved to a position
-    check_choice(count_rule, COUNT_RULES, "count_rule")
     names, flat_sources, bit_offsets, ref, align_options, center_fit = check_inputs(
-        models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress)
+        models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress, count_rule)
     found = [read_model_counts(kv, name) for name, kv in zip(names, models)]
     if strategy == "count" and any(c.kind == "missing" for c in found):
         missing = [n for n, c in zip(names, found) if c.kind == "missing"]

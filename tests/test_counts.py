@@ -87,3 +87,28 @@ def test_merge_report_prints_a_short_table():
         report = merge([a, b], names=["old", "new"], align=False).merge_report
     assert repr(report) == str(report) and len(repr(report).splitlines()) <= 6
     assert "input" in repr(report).splitlines()[1] and "stand-in" in repr(report)
+
+
+def test_anchor_filter_reads_stand_ins_on_the_real_sides_curve():
+    from gensim_merge.anchors import frequency_ranks, shared_anchors
+
+    keys = [f"w{i}" for i in range(6)]
+    rng = np.random.default_rng(0)
+    real = _kv(keys, rng.normal(size=(6, 3)), [500, 400, 300, 30, 10, 2])
+    stand_in = _kv(keys, rng.normal(size=(6, 3)), [6, 5, 4, 3, 2, 1])
+    assert frequency_ranks(stand_in).tolist() == list(range(6))
+    # rank 4 of the stand-ins is worth 30 on the real curve: w3 passes min_count=20 on both sides, w4 does not
+    anchors = shared_anchors(stand_in, real, n_anchors=None, min_count=20)
+    assert sorted(anchors.source_words) == ["w0", "w1", "w2", "w3"]
+
+
+def test_warm_start_puts_stand_ins_on_a_zipf_curve_like_missing_counts():
+    from gensim_merge._continuation_model import model_from_vectors
+
+    keys = [f"w{i}" for i in range(5)]
+    stand_in = _kv(keys, np.eye(5), [5, 4, 3, 2, 1])
+    missing = _kv(keys, np.eye(5))
+    real = _kv(keys, np.eye(5), [50, 40, 9, 9, 5])
+    assert model_from_vectors(stand_in, {}).wv.expandos["count"].tolist() == zipf_counts(5).tolist()
+    assert model_from_vectors(missing, {}).wv.expandos["count"].tolist() == zipf_counts(5).tolist()
+    assert model_from_vectors(real, {}).wv.expandos["count"].tolist() == [50, 40, 9, 9, 5]
