@@ -38,7 +38,8 @@ import time
 import numpy as np
 from gensim.models import KeyedVectors, Word2Vec
 
-from gensim_merge._estimates import accumulate, histogram, union_rows
+from gensim_merge._estimates import accumulate, histogram
+from gensim_merge._union import union_rows
 from gensim_merge._validation import check_integer, check_keyed_vectors, check_same_dim
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, AlignOptions, fit_between
 from gensim_merge.counts import read_model_counts

@@ -260,3 +260,13 @@ def test_cli_merge_feeds_a_progress_bar_above_100k_rows(tmp_path, run_cli, monke
     bars.clear()
     code, _ = run_cli("merge", tmp_path / "small.bin", tmp_path / "small.bin", "-o", tmp_path / "m.kv", "--no-align")
     assert code == 0 and bars == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([f"k{i}" for i in range(30)] + [-1, -2]), unique=True, max_size=30),
+                min_size=1, max_size=5))
+def test_union_rows_is_the_one_union_in_first_seen_order(lists):
+    keys, rows = _union.union_rows(lists)
+    assert keys == list(dict.fromkeys(k for keys_i in lists for k in keys_i))  # -1 and -2 share a hash
+    for keys_i, rows_i in zip(lists, rows):
+        assert [keys[r] for r in rows_i] == keys_i
