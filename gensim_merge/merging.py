@@ -18,6 +18,19 @@ weights are the words' counts in each corpus, so a word seen 10 000 times in one
 other takes (almost) the better estimate; ``"mean"`` weighs inputs equally; ``"reference"`` keeps the
 reference's vector wherever it has one.
 
+Counts that are gensim's rank stand-ins
+---------------------------------------
+A word2vec file loaded without its vocabulary file carries gensim's stand-ins ``n, n - 1, ..., 1`` as counts
+(see :mod:`gensim_merge.counts`). They are a frequency order, not counts: weighed as counts, they made a merge
+of an old model (real counts) and a new word2vec file score .49 of the noise floor on held-out corpora, below
+the old model alone (.56), against .65 with the real counts. So the ranks of such an input are put on the
+frequency curve of the reference (or of the first input with real counts): its word at rank r weighs as the
+reference's r-th most frequent word. That scores .645, as the real counts do (equal weights for the stand-in
+input: .53; ``benchmarks/results/merge_stand_in_counts.md``). The result's counts are the real inputs' only
+(a stand-in is never added to a real count); a word only stand-in inputs hold carries its estimate; with no
+real counts at all, the result's counts are stand-ins again. :class:`MergeReport` names each input's kind of
+counts and what was done (``counts``, ``stand_in_curve``, ``estimated_counts``, and its printed notes).
+
 Centred fit (``center_fit=True``)
 ---------------------------------
 Word2vec vectors share a large common direction (the mean of the unit vectors has length 0.57 in a model of
@@ -198,7 +211,8 @@ class MergeResult:
         Every key of every input, ordered by combined count (ties: the reference's order, then by key).
     vectors : (len(keys), d) ndarray
     counts : (len(keys),) int64 ndarray or None
-        The inputs' counts summed (None when no input has counts).
+        The inputs' real counts combined by the count rule (None when no input has counts); see the module
+        docstring for inputs whose counts are rank stand-ins.
     provenance : (len(keys),) uint64 ndarray
         Bit ``j`` set where ``sources[j]`` held the key.
     sources : tuple of str
@@ -273,7 +287,8 @@ def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
     -----
     UserWarning
         Once per merge of two or more inputs, naming those whose counts are gensim's rank-based stand-ins
-        (word2vec files loaded without their vocabulary file; see :mod:`gensim_merge.counts`).
+        (word2vec files loaded without their vocabulary file; see :mod:`gensim_merge.counts`) and the curve
+        their ranks were put on; the report says the same (it survives ``-q`` and is saved with the model).
 
     Examples
     --------

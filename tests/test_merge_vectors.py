@@ -270,3 +270,11 @@ def test_union_rows_is_the_one_union_in_first_seen_order(lists):
     assert keys == list(dict.fromkeys(k for keys_i in lists for k in keys_i))  # -1 and -2 share a hash
     for keys_i, rows_i in zip(lists, rows):
         assert [keys[r] for r in rows_i] == keys_i
+
+
+def test_cli_quiet_merge_still_reports_stand_in_counts(word2vec_pair, tmp_path, run_cli):
+    (a, a_vocab), (b, _) = word2vec_pair
+    out = tmp_path / "merged.kv"
+    code, captured = run_cli("merge", a, b, "-o", out, "--no-align", "--counts", a_vocab, "-", "-q")
+    assert code == 0 and captured.err == ""
+    assert "stand-in" in captured.out and "frequency curve of 'a'" in captured.out
