@@ -112,3 +112,20 @@ def test_warm_start_puts_stand_ins_on_a_zipf_curve_like_missing_counts():
     assert model_from_vectors(stand_in, {}).wv.expandos["count"].tolist() == zipf_counts(5).tolist()
     assert model_from_vectors(missing, {}).wv.expandos["count"].tolist() == zipf_counts(5).tolist()
     assert model_from_vectors(real, {}).wv.expandos["count"].tolist() == [50, 40, 9, 9, 5]
+
+
+def test_warm_start_from_stand_ins_never_adds_them_to_the_new_counts():
+    from collections import Counter
+
+    from gensim.test.utils import common_texts
+
+    from gensim_merge.continuation import continue_training
+
+    old_words = ["human", "computer", "zebra", "system"]
+    source = _kv(old_words, np.random.default_rng(0).normal(size=(4, 8)), [4, 3, 2, 1])
+    result = continue_training(source, common_texts, min_count=1, epochs=1, word2vec_kwargs={"workers": 1})
+    wv = result.model.wv
+    seen = Counter(w for line in common_texts for w in line)
+    counts = dict(zip(wv.index_to_key, wv.expandos["count"].tolist()))
+    assert all(counts[w] == seen[w] for w in seen)  # real counts alone, no rank added
+    assert counts["zebra"] >= 1  # an old word the new corpus lacks: an estimate on the new corpus's curve
