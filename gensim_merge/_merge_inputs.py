@@ -57,7 +57,7 @@ def check_options(n_models, strategy, chunk_size, progress, count_rule):
                               option="progress", value=progress, allowed="None or a callable")
 
 
-def resolve_reference(reference, names):
+def resolve_reference(reference: int | str, names: list[str]) -> int:
     """The reference's position: given by position, or by one of `names`."""
     if isinstance(reference, str):
         if reference not in names:

@@ -80,11 +80,11 @@ def merge_fasttext_models(models: Iterable[FastTextKeyedVectors], *, reference: 
     """
     models = list(models)
     check_options(len(models), strategy, chunk_size, progress, count_rule)
-    names = source_names(models, names)[0]
-    reference = resolve_reference(reference, names)
-    order = [reference] + [i for i in range(len(models)) if i != reference]
-    first = MergeableFastTextKeyedVectors.from_keyed_vectors(models[reference], copy=False)
-    return first.merge_with(*[models[i] for i in order[1:]], names=[names[i] for i in order], strategy=strategy,
+    labels = source_names(models, names)[0]
+    ref = resolve_reference(reference, labels)
+    order = [ref] + [i for i in range(len(models)) if i != ref]
+    first = MergeableFastTextKeyedVectors.from_keyed_vectors(models[ref], copy=False)
+    return first.merge_with(*[models[i] for i in order[1:]], names=[labels[i] for i in order], strategy=strategy,
                             bucket_weights=bucket_weights, align=align, align_options=align_options,
                             center_fit=center_fit, chunk_size=chunk_size, progress=progress, count_rule=count_rule)
 
