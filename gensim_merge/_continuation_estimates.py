@@ -29,6 +29,7 @@ from gensim.models.keyedvectors import KeyedVectors
 from gensim_merge._estimates import accumulate, check_rules, combine_groups, histogram
 from gensim_merge._validation import MAX_SEED, check_integer, check_keyed_vectors, check_option_of, check_same_dim
 from gensim_merge.alignment import AlignOptions, fit_between
+from gensim_merge.counts import read_model_counts
 from gensim_merge.errors import NoSharedVocabularyError, OptionError, OptionTypeError
 
 __all__ = ["DEFAULT_RULES", "GROUPS", "Evidence", "check_estimate_options", "check_new_model_size",
@@ -172,10 +173,9 @@ def _train_vectors(params, corpus, corpus_file):
 
 
 def _counts(kv):
-    counts = kv.expandos.get("count") if hasattr(kv, "expandos") else None
-    if counts is None or len(counts) != len(kv):
-        return np.ones(len(kv), dtype=np.int64)
-    return np.asarray(counts, dtype=np.int64)
+    """Real counts, else equal weights (missing counts or rank stand-ins; see :mod:`gensim_merge.counts`)."""
+    counts = read_model_counts(kv, "new_model").real if hasattr(kv, "expandos") else None
+    return np.ones(len(kv), dtype=np.int64) if counts is None else counts
 
 
 def _combine_new_model(model, vectors, other_kv, groups, new_counts, rules, align_options, held):

@@ -24,6 +24,7 @@ from gensim.models.keyedvectors import KeyedVectors
 from gensim.utils import RULE_DEFAULT, RULE_KEEP
 
 from gensim_merge._validation import check_option_of
+from gensim_merge.counts import frequency_curve, read_model_counts, zipf_counts
 from gensim_merge.errors import (
     DimensionMismatchError,
     EmptyModelError,
@@ -129,6 +130,12 @@ def load_source(path, *, allow_pickle=False):
     return obj
 
 
+def invented_counts(kv):
+    """Whether a warm start from `kv` invents its counts: missing, rank stand-ins, or not all above 0."""
+    counts = read_model_counts(kv, "source").real if hasattr(kv, "expandos") else None
+    return counts is None or not np.all(counts > 0)
+
+
 def model_from_vectors(kv, word2vec_kwargs):
     """A Word2Vec model whose input vectors are `kv`'s (copied), with an empty output layer (warm start)."""
     if len(kv) == 0:
@@ -148,10 +155,11 @@ def model_from_vectors(kv, word2vec_kwargs):
     wv.vectors = np.array(kv.vectors, dtype=_REAL, copy=True)
     wv.norms = None
     wv.allocate_vecattrs(attrs=["count", "sample_int"], types=[np.int64, np.uint32])
-    counts = kv.expandos.get("count") if hasattr(kv, "expandos") else None
-    if counts is None or len(counts) != len(kv) or not np.all(np.asarray(counts) > 0):
-        # no counts: assume a Zipf law on the stored order, which is by descending frequency in gensim files
-        counts = np.maximum(1, np.round(1e6 / np.arange(1, len(kv) + 1))).astype(np.int64)
+    counts = None if invented_counts(kv) else read_model_counts(kv, "source").real
+    if counts is None:
+        # missing counts or gensim's rank stand-ins (one rule, see gensim_merge.counts): the stored order is a
+        # frequency order; the negative-sampling table needs frequencies, so the ranks go on a Zipf curve
+        counts = zipf_counts(len(kv))
     wv.expandos["count"] = np.asarray(counts, dtype=np.int64).copy()
     wv.expandos["sample_int"] = np.full(len(kv), 2**32 - 1, dtype=np.uint32)
     model.syn1neg = np.zeros_like(wv.vectors)
@@ -237,8 +245,24 @@ def sample_ints(counts, sample, total):
     return (prob * (2**32 - 1)).astype(np.uint32)
 
 
-def combine_counts(model, growth):
-    """Set every word's count to old + new and its downsampling threshold from that combined frequency."""
+def combine_counts(model, growth, *, old_estimated=False):
+    """Set every word's count to old + new and its downsampling threshold from that combined frequency.
+
+    `old_estimated`: the old counts were invented (a warm start from vectors whose counts were missing or gensim's
+    rank stand-ins). By the rule of :mod:`gensim_merge.counts` an invented count is never added to a real one:
+    a word the new corpus saw takes its new count; an old word it did not see takes the new corpus's count at
+    the word's old rank (its frequency curve), an estimate.
+    """
+    if old_estimated:
+        seen = growth.new_counts > 0
+        old_rank = np.arange(growth.n_old)
+        estimate = frequency_curve(growth.new_counts[seen], max(growth.n_old, 1))
+        combined = growth.new_counts.copy()
+        unseen_old = np.flatnonzero(~seen[:growth.n_old])
+        combined[unseen_old] = estimate[old_rank[unseen_old]]
+        model.wv.expandos["count"] = combined
+        model.wv.expandos["sample_int"] = sample_ints(combined, model.sample, combined.sum())
+        return
     combined = growth.old_counts + growth.new_counts
     model.wv.expandos["count"] = combined
     model.wv.expandos["sample_int"] = sample_ints(combined, model.sample, combined.sum())

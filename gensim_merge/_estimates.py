@@ -5,7 +5,6 @@ them into one space) cancels part of the noise each carries. This module holds t
 :func:`gensim_merge.ensemble` (models of one corpus, several seeds) and by continued training that is given
 more estimates (``continue_training(..., members=k, new_model=...)``):
 
-* :func:`union_rows` — the union vocabulary of several key lists and each list's rows in it (one dict);
 * :func:`accumulate` — add one member's aligned vectors, weighted per word, into a running sum (streaming:
   one member at a time, `chunk_size` rows at a time, so memory-mapped inputs are never copied whole);
 * :func:`combine_groups` — combine a base estimate with a second one, word group by word group, each group
@@ -28,7 +27,7 @@ import numpy as np
 
 from gensim_merge.errors import OptionError
 
-__all__ = ["RULES", "accumulate", "check_rules", "combine_groups", "histogram", "union_rows"]
+__all__ = ["RULES", "accumulate", "check_rules", "combine_groups", "histogram"]
 
 #: How a word group combines a base estimate with a second one: keep the base's, weight each by its evidence
 #: (the word's count in the data each estimate saw), or the plain mean.
@@ -51,32 +50,6 @@ def check_rules(rules, groups, name="rules"):
             raise OptionError(f"{name}[{group!r}] must be one of {list(RULES)}, got {rule!r}", option=name,
                               value=rule, allowed=f"one of {list(RULES)}")
     return {**groups, **rules}
-
-
-def union_rows(key_lists):
-    """The union of several key lists (first-seen order) and, per list, each key's row in the union.
-
-    One dict is built over the union; each list is then mapped with one pass of dict lookups.
-
-    Parameters
-    ----------
-    key_lists : sequence of list of str
-
-    Returns
-    -------
-    (list of str, list of (n_i,) int64 ndarray)
-
-    Examples
-    --------
-    >>> keys, rows = union_rows([["a", "b"], ["b", "c"]])
-    >>> keys, [r.tolist() for r in rows]
-    (['a', 'b', 'c'], [[0, 1], [1, 2]])
-    """
-    index = dict.fromkeys(key for keys in key_lists for key in keys)
-    keys = list(index)
-    index = {key: i for i, key in enumerate(keys)}
-    rows = [np.fromiter(map(index.__getitem__, keys_i), dtype=np.int64, count=len(keys_i)) for keys_i in key_lists]
-    return keys, rows
 
 
 def accumulate(total, weight_sum, rows, vectors, weights, *, transform=None, chunk_size=100_000):

@@ -29,9 +29,10 @@ from gensim.models.fasttext import FastTextKeyedVectors
 from gensim.models.keyedvectors import KeyedVectors
 
 from gensim_merge._fasttext_ops import back_solve, bucket_evidence, check_buckets, check_shared_buckets, ngram_matrix
-from gensim_merge._merge_inputs import resolve_center_fit
+from gensim_merge._merge_inputs import check_options, resolve_center_fit, source_names
 from gensim_merge._validation import OPTIONS, check_keyed_vectors, check_option_of, check_options_of
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_between
+from gensim_merge.counts import read_model_counts
 from gensim_merge.errors import CountsError, IncompatibleModelError
 from gensim_merge.merging import MergeReport, merge_vectors
 
@@ -110,13 +111,18 @@ def _plain_words(kv, vectors):
     return plain
 
 
-def _total_count(kv, name, rule):
-    counts = kv.expandos.get("count")
-    if counts is None or len(counts) != len(kv.index_to_key):
-        raise CountsError(
-            f"bucket_weights={rule!r} weighs buckets by the word counts of each model (its evidence), but {name} "
-            "carries no 'count' attribute; use bucket_weights='mean' or give one weight per model")
-    return float(np.sum(np.asarray(counts, dtype=np.float64)))
+def _evidence_counts(models, names, rule):
+    """Each model's counts for weighing its buckets, read by the one rule of :mod:`gensim_merge.counts`:
+    rank stand-ins put on the frequency curve of the first model with real counts (as the word merge does)."""
+    from gensim_merge.merging import _stand_ins_on_curve
+
+    found = [read_model_counts(kv, name) for kv, name in zip(models, names)]
+    for name, c in zip(names, found):
+        if c.kind == "missing":
+            raise CountsError(
+                f"bucket_weights={rule!r} weighs buckets by the word counts of each model (its evidence), but "
+                f"{name} carries no 'count' attribute; use bucket_weights='mean' or give one weight per model")
+    return _stand_ins_on_curve(found, names, 0)[0]
 
 
 def bucket_weight_rows(models, names, rule):
@@ -139,14 +145,15 @@ def bucket_weight_rows(models, names, rule):
         return list(given / given.sum())
     if rule == "mean":
         return [1.0 / len(models)] * len(models)
-    totals = np.array([_total_count(kv, name, rule) for kv, name in zip(models, names)])
+    counts = _evidence_counts(models, names, rule)
+    totals = np.array([float(np.sum(c, dtype=np.float64)) for c in counts])
     if totals.sum() <= 0:
         raise CountsError(f"every model's word counts sum to 0: bucket_weights={rule!r} has nothing to weigh "
                                "by; use bucket_weights='mean'")
     corpus = list(totals / totals.sum())
     if rule == "corpus":
         return corpus
-    evidence = [bucket_evidence(ngram_matrix(kv), kv.expandos["count"]) for kv in models]
+    evidence = [bucket_evidence(ngram_matrix(kv), c) for kv, c in zip(models, counts)]
     total = np.sum(evidence, axis=0)
     reached = total > 0
     return [np.where(reached, e / np.where(reached, total, 1.0), c).astype(np.float32)
@@ -179,18 +186,22 @@ def _combine_buckets(models, alignments, weights, dtype, chunk_size):
 
 
 def merge_fasttext(reference, others, *, names=None, strategy="count", bucket_weights="ngram", align=True,
-                   align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE):
+                   align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=None,
+                   count_rule="sum"):
     """Merge fastText models into `reference`'s space (see the module docstring): the parts, not a model.
 
-    Inputs (any gensim FastTextKeyedVectors) are never modified. Returns a :class:`FastTextMergeResult`;
-    :meth:`gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with` makes the model of it.
+    Inputs (any gensim FastTextKeyedVectors) are never modified. The options are the word2vec merge's
+    (:func:`gensim_merge.merging.merge_vectors`, checked by the same code before any work) plus
+    `bucket_weights`; `progress` and `count_rule` apply to the whole words. Returns a
+    :class:`FastTextMergeResult`; :meth:`gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with` makes
+    the model of it.
     """
-    check_options_of("merge", strategy=strategy, align=align, chunk_size=chunk_size,  # before any work
+    inputs = [reference, *others]
+    check_options(len(inputs), strategy, chunk_size, progress, count_rule)  # before any work
+    check_options_of("merge", align=align,
                      **({"bucket_weights": bucket_weights} if isinstance(bucket_weights, str) else {}))
-    if names is not None and len(names) != 1 + len(others):
-        raise ValueError(f"names must give one name per model: {1 + len(others)} models, {len(names)} names")
-    labels = [str(n) for n in names] if names is not None else [f"model{i}" for i in range(1 + len(others))]
-    models = [_as_fasttext(kv, label) for kv, label in zip([reference, *others], labels)]
+    labels = source_names(inputs, names)[0]
+    models = [_as_fasttext(kv, label) for kv, label in zip(inputs, labels)]
     for kv, label in zip(models, labels):
         check_keyed_vectors(kv, label)
         check_buckets(kv, label)
@@ -209,7 +220,7 @@ def merge_fasttext(reference, others, *, names=None, strategy="count", bucket_we
                                                                      keys=kv.index_to_key))
              for kv, a in zip(models, alignments)]
     merged_words = merge_vectors(words, reference=0, names=names, strategy=strategy, align=False,
-                                 chunk_size=chunk_size)
+                                 chunk_size=chunk_size, progress=progress, count_rule=count_rule)
     dtype = merged_words.vectors.dtype
     ngrams = _combine_buckets(models, alignments, weights, dtype, chunk_size)
 

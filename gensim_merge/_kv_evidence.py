@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gensim_merge.errors import NotMergedError
+from gensim_merge.errors import NotMergedError, UnknownSourceError
 
 __all__ = ["EvidenceMixin"]
 
@@ -67,14 +67,15 @@ class EvidenceMixin(_MixinBase):
 
         Raises
         ------
-        KeyError
-            When `source` is not one of the merged inputs' names.
+        UnknownSourceError
+            When `source` is not one of the merged inputs' names (a ``KeyError``).
         NotMergedError
             When the model was not produced by a merge.
         """
         self._check_merged("words_from")
         if source not in self.sources:
-            raise KeyError(f"{source!r} is not one of this model's sources {self.sources}")
+            raise UnknownSourceError(f"words_from({source!r}): no input of this merge was named so; the inputs "
+                                     f"are {self.sources}")
         mask = np.asarray(self.expandos["provenance"], dtype=np.uint64)
         bit = np.uint64(1) << np.uint64(self.sources.index(source))
         selected = (mask == bit) if only else (mask & bit) != 0

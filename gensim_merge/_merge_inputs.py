@@ -1,42 +1,70 @@
 """The checks a merge runs on its inputs and options before any work, and the names of its sources."""
 
-__all__ = ["MAX_SOURCES", "STRATEGIES", "check_inputs", "check_unique_keys", "resolve_center_fit", "source_names",
-           "warn_rank_based"]
+__all__ = [
+    "COUNT_RULES",
+    "MAX_SOURCES",
+    "STRATEGIES",
+    "check_inputs",
+    "check_options",
+    "check_unique_keys",
+    "resolve_center_fit",
+    "resolve_reference",
+    "source_names",
+    "warn_rank_based",
+]
 
 import warnings
 from collections.abc import Mapping
 
 from gensim_merge._align_options import AlignOptions
 from gensim_merge._validation import OPTIONS, check_integer, check_keyed_vectors, check_options_of, check_same_dim
-from gensim_merge.counts import looks_rank_based
 from gensim_merge.errors import DuplicateKeyError, OptionError, OptionTypeError
 
 #: How shared words are combined (see :mod:`gensim_merge.merging`).
 STRATEGIES = OPTIONS["merge"]["strategy"].choices
+#: How the result's count of a word several inputs hold is formed (see :func:`gensim_merge.merging.merge_vectors`).
+COUNT_RULES = OPTIONS["merge"]["count_rule"].choices
 #: Provenance is a bit mask per word (one bit per original input).
 MAX_SOURCES = 64
 
 
-def check_inputs(models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress):
-    """Every option and input checked before any work; the resolved names, sources, reference and options."""
-    if len(models) < 1:
-        raise ValueError("merge needs at least one model")
-    check_options_of("merge", strategy=strategy, align=align, chunk_size=chunk_size)
-    if progress is not None and not callable(progress):
-        raise OptionTypeError(f"progress must be a callable taking a number of rows, got {type(progress).__name__}",
-                              option="progress", value=progress, allowed="None or a callable")
+def check_inputs(models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress,
+                 count_rule="sum"):
+    """Every option and input checked before any work; the resolved names, sources, reference and options.
+
+    The one check of a merge's options for both model kinds (word2vec and fastText).
+    """
+    check_options(len(models), strategy, chunk_size, progress, count_rule)
+    check_options_of("merge", align=align)
     align_options, center_fit = resolve_center_fit(align, align_options, center_fit)
     names, flat_sources, bit_offsets = source_names(models, names)
-    if isinstance(reference, str):
-        if reference not in names:
-            raise ValueError(f"reference {reference!r} is not one of the names {names}")
-        reference = names.index(reference)
-    reference = check_integer(reference, "reference", low=0, high=len(models) - 1)
+    reference = resolve_reference(reference, names)
     for name, kv in zip(names, models):
         check_keyed_vectors(kv, name)
         check_same_dim(models[reference], kv, names[reference], name)
         check_unique_keys(kv, name)
     return names, flat_sources, bit_offsets, reference, align_options, center_fit
+
+
+def check_options(n_models, strategy, chunk_size, progress, count_rule):
+    """The merge options that need no model: the number of inputs, strategy, chunk_size, progress, count_rule."""
+    if n_models < 1:
+        raise OptionError("merge needs at least one model; give one or more", option="models", value=n_models)
+    check_options_of("merge", strategy=strategy, count_rule=count_rule, chunk_size=chunk_size)
+    if progress is not None and not callable(progress):
+        raise OptionTypeError(f"progress must be a callable taking a number of rows, got {type(progress).__name__}",
+                              option="progress", value=progress, allowed="None or a callable")
+
+
+def resolve_reference(reference: int | str, names: list[str]) -> int:
+    """The reference's position: given by position, or by one of `names`."""
+    if isinstance(reference, str):
+        if reference not in names:
+            raise OptionError(f"reference={reference!r} is not one of the inputs' names {names}; give one of them, "
+                              f"or a position from 0 to {len(names) - 1}", option="reference", value=reference,
+                              allowed=f"one of {names} or 0..{len(names) - 1}")
+        return names.index(reference)
+    return check_integer(reference, "reference", low=0, high=len(names) - 1)
 
 
 def resolve_center_fit(align, align_options, center_fit):
@@ -80,9 +108,14 @@ def source_names(models, names):
     """One name per input and the flat list of original sources (inputs that are merges expand)."""
     if names is None:
         names = [f"model{i}" for i in range(len(models))]
+    if isinstance(names, str):
+        raise OptionTypeError(f"names must be a sequence of names, one per model, got the string {names!r}",
+                              option="names", value=names, allowed=f"{len(models)} names")
     names = [str(n) for n in names]
     if len(names) != len(models):
-        raise ValueError(f"names must give one name per model: {len(models)} models, {len(names)} names")
+        raise OptionError(f"names={names} gives {len(names)} name(s) for {len(models)} models; give one name per "
+                          "model (the reference first in merge_with), or leave names out", option="names",
+                          value=names, allowed=f"{len(models)} distinct names")
     flat, offsets = [], []
     for name, kv in zip(names, models):
         offsets.append(len(flat))
@@ -90,18 +123,22 @@ def source_names(models, names):
         has_mask = "provenance" in kv.expandos and inner
         flat.extend([f"{name}/{s}" for s in inner] if has_mask else [name])
     if len(set(flat)) != len(flat):
-        raise ValueError(f"model names must be unique, got {names}")
+        raise OptionError(f"names must be distinct, got {names}; give each model its own name", option="names",
+                          value=names, allowed=f"{len(models)} distinct names")
     if len(flat) > MAX_SOURCES:
-        raise ValueError(f"provenance records at most {MAX_SOURCES} original inputs, got {len(flat)}; "
+        raise OptionError(f"provenance records at most {MAX_SOURCES} original inputs, got {len(flat)}; "
                          "merge in stages and save intermediate results without provenance")
     return names, flat, offsets
 
 
-def warn_rank_based(names, counts):
-    stand_ins = [name for name, c in zip(names, counts) if looks_rank_based(c)]
+def warn_rank_based(names, found, curve_name):
+    """Warn once, naming the inputs whose counts are gensim's rank stand-ins and what the merge did with them."""
+    stand_ins = [name for name, c in zip(names, found) if c.kind == "stand-in"]
     if stand_ins and len(names) > 1:
+        curve = ("a Zipf curve" if curve_name == "zipf"
+                 else f"the frequency curve of {curve_name} (its real count at the same rank)")
         warnings.warn(
-            f"the counts of {', '.join(stand_ins)} look like gensim's rank-based stand-ins (n, n-1, ..., 1: a word2vec "
-            "file loaded without its vocabulary file), so shared words are weighted and ordered by rank, not by "
-            "frequency; give the real counts (load_word2vec_format(..., fvocab=FILE), or gensim-merge merge "
-            "--counts FILE ...), or merge with strategy='mean'", UserWarning, stacklevel=4)
+            f"the counts of {', '.join(stand_ins)} are gensim's rank-based stand-ins (n, n-1, ..., 1: a word2vec "
+            f"file loaded without its vocabulary file); their ranks were put on {curve} to weigh shared words, "
+            "and the merge report says so; give the real counts (load_word2vec_format(..., fvocab=FILE), or "
+            "gensim-merge merge --counts FILE ...) for a merge weighted by real counts", UserWarning, stacklevel=4)

@@ -19,7 +19,7 @@ from itertools import chain
 
 import numpy as np
 
-__all__ = ["Union", "merged_order", "union_positions"]
+__all__ = ["Union", "merged_order", "union_positions", "union_rows"]
 
 #: The hash used to group keys (a module attribute so that tests can force collisions).
 _hash = hash
@@ -83,6 +83,37 @@ def union_positions(key_lists, reference=0):
     if repeated.size and not (keys[repeated] == keys[representative[repeated]]).all():
         return _union_by_dict(key_lists, reference)  # two different keys share a hash
     return _finish(keys[first], np.split(group, np.cumsum(sizes)[:-1]), reference)
+
+
+def union_rows(key_lists):
+    """The union of several key lists in first-seen order and, per list, each key's row in it.
+
+    :func:`union_positions` with the union put in the order its keys are first met (the list of an ensemble's
+    reference first).
+
+    Parameters
+    ----------
+    key_lists : sequence of list
+        One list of hashable keys per input; no list may hold a key twice.
+
+    Returns
+    -------
+    (list, list of (n_i,) int64 ndarray)
+
+    Examples
+    --------
+    >>> keys, rows = union_rows([["a", "b"], ["b", "c"]])
+    >>> keys, [r.tolist() for r in rows]
+    (['a', 'b', 'c'], [[0, 1], [1, 2]])
+    """
+    union = union_positions(key_lists)
+    everywhere = np.concatenate([np.asarray(p, dtype=np.int64) for p in union.positions])
+    first = np.full(len(union.keys), everywhere.size, dtype=np.int64)
+    np.minimum.at(first, everywhere, np.arange(everywhere.size))
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return union.keys[order].tolist(), [rank[np.asarray(p, dtype=np.int64)] for p in union.positions]
 
 
 def _finish(keys, positions, reference):

@@ -47,6 +47,7 @@ from gensim_merge._continuation_model import (
     check_word2vec,
     combine_counts,
     grow_vocabulary,
+    invented_counts,
     load_source,
     model_from_vectors,
     resort_vocabulary,
@@ -354,7 +355,8 @@ def _continue_once(source, corpus, corpus_file, rehearsal, seed, *, epochs, alph
     if growth.new_words == 0:
         model.corpus_count, model.corpus_total_words = old_corpus
         raise CorpusError("the new corpus holds no tokens; a continuation needs at least one word")
-    combine_counts(model, growth)
+    # a warm start from vectors without real counts: their invented counts are never added to the new ones
+    combine_counts(model, growth, old_estimated=warm and invented_counts(source))
     moved, new_counts, was_old = 0, growth.new_counts, growth.was_old
     if resort:
         moved, (new_counts, was_old) = resort_vocabulary(model, new_counts, was_old)

@@ -1,11 +1,27 @@
-"""Word counts: gensim's vocabulary files, and telling real counts from gensim's rank-based stand-ins.
+"""Word counts: the one reader of a model's counts, gensim's vocabulary files, and gensim's rank stand-ins.
 
 A word2vec text or binary file holds no counts. gensim's ``load_word2vec_format`` then fills the ``count``
 attribute with made-up ones, descending by rank (``n, n - 1, ..., 1`` for ``n`` words), unless it is given
 the vocabulary file written with the vectors (``fvocab=``: one ``word count`` line per word, what
-``word2vec -save-vocab`` and ``save_word2vec_format(fvocab=...)`` write). A merge weighs shared words by
-their counts and orders the result by their sums, so stand-ins silently turn both into rank arithmetic;
-:func:`looks_rank_based` spots them, :func:`counts_for` reads the real ones.
+``word2vec -save-vocab`` and ``save_word2vec_format(fvocab=...)`` write). :func:`looks_rank_based` spots
+them, :func:`counts_for` reads the real ones.
+
+One rule for counts
+-------------------
+Every part of the package reads a model's counts through :func:`read_model_counts`, which says which of three
+kinds they are:
+
+- ``"real"``: whole numbers from 0 to 2**63 - 1, one per word; used as they are. Anything else in the
+  ``count`` attribute (negative, fractional dtype with NaN, text, ...) is a :class:`CountsError`.
+- ``"stand-in"``: exactly gensim's ``n, n - 1, ..., 1``. They are a *frequency order* (gensim files list
+  words by descending frequency), never counts: where counts order words (anchor choice, the merged order)
+  the rank order is used; where counts weigh estimates or set frequencies, the ranks are first put on a
+  frequency curve (:func:`frequency_curve`: the real counts of another input at the same rank, or a Zipf
+  curve when no input has real counts), and whatever reports the result says so; they are never added to
+  real counts.
+- ``"missing"``: no ``count`` attribute (or one of the wrong length): the stored order is taken as the
+  frequency order, as for stand-ins; weighing by counts needs real or stand-in counts (a count-weighted
+  merge refuses, an ensemble weighs its members equally).
 
 Examples
 --------
@@ -18,6 +34,8 @@ from __future__ import annotations
 
 import itertools
 import os
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -27,10 +45,117 @@ from gensim.models import KeyedVectors
 from gensim_merge._typing import PathType
 from gensim_merge.errors import CountsError, ModelFileError
 
-__all__ = ["MAX_COUNT", "counts_for", "looks_rank_based", "model_counts", "read_counts"]
+__all__ = ["MAX_COUNT", "ModelCounts", "counts_for", "frequency_curve", "looks_rank_based", "model_counts",
+           "read_counts", "read_model_counts", "zipf_counts"]
 
 #: The largest count (int64).
 MAX_COUNT = np.iinfo(np.int64).max
+#: The kinds of counts a model can carry (see the module docstring).
+CountsKind = Literal["real", "stand-in", "missing"]
+#: The total of the Zipf curve given to a model without real counts when no real counts are at hand.
+_ZIPF_TOP = 1_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class ModelCounts:
+    """A model's counts as :func:`read_model_counts` finds them.
+
+    Attributes
+    ----------
+    values : (n,) int64 ndarray or None
+        The ``count`` attribute (the stand-ins themselves for ``"stand-in"``); None when ``"missing"``.
+    kind : {"real", "stand-in", "missing"}
+    """
+
+    values: np.ndarray | None
+    kind: CountsKind
+
+    @property
+    def real(self) -> np.ndarray | None:
+        """The counts when they are real, else None."""
+        return self.values if self.kind == "real" else None
+
+
+def read_model_counts(kv: KeyedVectors, name: str = "the model") -> ModelCounts:
+    """The counts of `kv` and their kind: the one reader of counts (see the module docstring).
+
+    Parameters
+    ----------
+    kv : gensim.models.KeyedVectors
+        Only read.
+    name : str, optional
+        How messages name the model.
+
+    Returns
+    -------
+    ModelCounts
+
+    Raises
+    ------
+    CountsError
+        A ``count`` attribute holding values that are no counts.
+
+    Examples
+    --------
+    >>> kv = KeyedVectors(2)
+    >>> kv.add_vectors(["the", "cat", "sat"], np.ones((3, 2), dtype=np.float32))
+    >>> read_model_counts(kv).kind
+    'missing'
+    >>> kv.expandos["count"] = np.array([3, 2, 1]); read_model_counts(kv).kind
+    'stand-in'
+    >>> kv.expandos["count"] = np.array([70, 9, 9]); read_model_counts(kv).kind
+    'real'
+    """
+    values = model_counts(kv, name)
+    if values is None:
+        return ModelCounts(None, "missing")
+    return ModelCounts(values, "stand-in" if looks_rank_based(values) else "real")
+
+
+def frequency_curve(reference: npt.ArrayLike | None, n: int) -> np.ndarray:
+    """Counts for ranks 1..n on a frequency curve: `reference`'s counts at the same rank, or a Zipf curve.
+
+    What stand-in (or missing) counts become where counts must weigh something: the word at rank ``r`` gets
+    the ``r``-th largest of the `reference` counts (real counts of another model); beyond them, the power law
+    fitted (least squares in log-log) to them, never above the smallest reference count. Without a
+    reference, ``round(1e6 / r)`` (at least 1).
+
+    Parameters
+    ----------
+    reference : array_like of int, or None
+        Real counts of another model (any order).
+    n : int
+        Number of ranks.
+
+    Returns
+    -------
+    (n,) int64 ndarray
+        Non-increasing, at least 1.
+
+    Examples
+    --------
+    >>> frequency_curve([5, 40, 10], 4).tolist()
+    [40, 10, 5, 3]
+    >>> frequency_curve(None, 3).tolist()
+    [1000000, 500000, 333333]
+    """
+    if reference is None or np.size(reference) == 0:
+        return zipf_counts(n)
+    curve = np.maximum(np.sort(np.asarray(reference, dtype=np.int64))[::-1], 1)
+    if n <= curve.size:
+        return curve[:n].copy()
+    tail = np.full(n - curve.size, curve[-1], dtype=np.int64)
+    if curve.size > 1:
+        ranks = np.log(np.arange(1, curve.size + 1))
+        slope, intercept = np.polyfit(ranks, np.log(curve.astype(np.float64)), 1)
+        fitted = np.exp(intercept + slope * np.log(np.arange(curve.size + 1, n + 1)))
+        tail = np.clip(np.rint(fitted), 1, curve[-1]).astype(np.int64)
+    return np.concatenate([curve, tail])
+
+
+def zipf_counts(n: int) -> np.ndarray:
+    """``round(1e6 / r)`` (at least 1) for ranks ``r = 1..n``: a Zipf curve where no real counts are known."""
+    return np.maximum(1, np.rint(_ZIPF_TOP / np.arange(1, n + 1))).astype(np.int64)
 
 
 def looks_rank_based(counts: npt.ArrayLike | None) -> bool:

@@ -38,9 +38,11 @@ import time
 import numpy as np
 from gensim.models import KeyedVectors, Word2Vec
 
-from gensim_merge._estimates import accumulate, histogram, union_rows
+from gensim_merge._estimates import accumulate, histogram
+from gensim_merge._union import union_rows
 from gensim_merge._validation import MAX_MEMBERS, check_integer, check_keyed_vectors, check_option_of, check_same_dim
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, AlignOptions, fit_between
+from gensim_merge.counts import read_model_counts
 from gensim_merge.errors import NoSharedVocabularyError, OptionError, OptionTypeError
 
 __all__ = ["MAX_MEMBERS", "EnsembleRecord", "EnsembleReport", "ensemble_vectors"]
@@ -145,10 +147,12 @@ def _members(models, reference, names):
 
 
 def _counts(member):
-    counts = getattr(member, "expandos", {}).get("count")
-    if counts is None or len(counts) != len(member) or not np.all(np.asarray(counts) > 0):
+    """The member's real counts (all above 0), else None: the ensemble weighs its members equally (rank
+    stand-ins are an order, not counts; see :mod:`gensim_merge.counts`)."""
+    counts = read_model_counts(member, "member").real if hasattr(member, "expandos") else None
+    if counts is None or not np.all(counts > 0):
         return None
-    return np.asarray(counts, dtype=np.int64)
+    return counts
 
 
 def ensemble_vectors(models, *, reference=0, names=None, align_options=None, chunk_size=DEFAULT_CHUNK_SIZE):

@@ -104,6 +104,13 @@ class NotMergedError(GensimMergeError, ValueError):
     """A question only a merged model can answer (which input held a word) was asked of a model never merged."""
 
 
+class UnknownSourceError(GensimMergeError, KeyError):
+    """A name that is not one of a merged model's inputs (e.g. ``words_from("nobody")``)."""
+
+    def __str__(self):  # KeyError would show the message quoted, as a key
+        return str(self.args[0]) if self.args else ""
+
+
 class OptionError(GensimMergeError, ValueError):
     """An option is out of its allowed range or not one of its choices.
 

@@ -237,7 +237,8 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, AlignmentMixin, Evidence
     def merge_with(self, *others: FastTextKeyedVectors, names: Sequence[str] | None = None,
                    strategy: MergeStrategy = "count", bucket_weights: BucketWeights = "ngram", align: bool = True,
                    align_options: AlignOptionsLike = None, center_fit: bool | None = None,
-                   chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableFastTextKeyedVectors:
+                   chunk_size: int = DEFAULT_CHUNK_SIZE, progress: Progress | None = None,
+                   count_rule: Literal["sum", "max"] = "sum") -> MergeableFastTextKeyedVectors:
         """One union-vocabulary fastText model from this one and `others`, in this model's space.
 
         Whole words are merged as :func:`gensim_merge.merging.merge` merges word2vec vectors (same
@@ -255,6 +256,8 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, AlignmentMixin, Evidence
             trained (still at its random initialisation) takes the other's vector. ``"corpus"``: by corpus size
             (the sum of each model's word counts); ``"mean"``: equally; or one weight per model (e.g. ``[1, 0]``
             keeps the reference's buckets). ``benchmarks/RESULTS.md`` compares them.
+        progress, count_rule : optional
+            As in :func:`gensim_merge.merge` (the same options, checked by the same code), for the whole words.
 
         Returns
         -------
@@ -282,7 +285,8 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, AlignmentMixin, Evidence
         """
         return type(self)._from_merge_result(merge_fasttext(
             self, list(others), names=names, strategy=strategy, bucket_weights=bucket_weights, align=align,
-            align_options=align_options, center_fit=center_fit, chunk_size=chunk_size))
+            align_options=align_options, center_fit=center_fit, chunk_size=chunk_size, progress=progress,
+            count_rule=count_rule))
 
     @classmethod
     def _from_merge_result(cls, result):

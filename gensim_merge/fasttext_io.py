@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 from gensim.models.fasttext import FastTextKeyedVectors
 
 from gensim_merge._align_options import AlignOptionsLike
 from gensim_merge._fasttext_files import is_facebook_file, pickled_class, starts_like_facebook
 from gensim_merge._formats import refuse_pickle
-from gensim_merge._typing import BucketWeights, MergeStrategy, PathType
+from gensim_merge._merge_inputs import check_options, resolve_reference, source_names
+from gensim_merge._typing import BucketWeights, MergeStrategy, PathType, Progress
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE
 from gensim_merge.errors import ModelFileError
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
@@ -73,26 +75,23 @@ def merge_fasttext_models(models: Iterable[FastTextKeyedVectors], *, reference: 
                           names: Sequence[str] | None = None, strategy: MergeStrategy = "count",
                           bucket_weights: BucketWeights = "ngram", align: bool = True,
                           align_options: AlignOptionsLike = None, center_fit: bool | None = None,
-                          chunk_size: int = DEFAULT_CHUNK_SIZE) -> MergeableFastTextKeyedVectors:
+                          chunk_size: int = DEFAULT_CHUNK_SIZE, progress: Progress | None = None,
+                          count_rule: Literal["sum", "max"] = "sum") -> MergeableFastTextKeyedVectors:
     """:func:`gensim_merge.merge`'s call for fastText models: any input as the reference.
 
-    The reference comes first in the result's ``sources`` (and provenance bits); see
-    :meth:`MergeableFastTextKeyedVectors.merge_with` for the options.
+    The reference comes first in the result's ``sources`` (and provenance bits); the options are checked by
+    the word2vec merge's own code (one signature for both kinds); see
+    :meth:`MergeableFastTextKeyedVectors.merge_with` for them.
     """
     models = list(models)
-    names = [f"model{i}" for i in range(len(models))] if names is None else list(names)
-    if isinstance(reference, str):
-        if reference not in names:
-            raise ValueError(f"reference {reference!r} is not one of the names {names}")
-        reference = names.index(reference)
-    if not 0 <= reference < len(models) or len(models) < 2 or len(names) != len(models):
-        raise ValueError(f"need two or more models, one name each, and a reference among them; got {len(models)} "
-                         f"models, {len(names)} names, reference={reference!r}")
-    order = [reference] + [i for i in range(len(models)) if i != reference]
-    first = MergeableFastTextKeyedVectors.from_keyed_vectors(models[reference], copy=False)
-    return first.merge_with(*[models[i] for i in order[1:]], names=[names[i] for i in order], strategy=strategy,
+    check_options(len(models), strategy, chunk_size, progress, count_rule)
+    labels = source_names(models, names)[0]
+    ref = resolve_reference(reference, labels)
+    order = [ref] + [i for i in range(len(models)) if i != ref]
+    first = MergeableFastTextKeyedVectors.from_keyed_vectors(models[ref], copy=False)
+    return first.merge_with(*[models[i] for i in order[1:]], names=[labels[i] for i in order], strategy=strategy,
                             bucket_weights=bucket_weights, align=align, align_options=align_options,
-                            center_fit=center_fit, chunk_size=chunk_size)
+                            center_fit=center_fit, chunk_size=chunk_size, progress=progress, count_rule=count_rule)
 
 
 def save_fasttext(kv: FastTextKeyedVectors, path: PathType, *, fmt: str | None = None) -> str:

@@ -201,7 +201,7 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVect
     # ------------------------------------------------------------------------------------------------
     def merge_with(self, *others: KeyedVectors, names: Sequence[str] | None = None, strategy: MergeStrategy = "count",
                    align: bool = True, align_options: AlignOptionsLike = None, center_fit: bool | None = None,
-                   chunk_size: int = DEFAULT_CHUNK_SIZE,
+                   chunk_size: int = DEFAULT_CHUNK_SIZE, progress: Progress | None = None,
                    count_rule: Literal["sum", "max"] = "sum") -> MergeableKeyedVectors:
         """One union-vocabulary model from this one and `others`, in this model's space.
 
@@ -223,6 +223,8 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVect
             aligning and `align_options` sets no ``center``; measured closer to joint training, see
             :func:`gensim_merge.merge`).
         chunk_size : int, optional
+        progress : callable, optional
+            Called with the number of input rows combined after every step (see :func:`gensim_merge.merge`).
         count_rule : {"sum", "max"}, default="sum"
             ``"max"`` when this model's counts already include the others' corpus (a model continued on a
             corpus, merged with that corpus's own model): a sum would count that corpus twice.
@@ -243,7 +245,7 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVect
         """
         return MergeableKeyedVectors._from_merge_result(merge_vectors(
             [self, *others], reference=0, names=names, strategy=strategy, align=align, align_options=align_options,
-            center_fit=center_fit, chunk_size=chunk_size, count_rule=count_rule))
+            center_fit=center_fit, chunk_size=chunk_size, progress=progress, count_rule=count_rule))
 
     @classmethod
     def _from_merge_result(cls, result):
@@ -553,8 +555,8 @@ def merge(models: Iterable[KeyedVectors], *, reference: int | str = 0, names: Se
     Returns
     -------
     MergeableKeyedVectors or MergeableFastTextKeyedVectors
-        The latter when every input is a fastText model. Every word of every input; counts summed into
-        ``count``; ordered by combined count (ties: the reference's order, then by key); ``provenance``
+        The latter when every input is a fastText model. Every word of every input; real counts combined
+        into ``count`` (rank stand-ins never added to them: see :mod:`gensim_merge.merging`); ordered by combined count (ties: the reference's order, then by key); ``provenance``
         attribute (bit mask) and ``sources`` say which inputs held each word (see
         :meth:`MergeableKeyedVectors.provenance`); ``merge_report`` says what was done.
 
@@ -575,7 +577,8 @@ def merge(models: Iterable[KeyedVectors], *, reference: int | str = 0, names: Se
     n_fasttext = sum(isinstance(kv, FastTextKeyedVectors) for kv in models)
     if n_fasttext and n_fasttext == len(models):
         return merge_fasttext_models(models, reference=reference, names=names, strategy=strategy, align=align,
-                                     align_options=align_options, center_fit=center_fit, chunk_size=chunk_size)
+                                     align_options=align_options, center_fit=center_fit, chunk_size=chunk_size,
+                                     progress=progress, count_rule=count_rule)
     if n_fasttext:
         raise IncompatibleModelError(
             f"{n_fasttext} of the {len(models)} models are fastText models: merge fastText models together (their "

@@ -18,6 +18,19 @@ weights are the words' counts in each corpus, so a word seen 10 000 times in one
 other takes (almost) the better estimate; ``"mean"`` weighs inputs equally; ``"reference"`` keeps the
 reference's vector wherever it has one.
 
+Counts that are gensim's rank stand-ins
+---------------------------------------
+A word2vec file loaded without its vocabulary file carries gensim's stand-ins ``n, n - 1, ..., 1`` as counts
+(see :mod:`gensim_merge.counts`). They are a frequency order, not counts: weighed as counts, they made a merge
+of an old model (real counts) and a new word2vec file score .49 of the noise floor on held-out corpora, below
+the old model alone (.56), against .65 with the real counts. So the ranks of such an input are put on the
+frequency curve of the reference (or of the first input with real counts): its word at rank r weighs as the
+reference's r-th most frequent word. That scores .645, as the real counts do (equal weights for the stand-in
+input: .53; ``benchmarks/results/merge_stand_in_counts.md``). The result's counts are the real inputs' only
+(a stand-in is never added to a real count); a word only stand-in inputs hold carries its estimate; with no
+real counts at all, the result's counts are stand-ins again. :class:`MergeReport` names each input's kind of
+counts and what was done (``counts``, ``stand_in_curve``, ``estimated_counts``, and its printed notes).
+
 Centred fit (``center_fit=True``)
 ---------------------------------
 Word2vec vectors share a large common direction (the mean of the unit vectors has length 0.57 in a model of
@@ -49,22 +62,20 @@ from gensim.models import KeyedVectors
 
 from gensim_merge._align_options import AlignOptionsLike
 from gensim_merge._alignment_data import probably_finite
-from gensim_merge._merge_inputs import MAX_SOURCES, STRATEGIES, check_inputs, warn_rank_based
+from gensim_merge._merge_inputs import COUNT_RULES, MAX_SOURCES, STRATEGIES, check_inputs, warn_rank_based
 from gensim_merge._typing import MergeStrategy, Progress
 from gensim_merge._union import merged_order, union_positions
-from gensim_merge._validation import OPTIONS, check_finite_rows, check_option_of
+from gensim_merge._validation import check_finite_rows
 from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, fit_between
-from gensim_merge.counts import MAX_COUNT, model_counts
+from gensim_merge.counts import MAX_COUNT, frequency_curve, read_model_counts
 from gensim_merge.errors import CountsError
 
-__all__ = ["MAX_SOURCES", "STRATEGIES", "MergeReport", "MergeResult", "merge_vectors"]
+__all__ = ["COUNT_RULES", "MAX_SOURCES", "STRATEGIES", "MergeReport", "MergeResult", "merge_vectors"]
 
 logger = logging.getLogger(__name__)
 
 #: Rows combined per step at most (whatever chunk_size allows): steps that stay in cache measured faster.
 _STEP_ROWS = 8192
-#: How the result's count of a word several inputs hold is formed (see :func:`merge_vectors`).
-COUNT_RULES = OPTIONS["merge"]["count_rule"].choices
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,15 @@ class MergeReport:
         Source name -> the JSON-safe report of its alignment onto the reference (absent when not aligned).
     center_fit : bool
         Whether the rotations were fitted on centred anchors and applied without translation.
+    counts : dict
+        Input name -> the kind of its counts: ``"real"``, ``"stand-in"`` (gensim's rank stand-ins of a word2vec
+        file loaded without its vocabulary file) or ``"missing"`` (see :mod:`gensim_merge.counts`).
+    stand_in_curve : str or None
+        Where stand-in counts were put on a frequency curve before weighing: the name of the input whose real
+        counts gave the curve, ``"zipf"`` when no input had real counts, None when no input had stand-ins.
+    estimated_counts : int
+        Words of the result whose ``count`` is an estimate (held only by inputs with stand-in counts; when no
+        input has real counts, the result's counts are gensim's rank stand-ins again, and this is every word).
     """
 
     sources: tuple
@@ -97,13 +117,17 @@ class MergeReport:
     words_per_source: tuple
     alignments: dict = field(default_factory=dict)
     center_fit: bool = False
+    counts: dict = field(default_factory=dict)
+    stand_in_curve: str | None = None
+    estimated_counts: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict of the report."""
         return {
             "sources": list(self.sources), "reference": self.reference, "strategy": self.strategy,
             "n_words": self.n_words, "n_shared": self.n_shared, "words_per_source": list(self.words_per_source),
-            "alignments": dict(self.alignments), "center_fit": self.center_fit,
+            "alignments": dict(self.alignments), "center_fit": self.center_fit, "counts": dict(self.counts),
+            "stand_in_curve": self.stand_in_curve, "estimated_counts": self.estimated_counts,
         }
 
     @classmethod
@@ -115,20 +139,49 @@ class MergeReport:
         return cls(**data)
 
     def __str__(self) -> str:
-        lines = [
-            (f"Merge of {len(self.sources)} model(s) into the space of {self.reference!r} (strategy={self.strategy}"
-            f"{', centred fit' if self.center_fit else ''}): {self.n_words} words, {self.n_shared} in more "
-            "than one input"),
-        ]
-        for name, n in zip(self.sources, self.words_per_source):
-            extra = ""
-            if name in self.alignments:
-                rep = self.alignments[name]
-                held = rep.get("heldout_cosine")
-                extra = (f"; aligned on {rep['n_used']} anchors ({len(rep['trimmed'])} trimmed), held-out cosine "
-                         + ("n/a" if held is None else f"{held:.3f}"))
-            lines.append(f"  {name}: {n} words{extra}")
+        head = (f"Merge of {len(self.sources)} model(s) into the space of {self.reference!r} (strategy={self.strategy}"
+                f"{', centred fit' if self.center_fit else ''}): {self.n_words} words, {self.n_shared} in more "
+                "than one input")
+        rows = [("input", "words", "counts", "anchors", "trimmed", "held-out cosine")]
+        for name, n in zip(self._input_names(), self.words_per_source):
+            rep = self.alignments.get(name)
+            held = None if rep is None else rep.get("heldout_cosine")
+            rows.append((name, str(n), self.counts.get(name, "?"),
+                         "-" if rep is None else str(rep["n_used"]), "-" if rep is None else str(len(rep["trimmed"])),
+                         "-" if rep is None else "n/a" if held is None else f"{held:.3f}"))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = [head] + ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        lines += [f"  note: {note}" for note in self.notes()]
         return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def notes(self) -> list[str]:
+        """What the report's counts mean, in sentences (empty when every input had real counts or none had any)."""
+        stand_ins = [name for name, kind in self.counts.items() if kind == "stand-in"]
+        if not stand_ins:
+            return []
+        if self.stand_in_curve == "zipf":
+            how = "put on a Zipf curve (no input has real counts)"
+        else:
+            how = f"put on the frequency curve of {self.stand_in_curve!r} (its real count at the same rank)"
+        notes = [(f"the counts of {', '.join(stand_ins)} are gensim's rank stand-ins (a word2vec file loaded without "
+                  f"its vocabulary file): their ranks were {how} to weigh shared words; give the real counts "
+                  "(--counts FILE, or load_word2vec_format(..., fvocab=FILE)) for a count-weighted merge")]
+        if self.estimated_counts == self.n_words:
+            notes.append("no input has real counts: the result's counts are rank stand-ins too (n, n-1, ..., 1)")
+        elif self.estimated_counts:
+            notes.append(f"{self.estimated_counts} word(s) held only by inputs with stand-in counts carry that "
+                         "estimate as their count; every other count is a real one, never added to an estimate")
+        return notes
+
+    def _input_names(self):
+        """The inputs' names (the report keeps the original sources, which may expand merged inputs)."""
+        if len(self.counts) == len(self.words_per_source):
+            return list(self.counts)
+        if len(self.sources) == len(self.words_per_source):
+            return list(self.sources)
+        return [f"input {i}" for i in range(len(self.words_per_source))]
 
 
 def _without_translation(alignment):
@@ -158,7 +211,8 @@ class MergeResult:
         Every key of every input, ordered by combined count (ties: the reference's order, then by key).
     vectors : (len(keys), d) ndarray
     counts : (len(keys),) int64 ndarray or None
-        The inputs' counts summed (None when no input has counts).
+        The inputs' real counts combined by the count rule (None when no input has counts); see the module
+        docstring for inputs whose counts are rank stand-ins.
     provenance : (len(keys),) uint64 ndarray
         Bit ``j`` set where ``sources[j]`` held the key.
     sources : tuple of str
@@ -233,7 +287,8 @@ def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
     -----
     UserWarning
         Once per merge of two or more inputs, naming those whose counts are gensim's rank-based stand-ins
-        (word2vec files loaded without their vocabulary file; see :mod:`gensim_merge.counts`).
+        (word2vec files loaded without their vocabulary file; see :mod:`gensim_merge.counts`) and the curve
+        their ranks were put on; the report says the same (it survives ``-q`` and is saved with the model).
 
     Examples
     --------
@@ -247,29 +302,33 @@ def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
     """
     models = list(models)
     ref: int  # `reference` resolved to a position
-    check_option_of("merge", "count_rule", count_rule)
     names, flat_sources, bit_offsets, ref, align_options, center_fit = check_inputs(
-        models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress)
-    counts = [model_counts(kv, name) for name, kv in zip(names, models)]
-    if strategy == "count" and any(c is None for c in counts):
-        missing = [n for n, c in zip(names, counts) if c is None]
+        models, reference, names, strategy, align, align_options, center_fit, chunk_size, progress, count_rule)
+    found = [read_model_counts(kv, name) for name, kv in zip(names, models)]
+    if strategy == "count" and any(c.kind == "missing" for c in found):
+        missing = [n for n, c in zip(names, found) if c.kind == "missing"]
         raise CountsError(
             f"strategy='count' weighs shared words by their counts, but {missing} carry no 'count' attribute; "
             "use strategy='mean', or set counts with kv.set_vecattr / kv.expandos['count']"
         )
-    warn_rank_based(names, counts)
+    counts, curve_name = _stand_ins_on_curve(found, names, ref)
+    warn_rank_based(names, found, curve_name)
     alignments = ([None] * len(models) if not align or len(models) == 1
                   else _fit_alignments(models, ref, names, align_options, center_fit))
 
     union = union_positions([kv.index_to_key for kv in models], ref)
-    combined_count, provenance = _tally(models, union.positions, counts, bit_offsets, names, len(union.keys),
-                                        count_rule)
+    combined_count, provenance, estimated = _tally(models, union.positions, found, counts, bit_offsets, names,
+                                                   len(union.keys), count_rule)
     n_reference = len(models[ref].index_to_key)
     order = merged_order(union.keys, combined_count, union.in_reference, n_reference)
     final_position = np.empty(len(order), dtype=np.intp)
     final_position[order] = np.arange(len(order))
     weights = [_weights(strategy, counts[i], i == ref, union.in_reference[pos] < n_reference)
                for i, pos in enumerate(union.positions)]
+    result_counts = combined_count[order] if any(c.kind != "missing" for c in found) else None
+    if result_counts is not None and not any(c.kind == "real" for c in found):
+        result_counts = np.arange(len(order), 0, -1, dtype=np.int64)  # stand-ins again: nothing real to give
+        estimated = len(order)
     dtype = np.result_type(*[kv.vectors.dtype for kv in models], np.float32)
     vectors = _combine(models, alignments, [final_position[p] for p in union.positions], weights,
                        union.holders[order] > 1, dtype, chunk_size, names, progress)
@@ -278,23 +337,53 @@ def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
         sources=tuple(flat_sources), reference=names[ref], strategy=strategy, n_words=len(order),
         n_shared=int((union.holders > 1).sum()), words_per_source=tuple(len(kv.index_to_key) for kv in models),
         alignments={names[i]: a.report.to_dict() for i, a in enumerate(alignments) if a is not None},
-        center_fit=bool(center_fit),
+        center_fit=bool(center_fit), counts={name: c.kind for name, c in zip(names, found)},
+        stand_in_curve=curve_name, estimated_counts=int(estimated),
     )
     logger.info("%s", report)
     return MergeResult(
-        keys=union.keys[order].tolist(), vectors=vectors,
-        counts=combined_count[order] if any(c is not None for c in counts) else None,
+        keys=union.keys[order].tolist(), vectors=vectors, counts=result_counts,
         provenance=provenance[order], sources=tuple(flat_sources), names=tuple(names), report=report,
     )
 
 
-def _tally(models, positions, counts, bit_offsets, names, n_union, count_rule="sum"):
-    """The combined counts (checked for overflow) and the provenance bit masks of the union."""
+def _stand_ins_on_curve(found, names, ref):
+    """Per input, the counts that weigh its words (stand-ins put on a frequency curve), and the curve's name.
+
+    Rank stand-ins are a frequency order, not counts (see :mod:`gensim_merge.counts`): the word at rank r gets
+    the r-th largest real count of the reference (or of the first input with real counts), or a Zipf curve
+    when no input has real counts. Measured on held-out corpora (``benchmarks/fidelity_counts.py``), this
+    comes as close to joint training as the real counts do, where the stand-ins themselves or equal weights
+    fall far behind.
+    """
+    if not any(c.kind == "stand-in" for c in found):
+        return [c.values for c in found], None
+    real = [i for i, c in enumerate(found) if c.kind == "real"]
+    source = ref if ref in real else real[0] if real else None
+    curve_name = "zipf" if source is None else names[source]
+    reference = None if source is None else found[source].values
+    counts = [frequency_curve(reference, len(c.values)) if c.kind == "stand-in" else c.values for c in found]
+    return counts, curve_name
+
+
+def _tally(models, positions, found, counts, bit_offsets, names, n_union, count_rule="sum"):
+    """The combined counts (checked for overflow), the provenance bit masks of the union, and the number of
+    words whose count is an estimate.
+
+    Real counts combine by `count_rule`; a word no input with real counts holds takes the largest estimate of
+    the inputs with stand-in counts that hold it (an estimate is never added to a real count).
+    """
     combined_count = np.zeros(n_union, dtype=np.int64)
+    estimate = np.zeros(n_union, dtype=np.int64)
+    has_real = np.zeros(n_union, dtype=bool)
     provenance = np.zeros(n_union, dtype=np.uint64)
-    for kv, pos, cnt, offset, name in zip(models, positions, counts, bit_offsets, names):
-        if cnt is not None and count_rule == "max":
+    for kv, pos, kind, cnt, offset, name in zip(models, positions, (c.kind for c in found), counts, bit_offsets,
+                                                names):
+        if kind == "stand-in":
+            estimate[pos] = np.maximum(estimate[pos], cnt)
+        elif cnt is not None and count_rule == "max":
             combined_count[pos] = np.maximum(combined_count[pos], cnt)  # rows are unique within one input
+            has_real[pos] = True
         elif cnt is not None:
             overflow = combined_count[pos] > MAX_COUNT - cnt
             if overflow.any():
@@ -305,11 +394,14 @@ def _tally(models, positions, counts, bit_offsets, names, n_union, count_rule="s
                     "inputs' 'count' attributes, or scale them down on copies (kv.expandos['count'] //= 1000)"
                 )
             combined_count[pos] += cnt
+            has_real[pos] = True
         inner = kv.expandos.get("provenance") if getattr(kv, "sources", None) else None
         bits = (np.asarray(inner, dtype=np.uint64) if inner is not None and len(inner) == len(kv.index_to_key)
                 else np.ones(len(kv.index_to_key), dtype=np.uint64))
         provenance[pos] |= bits << np.uint64(offset)
-    return combined_count, provenance
+    estimated = (estimate > 0) & ~has_real
+    combined_count[estimated] = estimate[estimated]
+    return combined_count, provenance, int(estimated.sum())
 
 
 def _weights(strategy, counts, is_reference, in_reference):

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gensim_merge._estimates import accumulate, check_rules, combine_groups, histogram, union_rows
+from gensim_merge._estimates import accumulate, check_rules, combine_groups, histogram
+from gensim_merge._union import union_rows
 from gensim_merge.errors import OptionError
 
 key_lists = st.lists(st.lists(st.sampled_from([f"k{i}" for i in range(30)]), unique=True, max_size=30),

@@ -15,6 +15,7 @@ from gensim_merge import (
     NonFiniteVectorsError,
     merge,
 )
+from gensim_merge.errors import OptionError, UnknownSourceError
 from gensim_merge.merging import STRATEGIES, _without_translation
 from tests.conftest import make_kv, random_orthogonal, rotated_copy
 
@@ -243,8 +244,67 @@ def test_count_strategy_needs_counts(model_a, rng):
 @pytest.mark.parametrize("kwargs, match", [
     ({"strategy": "average"}, "strategy must be one of"),
     ({"names": ["only_one"]}, "one name per model"),
-    ({"names": ["same", "same"]}, "unique"),
+    ({"names": ["same", "same"]}, "distinct"),
 ])
 def test_bad_options(model_a, rng, kwargs, match):
     with pytest.raises(ValueError, match=match):
         model_a.merge_with(make_kv(WORDS, 12, rng, counts=[1] * 200), **kwargs)
+
+
+# --- one merge signature for both model kinds, checked by one piece of code
+
+
+def _tiny_fasttext(seed):
+    from gensim.models import FastText
+    from gensim.test.utils import common_texts
+
+    return FastText(common_texts, vector_size=8, min_count=1, bucket=200, workers=1, epochs=2, seed=seed).wv
+
+
+@pytest.fixture(scope="module")
+def word2vec_and_fasttext_pairs():
+    rng = np.random.default_rng(3)
+    w2v = [make_kv(WORDS, 8, rng, counts=list(range(400, 200, -1))), make_kv(WORDS[::2], 8, rng,
+                                                                               counts=[7] * 100)]
+    return {"word2vec": w2v, "fastText": [_tiny_fasttext(1), _tiny_fasttext(2)]}
+
+
+@pytest.mark.parametrize("kind", ["word2vec", "fastText"])
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"count_rule": "bogus"}, OptionError, r"count_rule must be one of \['max', 'sum'\]"),
+    ({"progress": 5}, OptionError, "progress must be a callable"),
+    ({"names": ["a"]}, OptionError, r"names=\['a'\] gives 1 name\(s\) for 2 models"),
+    ({"reference": "B"}, OptionError, r"reference='B' is not one of the inputs' names \['model0', 'model1'\]"),
+    ({"names": ["a", "b"], "reference": "B"}, OptionError, r"give one of them, or a position from 0 to 1"),
+])
+def test_both_model_kinds_check_the_same_options_the_same_way(word2vec_and_fasttext_pairs, kind, kwargs, error,
+                                                              match):
+    with pytest.raises(error, match=match) as caught:
+        merge(word2vec_and_fasttext_pairs[kind], align=False, **kwargs)
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("kind", ["word2vec", "fastText"])
+def test_both_model_kinds_honour_count_rule_and_progress(word2vec_and_fasttext_pairs, kind):
+    models = word2vec_and_fasttext_pairs[kind]
+    calls = []
+    summed = merge(models, align=False, progress=calls.append)
+    maxed = merge(models, align=False, count_rule="max")
+    assert sum(calls) == sum(len(m) for m in models)
+    shared = next(w for w in models[1].index_to_key if w in models[0].key_to_index)
+    a, b = (int(m.get_vecattr(shared, "count")) for m in models)
+    assert summed.get_vecattr(shared, "count") == a + b and maxed.get_vecattr(shared, "count") == max(a, b)
+
+
+def test_merge_with_names_of_the_wrong_length_names_the_way_out(model_a, rng):
+    with pytest.raises(OptionError, match="give one name per model") as caught:
+        model_a.merge_with(make_kv(WORDS, 12, rng, counts=[1] * 200), names=["a"])
+    assert isinstance(caught.value, ValueError) and caught.value.option == "names"
+
+
+def test_words_from_an_unknown_source_names_the_inputs(model_a, rng):
+    merged = model_a.merge_with(make_kv(WORDS, 12, rng, counts=[3] * 200), names=["old", "new"], align=False)
+    with pytest.raises(UnknownSourceError) as caught:
+        merged.words_from("nobody")
+    assert isinstance(caught.value, KeyError)
+    assert str(caught.value) == "words_from('nobody'): no input of this merge was named so; the inputs are ['old', 'new']"
