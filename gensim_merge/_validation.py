@@ -426,11 +426,13 @@ OPTIONS["continue_training"] = {  # continue_training, MergeableKeyedVectors.con
     "warm_start_epochs": _integer(0, _MAX_EPOCHS, 1),
     "workers": _integer(1, _MAX_WORKERS, None, none=True),
     "inplace": _bool(False),
+    "allow_pickle": _bool(False),  # a source path in gensim's native format may be unpickled
     "seed": _integer(0, MAX_SEED, None, none=True),  # with members=k, seed + k - 1 too
     "members": _integer(1, MAX_MEMBERS, 1),  # averaged as an ensemble
 }
 OPTIONS["continue_fasttext"] = {k: OPTIONS["continue_training"][k]
-                                for k in ("epochs", "alpha", "min_alpha", "min_count_rule", "resort", "workers")}
+                                for k in ("epochs", "alpha", "min_alpha", "min_count_rule", "resort", "workers",
+                                          "allow_pickle")}
 OPTIONS["closeness"] = {  # closeness, neighbour_overlap, similarity_correlation, the CLI's evaluate
     "topn": _integer(1, 1000, 10),  # a chunk compares chunk_size * topn^2 neighbour pairs at once
     "max_words_per_group": _integer(1, _MAX_ROWS, 2000, none=True),

@@ -73,7 +73,8 @@ _REAL = np.float32
 # option checks (all run before any work)
 
 def check_options(*, epochs=None, alpha=None, min_alpha=None, min_count=None, min_count_rule="combined",
-                  warm_start_epochs=1, workers=None, word2vec_kwargs=None, spell=None, members=1):
+                  warm_start_epochs=1, workers=None, word2vec_kwargs=None, spell=None, members=1,
+                  allow_pickle=False):
     """Range-check the options of :func:`continue_training`; raise :class:`OptionError` naming the first bad one.
 
     The ranges are ``OPTIONS["continue_training"]`` and ``OPTIONS["word2vec_kwargs"]`` of
@@ -95,7 +96,7 @@ def check_options(*, epochs=None, alpha=None, min_alpha=None, min_count=None, mi
     spell = spell or (lambda name: name)
     for name, value in (("epochs", epochs), ("alpha", alpha), ("min_alpha", min_alpha), ("min_count", min_count),
                         ("min_count_rule", min_count_rule), ("warm_start_epochs", warm_start_epochs),
-                        ("workers", workers), ("members", members)):
+                        ("workers", workers), ("members", members), ("allow_pickle", allow_pickle)):
         check_option_of("continue_training", name, value, spell(name))
     if alpha is not None and min_alpha is not None and min_alpha > alpha:
         raise OptionError(f"{spell('min_alpha')} must be in [0, {spell('alpha')}={alpha!r}] (the learning rate "
@@ -314,7 +315,7 @@ def continue_training(
     """
     check_options(epochs=epochs, alpha=alpha, min_alpha=min_alpha, min_count=min_count,
                   min_count_rule=min_count_rule, warm_start_epochs=warm_start_epochs, workers=workers,
-                  word2vec_kwargs=word2vec_kwargs, members=members)
+                  word2vec_kwargs=word2vec_kwargs, members=members, allow_pickle=allow_pickle)
     check_option_of("continue_training", "resort", resort)
     rules, align_options = check_estimate_options(
         members=members, new_model=new_model, client=client, new_model_rules=new_model_rules,

@@ -157,7 +157,7 @@ def continue_fasttext(source: FastText | PathType, corpus: Corpus, *, epochs: in
     (True, 3)
     """
     check_options(epochs=epochs, alpha=alpha, min_alpha=min_alpha, min_count_rule=min_count_rule,
-                  workers=workers)
+                  workers=workers, allow_pickle=allow_pickle)
     check_option_of("continue_fasttext", "resort", resort)
     corpus = check_corpus(corpus, "corpus")
     loaded = isinstance(source, (str, bytes, os.PathLike))
