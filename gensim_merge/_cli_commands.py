@@ -14,9 +14,12 @@ from gensim_merge._cli_steps import (
     PROGRESS_MIN_WORDS,
     alignment_options,
     check_output,
+    file_kind,
     format_scores,
     load,
+    model_kind,
     require_pickle_allowed,
+    same_file,
     save,
     source_names,
 )
@@ -26,24 +29,22 @@ __all__ = ["CONTINUE_OPTIONS", "cmd_align", "cmd_continue", "cmd_convert", "cmd_
 
 
 def cmd_convert(args, console):
-    check_output(args.output)
-    if os.path.abspath(args.input) == os.path.abspath(args.output):
-        from gensim_merge.errors import ModelFileError
-
-        raise ModelFileError(f"convert {args.input!r} onto itself: give another OUTPUT")
     from gensim_merge.io import detect_format
 
+    check_output(args.output, "OUTPUT", kind=file_kind(args.input))
     mmap = "r" if detect_format(args.input) in ("safetensors", "native") else None  # no copy of big inputs
-    save(load(args.input, "input", console, mmap=mmap), args.output, console)
+    vectors = load(args.input, "input", console, mmap=mmap)
+    check_output(args.output, "OUTPUT", kind=model_kind(vectors))
+    save(vectors, args.output, console)
     return 0
-
 
 
 
 def cmd_align(args, console):
     options = alignment_options(args)
-    check_output(args.output)
+    check_output(args.output, kind=file_kind(args.source))  # the result is of the source's kind
     source = load(args.source, "source", console, mmap=args.mmap)
+    check_output(args.output, kind=model_kind(source))
     target = load(args.target, "target", console, mmap=args.mmap)
     start = time.perf_counter()
     alignment = source.alignment_to(target, **options)
@@ -61,19 +62,6 @@ def cmd_align(args, console):
     return 0
 
 
-@contextlib.contextmanager
-def _row_progress(console, rows, desc):
-    """A progress bar over `rows` rows when there are more than PROGRESS_MIN_WORDS; yields its update, or None."""
-    if rows <= PROGRESS_MIN_WORDS:
-        yield None
-        return
-    bar = console.progress(total=rows, desc=desc, unit=" rows", unit_scale=True)
-    try:
-        yield bar.update
-    finally:
-        bar.close()
-
-
 def cmd_merge(args, console):
     from gensim_merge.counts import counts_for
     from gensim_merge.keyedvectors import merge
@@ -88,7 +76,8 @@ def cmd_merge(args, console):
     for path in counts_files:
         if path != "-" and not os.path.isfile(path):
             raise FileNotFoundError(f"--counts {path!r}: no such file")
-    check_output(args.output)
+    kinds = {file_kind(path) for path in args.models}
+    check_output(args.output, kind=kinds.pop() if len(kinds) == 1 else None)  # fastText only when all are
     names = source_names(args.models, args.names)
     reference = 0
     if args.reference is not None:
@@ -100,6 +89,8 @@ def cmd_merge(args, console):
             raise ValueError(f"--reference {args.reference!r} is neither one of the model names {names} nor one "
                              "of the model paths")
     models = [load(path, f"model {name!r}", console, mmap=args.mmap) for path, name in zip(args.models, names)]
+    kinds = {model_kind(kv) for kv in models}
+    check_output(args.output, kind=kinds.pop() if len(kinds) == 1 else None)
     for kv, path, name in zip(models, counts_files, names):
         if path != "-":
             kv.expandos["count"] = counts_for(kv, path)  # our own freshly loaded model
@@ -126,69 +117,49 @@ CONTINUE_OPTIONS = ("epochs", "alpha", "min_alpha", "workers", "min_count", "min
 def cmd_continue(args, console):
     from gensim.models import Word2Vec
 
-    from gensim_merge.continuation import check_options, continue_training
-    from gensim_merge.errors import OptionError
+    from gensim_merge._corpus import check_corpus
+    from gensim_merge.continuation import check_options
     from gensim_merge.io import describe_format, detect_format
-    from gensim_merge.keyedvectors import MergeableKeyedVectors
 
     options = {name: getattr(args, name) for name in CONTINUE_OPTIONS if getattr(args, name) is not None}
     warm_options = {name: getattr(args, name) for name in ("window", "negative", "sg", "seed")
                     if getattr(args, name) is not None}
-    numeric = {k: v for k, v in options.items() if k not in ("resort", "rehearsal", "members")}
+    numeric = {k: v for k, v in options.items() if k not in ("resort", "rehearsal")}
     check_options(**numeric, word2vec_kwargs=warm_options, spell=lambda name: "--" + name.replace("_", "-"))
-    if args.members is not None and args.members < 1:
-        raise OptionError(f"--members must be an integer >= 1, got {args.members}", option="members",
-                          value=args.members, allowed=">= 1")
-    check_output(args.output)
+    kind = file_kind(args.model)
+    if kind == "fasttext":
+        _refuse_word2vec_only_flags(args)
+    check_output(args.output, kind=kind)
     if args.save_model:
         directory = os.path.dirname(os.path.abspath(args.save_model))
         if not os.path.isdir(directory):
             raise FileNotFoundError(f"the directory of --save-model {args.save_model!r} does not exist")
+    check_corpus(args.corpus, "corpus")  # its first bytes, before the model is read
+    if args.rehearsal is not None:
+        check_corpus(args.rehearsal, "rehearsal")
     model = None
-    if detect_format(args.model) == "native":
+    fmt = detect_format(args.model)
+    if fmt == "fasttext-binary":
+        model = _load_facebook_model(args.model)
+    elif fmt == "native":
         require_pickle_allowed(args.model, console)
         try:
-            model = Word2Vec.load(args.model)
+            model = Word2Vec.load(args.model)  # a FastText model too (a subclass)
         except Exception:  # noqa: BLE001  (not a full model: gensim raises AttributeError for vectors; read below)
             model = None
-        if model is not None:
-            console.say(f"loaded model {args.model} as {describe_format('native')}: full {type(model).__name__} "
-                        f"model with {len(model.wv)} words")
-    if model is None:
-        source = load(args.model, "vectors (warm start: the output layer is learned afresh)", console)
-        word2vec_kwargs, warm = warm_options, True
-    else:
-        given = [f"--{k}" for k in warm_options if k != "seed"]
-        given += ["--warm-start-epochs"] * (args.warm_start_epochs is not None)
-        if given:
-            raise OptionError(f"{', '.join(given)} apply to a warm start from vectors only; "
-                              f"{args.model} is a full model that keeps its own training parameters")
-        source, word2vec_kwargs, warm = model, None, False
-        if args.seed is not None:
-            options["seed"] = args.seed  # a full model: the continuation's seed
-    if args.new_model is not None:
-        options["new_model"] = "train" if args.new_model == "train" else load(args.new_model, "new corpus model",
-                                                                                  console)
-    epochs = args.epochs if args.epochs is not None else (model.epochs if model is not None else 5)
-    total = epochs + ((1 if args.warm_start_epochs is None else args.warm_start_epochs) if warm else 0)
-    total *= options.get("members", 1)
-    with TrainingProgress(console, total, "continue"):
-        result = continue_training(source, args.corpus, word2vec_kwargs=word2vec_kwargs,
-                                   inplace=model is not None and options.get("members", 1) == 1, **options)
-    console.out(str(result.report))
-    vectors = MergeableKeyedVectors.from_word2vec(result.model, copy=False)
-    if result.evidence is not None:
-        vectors.expandos = {**vectors.expandos, "provenance": result.evidence.provenance,
-                            "estimates": result.evidence.estimates}
-        vectors.sources = list(result.evidence.sources)
-    save(vectors, args.output, console)
-    if args.save_model:
-        from gensim_merge._io import atomic_output
+    if model is not None:
+        console.say(f"loaded model {args.model} as {describe_format(fmt)}: full {type(model).__name__} "
+                    f"model with {len(model.wv)} words")
+        if model_kind(model) == "fasttext":
+            _refuse_word2vec_only_flags(args)
+            check_output(args.output, kind="fasttext")
+            return _continue_fasttext(model, args, options, console)
+    if model is None and kind == "fasttext":
+        from gensim_merge.errors import IncompatibleModelError
 
-        with atomic_output(args.save_model) as tmp:
-            result.model.save(tmp)
-        console.say(f"saved the full model (for further training) to {args.save_model} as gensim native")
-    return 0
+        raise IncompatibleModelError(f"{args.model} holds fastText vectors alone, which cannot be trained further: "
+                                     "give the full FastText model (FastText.save, or Facebook's .bin)")
+    return _continue_word2vec(model, args, options, warm_options, console)
 
 
 def cmd_ensemble(args, console):
@@ -196,7 +167,7 @@ def cmd_ensemble(args, console):
     from gensim_merge.keyedvectors import MergeableKeyedVectors
 
     options = alignment_options(args)  # checked before any file is read
-    check_output(args.output)
+    check_output(args.output, kind="word2vec")  # an ensemble holds whole-word vectors
     names = source_names(args.models, args.names)
     reference = 0
     if args.reference is not None:
@@ -218,13 +189,18 @@ def cmd_ensemble(args, console):
 
 def cmd_evaluate(args, console):
     from gensim_merge._validation import check_integer
+    from gensim_merge.errors import OptionError
     from gensim_merge.evaluation import closeness, fidelity_ratio, standard_scores
+    from gensim_merge.fidelity import check_noise_floor
 
     check_integer(args.topn, "--topn", low=1)
     check_integer(args.seed, "--seed", low=0)
     if args.floor and not args.reference:
         raise ValueError("--floor needs --reference: the noise floor is a second training of the reference, "
                          "measured against it")
+    if args.floor and same_file(args.floor, args.reference):
+        raise OptionError(f"--floor {args.floor!r} is the reference itself: the noise floor is a second training "
+                          "of the reference (e.g. another seed); give that model", option="floor", value=args.floor)
     model = load(args.model, "model", console, mmap=args.mmap)
     scores = standard_scores(model)
     report = floor = None
@@ -233,6 +209,8 @@ def cmd_evaluate(args, console):
         report = closeness(model, reference, topn=args.topn, seed=args.seed)
         if args.floor:
             second = load(args.floor, "noise floor (a second training of the reference)", console, mmap=args.mmap)
+            check_noise_floor(second, reference, floor_name=f"--floor {args.floor}",
+                              reference_name=f"--reference {args.reference}")
             floor = closeness(second, reference, topn=args.topn, seed=args.seed)
     if args.json:
         payload = {"standard_scores": {k: (None if isinstance(v, float) and math.isnan(v) else v)
@@ -286,3 +264,105 @@ def cmd_demo(args, console):
 
     run_demo(seed=args.seed, out=console.out, say=console.say, progress=console.progress)
     return 0
+
+
+#: Flags of ``continue`` that a fastText model does not take (its continuation keeps its own min_count and
+#: trains one model on the new corpus alone).
+WORD2VEC_ONLY_FLAGS = ("min_count", "rehearsal", "warm_start_epochs", "window", "negative", "sg", "seed", "new_model",
+                       "members")
+
+
+def _refuse_word2vec_only_flags(args):
+    from gensim_merge.errors import OptionError
+
+    given = ["--" + name.replace("_", "-") for name in WORD2VEC_ONLY_FLAGS if getattr(args, name) is not None]
+    if given:
+        raise OptionError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to word2vec models "
+                          f"only; {args.model} is a fastText model, "
+                          "continued with --epochs, --alpha, --min-alpha, --workers, --min-count-rule and --no-resort",
+                          option=given[0].lstrip("-").replace("-", "_"))
+
+
+def _load_facebook_model(path):
+    """A full FastText model from Facebook's .bin (no pickle), its structure checked first."""
+    from gensim.models.fasttext import load_facebook_model
+
+    from gensim_merge._fasttext_files import check_facebook_file
+
+    check_facebook_file(path, full_model=True)
+    return load_facebook_model(path)
+
+
+def _continue_fasttext(model, args, options, console):
+    from gensim_merge.fasttext import MergeableFastTextKeyedVectors
+    from gensim_merge.fasttext_continuation import continue_fasttext
+
+    fasttext_options = {k: v for k, v in options.items()
+                        if k in ("epochs", "alpha", "min_alpha", "workers", "min_count_rule", "resort")}
+    with TrainingProgress(console, args.epochs if args.epochs is not None else model.epochs, "continue"):
+        continued, report = continue_fasttext(model, args.corpus, **fasttext_options)
+    console.out(str(report))
+    save(MergeableFastTextKeyedVectors.from_keyed_vectors(continued.wv, copy=False), args.output, console)
+    _save_full_model(continued, args.save_model, console)
+    return 0
+
+
+def _continue_word2vec(model, args, options, warm_options, console):
+    from gensim_merge.continuation import continue_training
+    from gensim_merge.errors import OptionError
+    from gensim_merge.keyedvectors import MergeableKeyedVectors
+
+    if model is None:
+        source = load(args.model, "vectors (warm start: the output layer is learned afresh)", console)
+        word2vec_kwargs, warm = warm_options, True
+    else:
+        given = [f"--{k}" for k in warm_options if k != "seed"]
+        given += ["--warm-start-epochs"] * (args.warm_start_epochs is not None)
+        if given:
+            raise OptionError(f"{', '.join(given)} apply to a warm start from vectors only; "
+                              f"{args.model} is a full model that keeps its own training parameters")
+        source, word2vec_kwargs, warm = model, None, False
+        if args.seed is not None:
+            options["seed"] = args.seed  # a full model: the continuation's seed
+    if args.new_model is not None:
+        options["new_model"] = "train" if args.new_model == "train" else load(args.new_model, "new corpus model",
+                                                                                  console)
+    epochs = args.epochs if args.epochs is not None else (model.epochs if model is not None else 5)
+    total = epochs + ((1 if args.warm_start_epochs is None else args.warm_start_epochs) if warm else 0)
+    total *= options.get("members", 1)
+    with TrainingProgress(console, total, "continue"):
+        result = continue_training(source, args.corpus, word2vec_kwargs=word2vec_kwargs,
+                                   inplace=model is not None and options.get("members", 1) == 1, **options)
+    console.out(str(result.report))
+    vectors = MergeableKeyedVectors.from_word2vec(result.model, copy=False)
+    if result.evidence is not None:
+        vectors.expandos = {**vectors.expandos, "provenance": result.evidence.provenance,
+                            "estimates": result.evidence.estimates}
+        vectors.sources = list(result.evidence.sources)
+    save(vectors, args.output, console)
+    _save_full_model(result.model, args.save_model, console)
+    return 0
+
+
+def _save_full_model(model, path, console):
+    """--save-model: the full model in gensim's native format (atomically), to continue it again later."""
+    if not path:
+        return
+    from gensim_merge._io import atomic_output
+
+    with atomic_output(path) as tmp:
+        model.save(tmp)
+    console.say(f"saved the full model (for further training) to {path} as gensim native")
+
+
+@contextlib.contextmanager
+def _row_progress(console, rows, desc):
+    """A progress bar over `rows` rows when there are more than PROGRESS_MIN_WORDS; yields its update, or None."""
+    if rows <= PROGRESS_MIN_WORDS:
+        yield None
+        return
+    bar = console.progress(total=rows, desc=desc, unit=" rows", unit_scale=True)
+    try:
+        yield bar.update
+    finally:
+        bar.close()

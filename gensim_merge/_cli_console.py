@@ -13,8 +13,8 @@ import sys
 
 from gensim_merge._cli_steps import ALIGNMENT_FLAGS
 
-__all__ = ["LOG_FORMAT", "Console", "OneLineFormatter", "TrainingProgress", "in_command_line_terms", "one_line",
-           "setup_logging", "show_warning"]
+__all__ = ["LOG_FORMAT", "PYTHON_ONLY_PHRASES", "Console", "OneLineFormatter", "TrainingProgress", "command_parser",
+           "in_command_line_terms", "one_line", "setup_logging", "warning_printer"]
 
 LOG_FORMAT = "%(asctime)s : %(levelname)s : %(name)s : %(message)s"
 TRAINING_LOGGER = "gensim.models.word2vec"
@@ -82,16 +82,22 @@ class TrainingProgress(logging.Handler):
 
 
 class OneLineFormatter(logging.Formatter):
-    """Log records at the default verbosity: ``gensim-merge: warning: message``, one line, no source."""
+    """Log records at the default verbosity: ``gensim-merge: warning: message``, one line, no source, the
+    message's Python parameters spelled by `spell` (e.g. as flags)."""
+
+    def __init__(self, spell=None):
+        super().__init__()
+        self.spell = spell or (lambda text: text)
 
     def format(self, record):
-        return f"gensim-merge: {record.levelname.lower()}: {' '.join(record.getMessage().split())}"
+        return f"gensim-merge: {record.levelname.lower()}: {self.spell(' '.join(record.getMessage().split()))}"
 
 
-def setup_logging(verbose, quiet):
+def setup_logging(verbose, quiet, spell=None):
+    """Log to standard error: one line per record at the default verbosity (spelled by `spell`), full with -v."""
     level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format=LOG_FORMAT)
-    formatter = logging.Formatter(LOG_FORMAT) if verbose else OneLineFormatter()
+    formatter = logging.Formatter(LOG_FORMAT) if verbose else OneLineFormatter(spell)
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler) and handler.stream in (sys.stderr, sys.__stderr__):
             handler.setFormatter(formatter)
@@ -117,35 +123,72 @@ def one_line(err):
 
 #: Python parameters the library's messages may name, as a user of the command line types them.
 EXTRA_SPELLINGS = {"allow_pickle": "--allow-pickle", "unicode_errors": "--unicode-errors", "encoding": "--encoding"}
+#: Advice of the library's messages that only Python can follow, and what the command line says instead
+#: (regular expression, replacement; applied after the flags are spelled). Messages written for both audiences
+#: say ``python (command line: flags)`` or ``(python; command line: flags)``: the command line keeps the flags.
+PYTHON_ONLY_PHRASES = (
+    (r"\(([^;()]*?); command line: ([^()]*)\)", r"(\2)"),
+    (r"(--[\w-]+(?: [^\s()]+)?) \(command line: \1\)", r"\1"),  # "--allow-pickle (command line: --allow-pickle)"
+    (r"[\w.]*load_word2vec_format\([^()]*\)(?:,? or | with )", ""),
+    (r",? or pass fmt= one of \[[^\]]*\]", ""),
+)
+
+
+def command_parser(parser, command):
+    """The sub-parser of `command` (None if `parser` has no such command)."""
+    return next((action.choices[command] for action in parser._actions
+                 if isinstance(action, argparse._SubParsersAction) and command in action.choices), None)
 
 
 def flag_spellings(parser, command):
-    """{python name: flag} for `command`'s options, and {"name=value": flag} for its switches."""
-    sub = next((action.choices[command] for action in parser._actions
-                if isinstance(action, argparse._SubParsersAction) and command in action.choices), None)
+    """({python name: flag}, {"name=value": flag}) for `command`'s options, from the parser's own actions.
+
+    Switches come from the actions: a ``store_true`` flag is ``name=True``, a ``store_false`` one
+    ``name=False`` (``--no-align`` is ``align=False``), a ``--x/--no-x`` pair both.
+    """
+    sub = command_parser(parser, command)
     names, switches = dict(EXTRA_SPELLINGS), {"on_missing='skip'": "--skip-missing", "allow_pickle=True":
                                                "--allow-pickle"}
     for action in sub._actions if sub is not None else ():
         long_flags = [flag for flag in action.option_strings if flag.startswith("--")]
-        if long_flags:
-            names.setdefault(action.dest, long_flags[0])
+        if not long_flags:
+            continue
+        names.setdefault(action.dest, long_flags[0])
+        if isinstance(action, argparse.BooleanOptionalAction):
+            switches.setdefault(f"{action.dest}=True", long_flags[0])
+            switches.setdefault(f"{action.dest}=False", next(f for f in long_flags if f.startswith("--no-")))
+        elif isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
+            switches.setdefault(f"{action.dest}={isinstance(action, argparse._StoreTrueAction)}", long_flags[0])
     names.update(ALIGNMENT_FLAGS)
     names["on_missing"] = "--skip-missing"
     return names, switches
 
 
 def in_command_line_terms(text, parser, command):
-    """`text` with the Python parameters it names (``anchor_min_count``, ``on_missing='skip'``) as flags."""
+    """`text` with the Python parameters it names (``anchor_min_count``, ``on_missing='skip'``) as flags.
+
+    ``name='value'`` becomes ``--flag value``, ``name=None`` "leaving out --flag", a switch its flag; advice
+    only Python can follow is rewritten by :data:`PYTHON_ONLY_PHRASES`.
+    """
     names, switches = flag_spellings(parser, command)
     for spelled, flag in switches.items():
         text = text.replace(spelled, flag).replace(spelled.replace("'", '"'), flag)
     for name, flag in sorted(names.items(), key=lambda item: -len(item[0])):
+        text = re.sub(rf"(?<![\w.-]){re.escape(name)}=None\b", f"leaving out {flag}", text)
+        text = re.sub(rf"(?<![\w.-]){re.escape(name)}=(['\"])([^'\"\s]*)\1", rf"{flag} \2", text)
         text = re.sub(rf"(?<![\w.-]){re.escape(name)}=", f"{flag} ", text)
         if "_" in name:  # a bare multi-word name cannot be an ordinary word of the message
             text = re.sub(rf"(?<![\w.\-'\"]){re.escape(name)}(?![\w'\"])", flag, text)
+    for pattern, replacement in PYTHON_ONLY_PHRASES:
+        text = re.sub(pattern, replacement, text)
     return text
 
 
-def show_warning(message, category, filename, lineno, file=None, line=None):
-    """warnings.showwarning for the command line: one line, no source path."""
-    print(f"gensim-merge: warning: {one_line(message)}", file=sys.stderr, flush=True)
+def warning_printer(spell=None):
+    """A warnings.showwarning for the command line: one line, no source path, spelled by `spell`."""
+    spell = spell or (lambda text: text)
+
+    def show_warning(message, category, filename, lineno, file=None, line=None):
+        print(f"gensim-merge: warning: {spell(one_line(message))}", file=sys.stderr, flush=True)
+
+    return show_warning

@@ -5,12 +5,28 @@ once); reading refuses gensim's native (pickle) format unless ``--allow-pickle``
 """
 
 import argparse
+import functools
+import logging
 import math
 import os
+import tempfile
 
-__all__ = ["ALIGNMENT_FLAGS", "PROGRESS_MIN_WORDS", "add_alignment_options", "alignment_options", "check_output",
-           "common_options", "format_scores", "load", "read_options_of", "require_pickle_allowed", "save",
-           "source_names"]
+__all__ = ["ALIGNMENT_FLAGS", "INPUT_DESTS", "OUTPUT_DESTS", "PROGRESS_MIN_WORDS", "add_alignment_options",
+           "alignment_options", "check_distinct_files", "check_output", "common_options", "file_kind",
+           "format_scores", "load", "model_kind", "read_options_of", "require_pickle_allowed", "same_file",
+           "save", "source_names"]
+
+logger = logging.getLogger(__name__)
+
+#: Options (argparse dests) whose values are files a command reads; values that name no file are skipped.
+INPUT_DESTS = ("source", "target", "models", "model", "corpus", "input", "pairs", "counts", "rehearsal", "new_model",
+               "alignment", "reference", "floor")
+#: Options whose values are files (or, for --png, a folder of files) a command writes.
+OUTPUT_DESTS = ("output", "save_alignment", "save_model", "png")
+#: Values of input options that name no file ('-': a model keeps its own counts; 'train': train it here).
+_NOT_FILES = {"counts": "-", "new_model": "train"}
+#: The model kinds a saver is asked about.
+KINDS = ("word2vec", "fasttext")
 
 
 def read_options(console):
@@ -40,18 +56,156 @@ def load(path, role, console, *, mmap=None):
     return kv
 
 
-def check_output(path, option="-o/--output"):
-    """Fail early (before any work) on an output path whose format or directory is unusable."""
-    from gensim_merge.errors import ModelFileError
-    from gensim_merge.io import format_for_path
+def check_output(path, option="-o/--output", kind=None):
+    """Fail early (before any work) on an output path whose format or directory is unusable.
 
-    fmt, compressed = format_for_path(path)
-    if fmt == "safetensors" and compressed:
-        raise ModelFileError(f"{option} {path!r}: safetensors files are not compressed; drop the .gz")
+    Parameters
+    ----------
+    path : str
+        The output file.
+    option : str
+        The flag that named it, for the message.
+    kind : {"word2vec", "fasttext"} or None
+        The kind of model that will be saved there; None when it is not known yet: the path is refused only
+        when no kind can be saved under it.
+
+    Raises
+    ------
+    ModelFileError
+        The saver cannot write such a model to such a name (its own message, naming `option`), or the
+        directory does not exist.
+    """
+    from gensim_merge.errors import ModelFileError
+
+    refusals = [saver_refusal(k, os.path.basename(path)) for k in ((kind,) if kind else KINDS)]
+    if all(refusals):
+        message = refusals[0].replace("{path}", os.fspath(path))
+        if kind == "fasttext" and saver_refusal("word2vec", os.path.basename(path)) is None:
+            message += " (the model to save is a fastText model)"
+        raise ModelFileError(f"{option}: {message}")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise ModelFileError(f"the directory of {option} {path!r} does not exist: {directory}")
-    return fmt
+
+
+@functools.lru_cache(maxsize=64)
+def saver_refusal(kind, name):
+    """What the saver says when asked to save a `kind` model under the file name `name`, or None if it can.
+
+    The saver itself is asked: a two-word model of that kind is saved as `name` in a temporary folder, so the
+    command refuses exactly what :func:`gensim_merge.io.save_vectors` refuses, before any work. The message
+    has ``{path}`` where the saver named the file.
+    """
+    from gensim_merge.errors import ModelFileError
+    from gensim_merge.io import save_vectors
+
+    silenced = logging.root.manager.disable
+    logging.disable(logging.INFO)  # the probe's own training and saving are not the command's to log
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            probe = os.path.join(folder, name)
+            try:
+                save_vectors(_probe_model(kind), probe)
+            except ModelFileError as err:
+                return " ".join(str(err).replace(repr(probe), "{path}").replace(probe, "{path}").split())
+            except Exception as err:  # noqa: BLE001 -- not a refusal of the name: the real save will tell
+                logger.debug("asking the saver about %s for a %s model raised %r", name, kind, err)
+    finally:
+        logging.disable(silenced)
+    return None
+
+
+def _probe_model(kind):
+    """A two-word model of `kind` ("word2vec" or "fasttext"), with counts, for :func:`saver_refusal`."""
+    import numpy as np
+
+    if kind == "fasttext":
+        from gensim.models import FastText
+
+        return FastText([["a", "b"]], vector_size=2, min_count=1, bucket=8, min_n=1, max_n=2, epochs=1, workers=1,
+                        seed=1).wv
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b"], np.eye(2, dtype=np.float32))
+    kv.set_vecattr("a", "count", 2)
+    kv.set_vecattr("b", "count", 1)
+    return kv
+
+
+def file_kind(path):
+    """"fasttext" or "word2vec": the kind of model in the file at `path`, read from its bytes (nothing is
+    unpickled); None when the bytes do not tell (a missing or unreadable file: the loader will say why)."""
+    from gensim_merge.fasttext_io import is_fasttext_file
+    from gensim_merge.io import detect_format
+
+    try:
+        fmt = detect_format(path)
+    except (OSError, ValueError, TypeError):
+        return None
+    if fmt == "fasttext-binary" or is_fasttext_file(path):
+        return "fasttext"
+    return None if fmt == "safetensors" else "word2vec"  # a safetensors file may hold either
+
+
+def model_kind(model):
+    """"fasttext" or "word2vec": the kind of a loaded model (vectors or a full model)."""
+    from gensim.models.fasttext import FastTextKeyedVectors
+
+    return "fasttext" if isinstance(getattr(model, "wv", model), FastTextKeyedVectors) else "word2vec"
+
+
+def check_distinct_files(args, parser):
+    """Refuse an output path that is one of the inputs, or another output, before any work.
+
+    Every output option (``-o``, ``--save-alignment``, ``--save-model``, the files ``--png`` writes) is
+    compared with every input (positional files, ``--pairs``, ``--counts``, ``--rehearsal``, ...) and with the
+    other outputs, by the files they resolve to (links followed).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+    parser : argparse.ArgumentParser
+        The command's own parser (for the flags' names).
+
+    Raises
+    ------
+    OptionError
+        Naming both options and the path.
+    """
+    from gensim_merge.errors import OptionError
+
+    inputs, outputs = [], []
+    for action in parser._actions:
+        if action.dest not in INPUT_DESTS + OUTPUT_DESTS:
+            continue
+        values = getattr(args, action.dest, None)
+        values = [] if values is None else [values] if isinstance(values, str) else list(values)
+        label = "/".join(action.option_strings) or action.metavar or action.dest.upper()
+        if action.dest == "png":
+            from gensim_merge.report_html import PNG_NAMES
+
+            values = [os.path.join(values[0], name) for name in PNG_NAMES.values()] if values else []
+        values = [v for v in values if v != _NOT_FILES.get(action.dest)]
+        (outputs if action.dest in OUTPUT_DESTS else inputs).extend((label, v) for v in values)
+    for i, (out_label, out) in enumerate(outputs):
+        for in_label, other in outputs[:i] + inputs:
+            if same_file(out, other):
+                reason = ("writing it would replace that input" if (in_label, other) in inputs else
+                          "the two would overwrite one another")
+                raise OptionError(f"{out_label} {out!r} and {in_label} {other!r} are the same file: {reason}; "
+                                  f"give {out_label} another path", option=out_label, value=out)
+
+
+def same_file(a, b):
+    """Whether the paths `a` and `b` name one file (links followed; hard links too when both exist)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)  # e.g. hard links, or names differing in case on a case-blind disk
+    except OSError:
+        return False
 
 
 def save(kv, path, console):

@@ -4,7 +4,7 @@ import dataclasses
 
 from gensim.models import Word2Vec
 
-__all__ = ["ContinuationReport", "ContinuationResult"]
+__all__ = ["ContinuationReport", "ContinuationResult", "FastTextContinuationReport"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,9 +102,50 @@ class ContinuationReport:
                                       "n estimates: " + "; ".join(f"{group} {counts}" for group, counts
                                                                    in self.estimates.items())
                          + f" (aligned and combined in {self.seconds_combine:.1f}s)"))
-        width = max(len(name) for name, _ in rows)
-        lines = [f"{self.__class__.__name__}"] + [f"  {name:<{width}}  {value}" for name, value in rows]
-        return "\n".join(lines)
+        return _table(self.__class__.__name__, rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class FastTextContinuationReport:
+    """What :func:`gensim_merge.fasttext_continuation.continue_fasttext` did; every field is JSON-safe.
+
+    Attributes
+    ----------
+    old_words, final_words, added_words : int
+        Vocabulary size before and after, and words new to the model.
+    admitted_by_combined_count : int
+        Of those, words kept only because the old corpus's counts were added to the new ones.
+    moved_words : int
+        Words whose index changed when the vocabulary was re-sorted by combined frequency.
+    new_corpus_lines, new_corpus_words : int
+        Size of the new corpus.
+    epochs, start_alpha, end_alpha : int, float, float
+        Learning-rate schedule of the continuation.
+    """
+
+    old_words: int
+    final_words: int
+    added_words: int
+    admitted_by_combined_count: int
+    moved_words: int
+    new_corpus_lines: int
+    new_corpus_words: int
+    epochs: int
+    start_alpha: float
+    end_alpha: float
+
+    def to_dict(self):
+        """Return the report as a plain dict of JSON-safe values."""
+        return dataclasses.asdict(self)
+
+    def __str__(self):
+        return _table(self.__class__.__name__, [
+            ("vocabulary", (f"{self.old_words} -> {self.final_words} words (+{self.added_words}, "
+                           f"{self.admitted_by_combined_count} admitted by combined counts)")),
+            ("re-sorted", f"{self.moved_words} words moved"),
+            ("new corpus", f"{self.new_corpus_lines} lines, {self.new_corpus_words} words"),
+            ("schedule", f"{self.epochs} epochs, alpha {self.start_alpha:g} -> {self.end_alpha:g}"),
+        ])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,3 +166,9 @@ class ContinuationResult:
     model: Word2Vec
     report: ContinuationReport
     evidence: object = None
+
+
+def _table(title, rows):
+    """`title`, then one ``name  value`` line per row, names aligned."""
+    width = max(len(name) for name, _ in rows)
+    return "\n".join([title] + [f"  {name:<{width}}  {value}" for name, value in rows])

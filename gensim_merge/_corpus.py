@@ -85,7 +85,8 @@ def _looks_like_text_vectors(head, dim):
 
 
 def _sniff_corpus_file(path, name):
-    """Refuse a word2vec vectors file given as a corpus, and a file that is not UTF-8 text."""
+    """Refuse a vectors file (any format the package reads) or another binary file given as a corpus, and a
+    file that is not UTF-8 text."""
     head = _head(path)
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
@@ -93,6 +94,7 @@ def _sniff_corpus_file(path, name):
         bad = None
     except UnicodeDecodeError as exc:
         bad = exc
+    _refuse_binary(path, name, head, bad)
     header = _HEADER.match(head)
     if header is not None and (bad is not None or _looks_like_text_vectors(head, int(header.group(2)))):
         words, dim = int(header.group(1)), int(header.group(2))
@@ -108,6 +110,31 @@ def _sniff_corpus_file(path, name):
             f"{name} file {path!r} is not UTF-8 text (byte {bad.object[bad.start]:#04x} at offset {bad.start}: "
             f"{bad.reason}); gensim reads corpora as UTF-8: convert it, e.g. iconv -f latin1 -t utf-8",
             bad.encoding, bad.object, bad.start, bad.end, bad.reason)
+
+
+def _refuse_binary(path, name, head, bad):
+    """Refuse a model file (safetensors, pickle, fastText or word2vec binary) or a file holding NUL bytes; a
+    :class:`CorpusDecodeError` (a UnicodeDecodeError) when its bytes are not UTF-8 (`bad`), as for any binary."""
+    from gensim_merge._formats import describe_format, sniff
+
+    try:
+        found = sniff(path)
+    except (OSError, ValueError):
+        found = None  # not a vectors file: text is checked next
+    if found is not None and found.fmt == "word2vec-binary":
+        return  # named with its size by the caller
+    if found is not None and found.fmt != "word2vec-text":
+        kind = describe_format(found.fmt, compressed=found.compressed).split(" (")[0]
+        message = (f"{name} file {path!r} is a {kind} vectors file, not text: a corpus is one whitespace-tokenised "
+                   "sentence per line. Pass the model as the source and the training text as the corpus")
+    elif b"\0" in head:
+        message = (f"{name} file {path!r} is a binary file (it holds NUL bytes), not text: a corpus is one "
+                   "whitespace-tokenised sentence per line")
+    else:
+        return
+    if bad is None:
+        raise CorpusError(message)
+    raise CorpusDecodeError(message, bad.encoding, bad.object, bad.start, bad.end, bad.reason)
 
 
 def _check_path(corpus, name):

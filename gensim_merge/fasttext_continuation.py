@@ -24,11 +24,10 @@ Hierarchical-softmax models are refused: gensim rebuilds their Huffman tree unde
 from __future__ import annotations
 
 import copy
-import dataclasses
 import logging
 import os
 import pickle
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from gensim.models.fasttext import FastText, load_facebook_model
@@ -40,6 +39,7 @@ from gensim_merge._continuation_model import (
     restarted_learning_rate,
     training_schedule,
 )
+from gensim_merge._continuation_report import FastTextContinuationReport
 from gensim_merge._corpus import check_corpus
 from gensim_merge._formats import describe_format, refuse_pickle, sniff
 from gensim_merge._typing import Corpus, PathType
@@ -50,26 +50,6 @@ from gensim_merge.errors import CorpusError, EmptyModelError, IncompatibleModelE
 __all__ = ["FastTextContinuationReport", "continue_fasttext"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class FastTextContinuationReport:
-    """What a continuation did (counts of words, the corpus, the learning rate)."""
-
-    old_words: int
-    final_words: int
-    added_words: int
-    admitted_by_combined_count: int
-    moved_words: int
-    new_corpus_lines: int
-    new_corpus_words: int
-    epochs: int
-    start_alpha: float
-    end_alpha: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict."""
-        return dataclasses.asdict(self)
 
 
 def _load(source: PathType, *, allow_pickle: bool) -> FastText:

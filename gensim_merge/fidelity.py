@@ -49,14 +49,16 @@ from gensim.models import KeyedVectors
 
 from gensim_merge._closeness_report import OVERALL, ClosenessReport, GroupCloseness, fidelity_ratio
 from gensim_merge._shared_space import SharedSpace, shared_indices, spearman
-from gensim_merge._validation import check_keyed_vectors, check_options_of
+from gensim_merge._validation import check_keyed_vectors, check_options_of, check_real
 from gensim_merge.errors import NoSharedVocabularyError, OptionError, OptionTypeError
 
 __all__ = [
+    "MIN_FLOOR_SHARE",
     "OVERALL",
     "ClosenessReport",
     "GroupCloseness",
     "NoSharedVocabularyError",
+    "check_noise_floor",
     "closeness",
     "fidelity_ratio",
     "neighbour_overlap",
@@ -65,6 +67,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: The least share of the reference's words a noise floor must hold to be taken for a second training of the
+#: reference's corpus (see :func:`check_noise_floor`).
+MIN_FLOOR_SHARE = 0.5
 
 
 def shared_vocabulary(model: KeyedVectors, reference: KeyedVectors) -> list[str]:
@@ -211,6 +217,45 @@ def similarity_correlation(model: KeyedVectors, reference: KeyedVectors, *, n_pa
         )
     cosines = space.pair_cosines(positions, n_pairs, np.random.default_rng(seed))
     return spearman(cosines[0], cosines[1])
+
+
+def check_noise_floor(floor: KeyedVectors, reference: KeyedVectors, *, min_share: float = MIN_FLOOR_SHARE,
+                      floor_name: str = "the noise floor", reference_name: str = "the reference") -> float:
+    """Return the share of `reference`'s words that `floor` holds; raise unless it can be a second training.
+
+    Another training of the reference's corpus (e.g. another seed) holds its words; a model of another corpus,
+    or of a small sample, holds far fewer, and ratios to it would mean nothing.
+
+    Parameters
+    ----------
+    floor, reference : gensim.models.KeyedVectors
+        Only their keys are read.
+    min_share : float, default=MIN_FLOOR_SHARE
+        The least share of the reference's words that `floor` must hold, in (0, 1]; below it,
+        :class:`NoSharedVocabularyError` (naming the models as `floor_name` and `reference_name`).
+
+    Examples
+    --------
+    >>> reference, other = KeyedVectors(2), KeyedVectors(2)
+    >>> reference.add_vectors(["a", "b", "c", "d"], np.eye(4, 2))
+    >>> other.add_vectors(["a", "x", "y", "z"], np.eye(4, 2))
+    >>> check_noise_floor(other, reference, min_share=0.25)
+    0.25
+    >>> check_noise_floor(other, reference)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    gensim_merge.errors.NoSharedVocabularyError: the noise floor holds 1 of the reference's 4 words (25.0%): ...
+    """
+    check_keyed_vectors(floor, "floor")
+    check_keyed_vectors(reference, "reference")
+    min_share = check_real(min_share, "min_share", low=0, high=1, low_open=True)
+    n_shared = len(reference.key_to_index.keys() & floor.key_to_index.keys())
+    share = n_shared / max(len(reference), 1)
+    if share < min_share:
+        raise NoSharedVocabularyError(
+            f"{floor_name} holds {n_shared} of {reference_name}'s {len(reference)} words "
+            f"({share:.1%}): a noise floor is a second training of the reference's own corpus (e.g. another seed), "
+            f"which holds its words (at least {min_share:.0%} of them is asked); give such a model")
+    return share
 
 
 def _group_rng(seed, name):

@@ -177,3 +177,100 @@ def test_one_worker_is_reproducible(files, run_main, tmp_path):
                                 "--epochs", "1", "--workers", "1")
         assert code == 0, err
     assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# a vectors or binary file given as the corpus is named as such (no advice to convert its encoding)
+
+
+@pytest.mark.parametrize("name, kind", [("vectors.safetensors", "safetensors"), ("vectors.kv", "gensim native"),
+                                        ("vectors.bin", "word2vec binary")])
+def test_a_vectors_file_as_corpus_says_what_it_is(files, run_main, tmp_path, name, kind):
+    vectors = load_vectors(files / "old_vectors.safetensors")
+    save_vectors(vectors, tmp_path / name)
+    code, _, err = run_main("continue", files / "old.model", tmp_path / name, "-o", tmp_path / "out.txt")
+    assert code == 1
+    line = err.strip().splitlines()[-1]
+    assert name in line and f"{kind} vectors file" in line and "not text" in line, err
+    assert "iconv" not in err and "UTF-8" not in err
+    assert "loaded" not in err  # the corpus is checked before the model is read
+
+
+def test_a_binary_corpus_is_named_binary(files, run_main, tmp_path):
+    (tmp_path / "data.npy").write_bytes(b"\x93NUMPY\x01\x00v\x00" + bytes(range(256)) * 4)
+    code, _, err = run_main("continue", files / "old.model", tmp_path / "data.npy", "-o", tmp_path / "out.txt")
+    assert code == 1 and "data.npy" in err and "binary file" in err and "iconv" not in err
+
+
+# ---------------------------------------------------------------------------------------------------------
+# fastText models are continued too
+
+
+@pytest.fixture(scope="module")
+def fasttext_model(files):
+    from gensim.models import FastText
+
+    vocab = [f"t{i}" for i in range(40)]
+    old = [[vocab[(i + k) % 40] for k in range(8)] for i in range(200)]
+    model = FastText(old, vector_size=8, min_count=2, workers=1, seed=1, epochs=1, bucket=300)
+    model.save(str(files / "old_fasttext.model"))
+    return files / "old_fasttext.model"
+
+
+def test_continue_a_fasttext_model(files, fasttext_model, run_main, tmp_path):
+    from gensim.models import FastText
+
+    code, out, err = run_main("continue", fasttext_model, files / "new.txt", "-o", tmp_path / "ft.model",
+                              "--save-model", tmp_path / "full.model", "--epochs", "1", "--workers", "1",
+                              "--alpha", "0.02")
+    assert code == 0, err
+    assert "full FastText model" in err
+    assert out.startswith("FastTextContinuationReport\n") and "FastTextContinuationReport(" not in out
+    assert "alpha 0.02 ->" in out and "+2" in out  # 'fresh' and 'novel'
+    vectors = load_vectors(tmp_path / "ft.model", allow_pickle=True)
+    assert {"fresh", "novel"} <= set(vectors.key_to_index)
+    assert vectors.bucket == 300 and vectors.vectors_ngrams.shape == (300, 8)  # the buckets are kept
+    assert "freshly" not in vectors.key_to_index and vectors["freshly"].shape == (8,)  # n-grams answer
+    full = FastText.load(str(tmp_path / "full.model"))
+    assert full.wv.index_to_key == vectors.index_to_key
+
+
+def test_continue_a_facebook_fasttext_bin(files, run_main, tmp_path):
+    from gensim.test.utils import datapath
+
+    code, out, err = run_main("continue", datapath("lee_fasttext.bin"), files / "new.txt", "-o",
+                              tmp_path / "lee.model", "--epochs", "1", "--workers", "1")
+    assert code == 0, err
+    assert "fastText binary" in err and "FastTextContinuationReport" in out
+    assert "fresh" in load_vectors(tmp_path / "lee.model", allow_pickle=True).key_to_index
+
+
+@pytest.mark.parametrize("flags", [["--min-count", "3"], ["--rehearsal", "{d}/rehearsal.txt"], ["--seed", "2"],
+                                   ["--members", "2"], ["--new-model", "train"], ["--window", "3"]])
+def test_word2vec_only_flags_are_refused_for_a_fasttext_model(files, fasttext_model, run_main, tmp_path, flags):
+    code, _, err = run_main("continue", fasttext_model, files / "new.txt", "-o", tmp_path / "ft.model",
+                            *[f.format(d=files) for f in flags])
+    assert code == 1
+    assert flags[0] in err and "word2vec models only" in err and "fastText" in err
+    assert "loaded" not in err and not (tmp_path / "ft.model").exists()
+
+
+def test_fasttext_vectors_alone_are_refused(files, fasttext_model, run_main, tmp_path):
+    from gensim.models import FastText
+
+    FastText.load(str(fasttext_model)).wv.save(str(tmp_path / "ft.wv"))
+    code, _, err = run_main("continue", tmp_path / "ft.wv", files / "new.txt", "-o", tmp_path / "out.model")
+    assert code == 1 and "full FastText model" in err and not (tmp_path / "out.model").exists()
+
+
+def test_both_continuation_reports_print_as_tables():
+    from gensim_merge._continuation_report import FastTextContinuationReport
+
+    report = FastTextContinuationReport(old_words=10, final_words=13, added_words=3, admitted_by_combined_count=1,
+                                        moved_words=4, new_corpus_lines=20, new_corpus_words=160, epochs=2,
+                                        start_alpha=0.025, end_alpha=0.0001)
+    lines = str(report).splitlines()
+    assert lines[0] == "FastTextContinuationReport"
+    assert lines[1].split(None, 1) == ["vocabulary", "10 -> 13 words (+3, 1 admitted by combined counts)"]
+    assert "2 epochs, alpha 0.025 -> 0.0001" in lines[-1]
+    assert report.to_dict()["added_words"] == 3

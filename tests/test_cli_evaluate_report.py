@@ -113,3 +113,42 @@ def test_merge_summary_quotes_the_reference_name_once(rng):
     text = str(merge([a, b], names=["A", "B"], align_options={"anchor_min_count": 0}).merge_report)
     assert "into the space of 'A' (strategy=count" in text
     assert "'A''s" not in text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# --floor must be a second training of the reference: it holds (most of) the reference's words
+
+
+def test_a_floor_of_other_words_is_refused(files, run_main, tmp_path, rng):
+    other = make_kv([f"w{i}" for i in range(100)] + [f"x{i}" for i in range(200)], 8, rng)  # 100 of 150: 66.7%
+    save_vectors(other, tmp_path / "ok_floor.safetensors")
+    code, _, err = run_main("evaluate", files / "candidate.txt", "--reference", files / "reference.safetensors",
+                            "--floor", tmp_path / "ok_floor.safetensors")
+    assert code == 0, err
+    other = make_kv([f"w{i}" for i in range(70)] + [f"x{i}" for i in range(200)], 8, rng)  # 70 of 150: 46.7%
+    save_vectors(other, tmp_path / "other.safetensors")
+    code, out, err = run_main("evaluate", files / "candidate.txt", "--reference", files / "reference.safetensors",
+                              "--floor", tmp_path / "other.safetensors")
+    assert code == 1 and out == ""
+    assert "--floor" in err and "other.safetensors" in err and "70 of" in err and "150 words" in err, err
+
+
+def test_the_reference_itself_is_no_floor(files, run_main):
+    code, _, err = run_main("evaluate", files / "candidate.txt", "--reference", files / "reference.safetensors",
+                            "--floor", files / "reference.safetensors")
+    assert code == 1 and "--floor" in err and "reference itself" in err and "loaded" not in err
+
+
+def test_check_noise_floor_measures_the_share_of_the_reference(rng):
+    from gensim_merge.errors import NoSharedVocabularyError
+    from gensim_merge.fidelity import MIN_FLOOR_SHARE, check_noise_floor
+
+    reference = make_kv([f"w{i}" for i in range(100)], 4, rng)
+    superset = make_kv([f"w{i}" for i in range(300)], 4, rng)  # a lower min_count: every word of the reference
+    assert check_noise_floor(superset, reference) == 1.0
+    half = make_kv([f"w{i}" for i in range(50)], 4, rng)
+    assert check_noise_floor(half, reference) == MIN_FLOOR_SHARE == 0.5
+    with pytest.raises(NoSharedVocabularyError, match="49 of the reference's 100 words"):
+        check_noise_floor(make_kv([f"w{i}" for i in range(49)], 4, rng), reference)
+    with pytest.raises(NoSharedVocabularyError):
+        check_noise_floor(half, reference, min_share=0.9)

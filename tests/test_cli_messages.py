@@ -64,3 +64,49 @@ def test_library_warnings_are_one_line_without_source(tmp_path):
     assert len(warnings) == 2, err  # gensim's log record and our warning
     assert all(line.startswith("gensim-merge: warning: ") for line in warnings), err
     assert ".py" not in err and " : WARNING : " not in err
+
+
+# ---------------------------------------------------------------------------------------------------------
+# messages written for Python readers speak flags at the command line
+
+
+def test_the_pickle_refusal_speaks_flags(run_main, tmp_path, rng):
+    kv = make_kv([f"w{i}" for i in range(20)], 4, rng)
+    kv.save(str(tmp_path / "a.kv"))
+    code, _, err = run_main("convert", tmp_path / "a.kv", tmp_path / "a.txt")
+    assert code == 1 and "--allow-pickle" in err
+    assert "allow_pickle" not in err and "(command line:" not in err and err.count("--allow-pickle") == 1, err
+
+
+def test_an_unknown_output_extension_speaks_flags(run_main, models, tmp_path):
+    code, _, err = run_main("align", *models, "-o", tmp_path / "out.npy")
+    assert code == 1 and "'.npy'" in err and "-o/--output" in err
+    assert "fmt=" not in err, err
+
+
+def test_the_rank_stand_in_warning_speaks_flags(run_main, tmp_path, rng):
+    words = [f"w{i}" for i in range(60)]
+    for name in ("a", "b"):
+        make_kv(words, 4, rng).save_word2vec_format(str(tmp_path / f"{name}.txt"))  # no counts: rank stand-ins
+    code, _, err = run_main("merge", tmp_path / "a.txt", tmp_path / "b.txt", "-o", tmp_path / "m.safetensors")
+    assert code == 0, err
+    warning = " ".join(line for line in err.splitlines() if "stand-in" in line)
+    assert "--counts" in warning, err
+    assert "fvocab" not in warning and "load_word2vec_format" not in warning and "strategy='mean'" not in warning
+
+
+@pytest.mark.parametrize("text, shown, hidden", [
+    ("pass more anchors (anchors=None uses every word the two models share)", "leaving out --pairs", "anchors="),
+    ("add anchors or use method='orthogonal'", "--method orthogonal", "method="),
+    ("align=False fits none", "--no-align fits none", "align="),
+    ("allow it with allow_pickle=True (command line: --allow-pickle)", "allow it with --allow-pickle", "command line"),
+    ("Pass its encoding (encoding='latin-1'; command line: --encoding latin-1)", "(--encoding latin-1)",
+     "command line"),
+    ("use one of ['.kv'] (optionally followed by .gz), or pass fmt= one of ['native']", "followed by .gz)", "fmt="),
+])
+def test_python_spellings_become_flags(text, shown, hidden):
+    from gensim_merge._cli_console import in_command_line_terms
+    from gensim_merge.cli import build_parser
+
+    spelled = in_command_line_terms(text, build_parser(), "merge")
+    assert shown in spelled and hidden not in spelled, spelled

@@ -380,7 +380,7 @@ def test_convert_writes_the_format_of_the_output_extension(tmp_path, rich, capsy
 def test_convert_refuses_bad_outputs_before_reading(tmp_path, rich, capsys):
     save_vectors(rich, tmp_path / "in.safetensors")
     for argv, message in ((["convert", "in.safetensors", "out.npy"], "extension '.npy'"),
-                          (["convert", "in.safetensors", "in.safetensors"], "onto itself"),
+                          (["convert", "in.safetensors", "in.safetensors"], "same file"),
                           (["convert", "in.safetensors", "out.safetensors.gz"], "not compressed"),
                           (["convert", "in.safetensors", "nodir/out.kv"], "does not exist")):
         assert cli.main([*argv[:1], *(str(tmp_path / a) for a in argv[1:])]) == 1
