@@ -92,6 +92,7 @@ def test_readme_runs_as_written(tmp_path, monkeypatch, run_main):
     # the tour says that the two-language fit (20 pairs, 300 dimensions) warns
     assert any("underdetermined" in str(w.message) for w in seen)
     # what the tour's comments say these calls return
+    assert type(namespace["plain"]) is namespace["KeyedVectors"]  # gensim's own class, not ours
     assert namespace["merged"].provenance("shuttle") == ["new"]
     assert namespace["continued"].estimates("shuttle") == 3
     assert namespace["continued"].provenance("shuttle")[0] == "continued (seed 1)"
