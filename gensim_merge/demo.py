@@ -31,6 +31,7 @@ from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
 
 from gensim_merge._continuation_model import restarted_learning_rate
+from gensim_merge.alignment import AlignmentReport
 from gensim_merge.evaluation import closeness
 from gensim_merge.keyedvectors import MergeableKeyedVectors
 
@@ -134,7 +135,7 @@ class DemoResult:
     """
 
     rows: dict
-    alignment: object
+    alignment: AlignmentReport
     vocabulary: dict
     seconds: dict
 
@@ -160,7 +161,7 @@ def format_table(result: DemoResult) -> str:
     -------
     str
     """
-    header = ("result", "made by", "vocabulary", *_COLUMNS, "rho", "seconds")
+    header = ["result", "made by", "vocabulary", *_COLUMNS, "rho", "seconds"]
     rows = []
     for row in result.rows.values():
         cells = [row.name, row.made_by, f"{row.closeness.coverage:.0%}"]
@@ -251,7 +252,7 @@ def run_demo(*, seed: int = 1, out: Callable[[str], object] = print, say: Callab
         floor = step(NOISE_FLOOR, lambda: train_demo_model(joint_docs, seed + 3))
         kv_a = MergeableKeyedVectors.from_word2vec(model_a)
         kv_b = MergeableKeyedVectors.from_word2vec(model_b)
-        aligned = step("B aligned onto A", lambda: kv_b.align_to(kv_a, **anchors))
+        aligned = step("B aligned onto A", lambda: kv_b.align_to(kv_a, anchor_min_count=DEMO_ANCHOR_MIN_COUNT))
         plain_merge = step(PLAIN_MERGE, lambda: plain_procrustes_union(kv_a, kv_b))
         merged = step(GM_MERGE, lambda: kv_a.merge_with(kv_b, names=["A", "B"], align_options=anchors))
         plain = step(PLAIN_CONTINUE, lambda: _plain_gensim_continuation(model_a, half_b).wv)
