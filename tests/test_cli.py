@@ -11,7 +11,6 @@ import pytest
 from gensim.models import Word2Vec
 
 from gensim_merge import Alignment, cli
-from gensim_merge import demo as demo_module
 from gensim_merge.io import load_vectors as _load_vectors
 from gensim_merge.io import save_vectors
 from tests.conftest import make_kv, random_orthogonal, rotated_copy
@@ -149,8 +148,8 @@ def test_error_is_one_line_with_nonzero_exit(files):
 def test_demo_command_runs_the_main_job():
     done = run("demo", timeout=600)
     assert done.returncode == 0, done.stderr
-    assert "joint, another seed (noise floor)" in done.stdout
-    assert "merge A+B (gensim-merge)" in done.stdout and "held-out precision@1" in done.stdout
+    assert "joint training again, another seed" in done.stdout and "held-out cosine" in done.stdout
+    assert "continue_from(members=2, new_model=B)" in done.stdout and "What to take from it:" in done.stdout
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -241,19 +240,3 @@ def test_merge_default_names_come_from_the_file_names(files, run_main):
     assert code == 0, err
     merged, _ = load_vectors(d / "m2.safetensors")
     assert merged.sources == ["target", "third"]
-
-
-def test_demo_library_part_is_complete(monkeypatch):
-    monkeypatch.setitem(demo_module.DEMO_PARAMS, "epochs", 2)
-    monkeypatch.setattr(demo_module, "DEMO_MAX_WORDS", 200)
-    lines = []
-    first = demo_module.run_demo(out=lines.append)
-    names = list(first.closeness)
-    assert names[-1] == "joint, another seed (noise floor)" and len(names) == 7
-    assert "continue A on B + B's own model (gensim-merge)" in names  # the best route, next to the plain recipes
-    assert first.ratios[names[-1]] == 1.0
-    assert all(0 < r.coverage <= 1 and 0 <= r.overall.nn_overlap <= 1 for r in first.closeness.values())
-    assert first.alignment.n_anchors > 50
-    table = "\n".join(lines)
-    for name in names:
-        assert name in table
