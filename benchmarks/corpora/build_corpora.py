@@ -220,7 +220,7 @@ def _groff_paragraphs(path):
             continue
         if not line.strip() or _GROFF_BREAKS.match(line):
             if current:
-                paragraphs.append(" ".join(current))
+                paragraphs.append(" ".join(" ".join(current).split()))
             current = []
             if _GROFF_BREAKS.match(line):
                 rest = line.split(None, 1)[1:]  # .SH NAME, .TP labels ... keep their words
@@ -234,7 +234,7 @@ def _groff_paragraphs(path):
             continue
         current.append(_GROFF_ESCAPES.sub(" ", line).replace("\\", " "))
     if current:
-        paragraphs.append(" ".join(current))
+        paragraphs.append(" ".join(" ".join(current).split()))
     return paragraphs
 
 

@@ -157,7 +157,7 @@ def main(argv=None):
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     for variant in args.variants.split(","):
         for row in run(variant, setup, VARIANTS[variant]):
-            row["command"] = "python " + " ".join(sys.argv)
+            row["command"] = "python -m benchmarks.experiments.continued_training_variants.first_round_variants " + " ".join(sys.argv[1:])
             with open(args.out, "a") as fh:
                 fh.write(json.dumps(row) + "\n")
 

@@ -1,4 +1,4 @@
-"""Control for exp7: freeze old words with no new count (lockf 0), no pseudo-windows."""
+"""Control for pseudo_rehearsal_from_the_a_model.py: freeze old words with no new count (lockf 0), no pseudo-windows."""
 import copy
 import sys
 import time
@@ -21,4 +21,4 @@ for rep in range(int(sys.argv[2])):
     print("frozen", int((old & (new_cnt == 0)).sum()), flush=True)
     m.train(B, total_examples=m.corpus_count, epochs=m.epochs, start_alpha=m.alpha, end_alpha=m.min_alpha)
     m.wv.vectors_lockf = np.ones(1, np.float32)
-    record(kind, "exp8 freeze unseen-by-count old words, no dream", fidelity.score(m.wv, s), time.time() - t)
+    record(kind, "freeze_words_without_new_counts: freeze unseen-by-count old words, no dream", fidelity.score(m.wv, s), time.time() - t)

@@ -55,4 +55,4 @@ def run(v, corpus):
 for v in variants:
     t = time.time()
     m = run(v, s["corpus_b"])
-    record(kind, "exp3 " + v, fidelity.score(m.wv, s), time.time() - t)
+    record(kind, "output_layer_and_per_word_rates: " + v, fidelity.score(m.wv, s), time.time() - t)

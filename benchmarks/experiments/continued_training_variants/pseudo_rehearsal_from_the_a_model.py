@@ -88,4 +88,4 @@ for v in variants:
     if len(D) <= nb: mix.ratio = max(1, nb // len(D))
     m.train(mix, total_examples=nb + len(D), epochs=m.epochs, start_alpha=m.alpha, end_alpha=m.min_alpha)
     m.wv.vectors_lockf = np.ones(1, REAL)
-    record(kind, f"exp7 {name} ({len(D)} pseudo-windows)", fidelity.score(m.wv, s), time.time() - t, {"t_gen": round(t_gen, 1), "t_train": round(time.time() - t - t_gen, 1)})
+    record(kind, f"pseudo_rehearsal_from_the_a_model: {name} ({len(D)} pseudo-windows)", fidelity.score(m.wv, s), time.time() - t, {"t_gen": round(t_gen, 1), "t_train": round(time.time() - t - t_gen, 1)})

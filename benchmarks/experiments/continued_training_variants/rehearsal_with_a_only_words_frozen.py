@@ -53,4 +53,4 @@ for v in variants:
     m.wv.vectors_lockf = lock
     m.train(Mix(B, R, ratio), total_examples=nb + nr, epochs=m.epochs, start_alpha=m.alpha, end_alpha=m.min_alpha)
     m.wv.vectors_lockf = np.ones(1, REAL)
-    record(kind, "exp6 rehearsal10 " + v, fidelity.score(m.wv, s), time.time() - t)
+    record(kind, "rehearsal_with_a_only_words_frozen: rehearsal10 " + v, fidelity.score(m.wv, s), time.time() - t)

@@ -26,4 +26,4 @@ for v in variants:
     t = time.time()
     reh = {"r10": every10, "r10sel": sel, "density": density, "count10": count10, "every4": every4}[v]
     res = continue_training(s["source"], s["corpus_b"], rehearsal=reh)
-    record(kind, "exp5 " + v, fidelity.score(res.model.wv, s), time.time() - t)
+    record(kind, "which_lines_to_rehearse: " + v, fidelity.score(res.model.wv, s), time.time() - t)

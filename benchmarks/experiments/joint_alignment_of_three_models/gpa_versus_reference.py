@@ -6,7 +6,7 @@ Three inputs: A = tech, B1 / B2 = the even and odd lines of general (the models 
 group-sampling seeds. Also the two-model case, where GPA can only turn the whole space (a check).
 
 Needs the cached models of ``python -m benchmarks.fidelity`` and ``python -m benchmarks.fidelity --halves``.
-Usage (repository root): ``python benchmarks/experiments/merge_ideas/gpa_experiment.py``; output: one line per variant, ratios to the
+Usage (repository root): ``python -m benchmarks.experiments.joint_alignment_of_three_models.gpa_versus_reference``; output: one line per variant, ratios to the
 noise floor per word group for seed 0 | seed 1.
 """
 import os

@@ -1,4 +1,4 @@
-"""Experiment harness for merge variants (helper task, issue 4).
+"""Shared set-up of the merge-rule experiments: cached models, the plain Procrustes fit, a scorer.
 
 Loads the cached A / B / joint / floor models of benchmarks/fidelity.py, prepares the plain Procrustes
 alignment of B onto A, and scores numpy-built candidates against the joint model with the library's

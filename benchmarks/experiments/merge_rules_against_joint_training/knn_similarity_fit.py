@@ -1,6 +1,6 @@
 """Idea 4: d-dim vectors for shared words fitted to reproduce the concatenation's similarities locally.
 
-Usage: python knnfit.py SPLIT NAME[,NAME...]  (names: knn-K-M-lam-T[-mode], oracle-shared, ...)
+Usage: python -m benchmarks.experiments.merge_rules_against_joint_training.knn_similarity_fit SPLIT NAME[,NAME...]  (names: knn-K-M-lam-T[-mode], oracle-shared, ...)
 """
 import sys
 import time

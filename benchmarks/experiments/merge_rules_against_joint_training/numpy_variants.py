@@ -1,4 +1,4 @@
-"""Merge variants for issue 4. Usage: python variants.py SPLIT NAME[,NAME...]
+"""Merge variants built with numpy. Usage: python -m benchmarks.experiments.merge_rules_against_joint_training.numpy_variants SPLIT NAME[,NAME...]
 
 Every variant returns a (n_union, dims) array in the harness's key order; scored with seeds 0 and 1.
 """
