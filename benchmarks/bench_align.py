@@ -32,9 +32,9 @@ it is the figure that shows whether a memory-mapped source was copied).
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_align.py                              # 100k, 300k, 1M words x 300, 50k anchors
-    python benchmarks/bench_align.py --sizes 100000 --repeats 5 --configs floor gm-default
-    python benchmarks/bench_align.py --sizes 100000 --profile gm-default  # where the time goes
+    python -m benchmarks.bench_align                              # 100k, 300k, 1M words x 300, 50k anchors
+    python -m benchmarks.bench_align --sizes 100000 --repeats 5 --configs floor gm-default
+    python -m benchmarks.bench_align --sizes 100000 --profile gm-default  # where the time goes
 
 Results go to stdout (a table) and, as JSON lines, to --json; ``--table FILE.jsonl`` prints the table again.
 With one BLAS thread the CPU-time ratio is the steadier figure on a shared machine (time spent waiting for
@@ -312,13 +312,13 @@ def spawn(args, config, n, extra=()):
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(args.threads)
     env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", config, "--size", str(n),
+    cmd = [sys.executable, "-m", "benchmarks.bench_align", "--worker", config, "--size", str(n),
            "--dim", str(args.dim), "--anchors", str(args.anchors), "--noise", str(args.noise),
            "--shifted", str(args.shifted), "--seed", str(args.seed), "--repeats", str(args.repeats),
            "--threads", str(args.threads), "--workdir", args.workdir, *extra]
     if args.no_tracemalloc:
         cmd.append("--no-tracemalloc")
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise RuntimeError(f"worker {config} n={n} failed with exit status {proc.returncode}")

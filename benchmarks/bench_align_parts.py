@@ -6,7 +6,7 @@ heldout=0``), the fit's cross product and its one pass over the anchors for the 
 the map, the new model's bookkeeping and one 300 x 300 SVD. The lower bound of a robust fit that checks every
 anchor is the floor plus one residual pass.
 
-Usage (repository root; needs the models bench_align.py generates): ``python benchmarks/bench_align_parts.py 100000``
+Usage (repository root; needs the models bench_align.py generates): ``python -m benchmarks.bench_align_parts 100000``
 """
 import os
 import sys
@@ -19,7 +19,6 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
 from gensim_merge import MergeableKeyedVectors  # noqa: E402
 from gensim_merge._anchor_products import cross_product, residual_terms  # noqa: E402
 from gensim_merge.alignment import fit_alignment  # noqa: E402

@@ -8,21 +8,17 @@ rotated, noisy copies of one random model with Zipf counts, so the alignment has
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_ensemble.py --words 1000000 --dim 300 --members 2 \\
+    python -m benchmarks.bench_ensemble --words 1000000 --dim 300 --members 2 \\
         --jsonl benchmarks/results/ensemble_speed_memory_by_size.jsonl
 """
 
 import argparse
 import json
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 from gensim.models import KeyedVectors
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gensim_merge.ensembles import ensemble_vectors
 

@@ -22,7 +22,7 @@ numpy reports its arrays to), ``output`` the size of the result's arrays, ``inpu
 
 Usage (from the repository root; ~2.4 GB per model at the defaults)::
 
-    python benchmarks/bench_fasttext.py --output benchmarks/results/bench_fasttext_2M_buckets_300d.jsonl
+    python -m benchmarks.bench_fasttext --output benchmarks/results/bench_fasttext_2M_buckets_300d.jsonl
 """
 
 import argparse
@@ -37,11 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from gensim_merge._fasttext_ops import compose, ngram_matrix
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
 
+REPO = Path(__file__).resolve().parents[1]
 CONFIGS = ("floor", "align", "merge", "merge-ngram")
 
 
@@ -153,9 +152,9 @@ def main(argv=None):
         return 0
     rows = []
     for config in CONFIGS:
-        cmd = [sys.executable, __file__, "--config", config, "--words", str(args.words), "--buckets",
+        cmd = [sys.executable, "-m", "benchmarks.bench_fasttext", "--config", config, "--words", str(args.words), "--buckets",
                str(args.buckets), "--dim", str(args.dim), "--shared", str(args.shared)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
         row = json.loads(done.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(json.dumps(row), flush=True)

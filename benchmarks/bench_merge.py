@@ -44,8 +44,8 @@ Every time is kept in the JSON (``times``).
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_merge.py                                  # 100k, 300k, 1M words x 300
-    python benchmarks/bench_merge.py --sizes 100000 --configs floor merge
+    python -m benchmarks.bench_merge                                  # 100k, 300k, 1M words x 300
+    python -m benchmarks.bench_merge --sizes 100000 --configs floor merge
 
 Results go to stdout (a markdown table) and, as JSON lines, to --json.
 """
@@ -212,10 +212,10 @@ def spawn(args, config, n):
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(args.threads)
     env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", config, "--size", str(n), "--dim", str(args.dim),
+    cmd = [sys.executable, "-m", "benchmarks.bench_merge", "--worker", config, "--size", str(n), "--dim", str(args.dim),
            "--shared", str(args.shared), "--noise", str(args.noise), "--seed", str(args.seed),
            "--repeats", str(args.repeats), "--threads", str(args.threads), "--workdir", args.workdir]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise RuntimeError(f"worker {config} n={n} failed with exit status {proc.returncode}")

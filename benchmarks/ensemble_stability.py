@@ -15,24 +15,18 @@ neither ensemble saw: does averaging bring a model closer to what another traini
 
 Usage (from the repository root)::
 
-    python benchmarks/ensemble_stability.py --cache-dir benchmarks/.cache \\
+    python -m benchmarks.ensemble_stability --cache-dir benchmarks/.cache \\
         --jsonl benchmarks/results/ensemble_stability_top10_overlap.jsonl
 """
 
 import argparse
 import json
 import logging
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import fidelity
-
+from benchmarks import fidelity
 from gensim_merge import ensemble
 from gensim_merge.evaluation import neighbour_overlap
 

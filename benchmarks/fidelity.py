@@ -26,9 +26,9 @@ Modes
 
 Usage (from the repository root)::
 
-    python benchmarks/fidelity.py --quick
-    python benchmarks/fidelity.py --output benchmarks/FIDELITY_RESULTS.md
-    python benchmarks/fidelity.py --halves --only noise-floor,continued-plain
+    python -m benchmarks.fidelity --quick
+    python -m benchmarks.fidelity --output benchmarks/.cache/domains.md
+    python -m benchmarks.fidelity --halves --only noise-floor,continued-plain
 
 Adding a candidate (e.g. in another script that imports this one)::
 
@@ -62,8 +62,6 @@ from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
 from scipy.linalg import orthogonal_procrustes
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from gensim_merge import MergeableKeyedVectors
 from gensim_merge.evaluation import closeness, fidelity_ratio, standard_scores
 
@@ -76,12 +74,13 @@ ROLES = ("a", "b", "joint", "floor")
 INTERLEAVE = "proportional-v1"  # part of the cache key of joint models: bump it if the interleaving changes
 
 
+#: The folder holding tech.txt.gz and general.txt.gz: $GENSIM_MERGE_CORPORA, else benchmarks/corpora/
+#: (where ``python -m benchmarks.corpora.build_corpora`` writes them). ``--corpus-a``/``--corpus-b`` override it.
+CORPORA_ENV = "GENSIM_MERGE_CORPORA"
+
+
 def _corpora_dir():
-    for candidate in (os.environ.get("GENSIM_MERGE_CORPORA"), HERE.parent / "shared" / "corpora",
-                      "/work/shared/corpora"):
-        if candidate and Path(candidate, "tech.txt.gz").exists():
-            return Path(candidate)
-    return Path("/work/shared/corpora")
+    return Path(os.environ.get(CORPORA_ENV) or HERE / "corpora")
 
 
 _FULL = {"vector_size": 100, "window": 5, "epochs": 5, "min_count": 5, "sg": 0, "negative": 5, "workers": 2}
@@ -614,7 +613,7 @@ def evaluate(kv, reference, groups, args):
 def _group_mean(nn):
     """Unweighted mean of the A-only, B-only and shared figures (NaN if a group is empty).
 
-    This is what /work/shared/FIDELITY.md calls "overall" (three equal samples of 2000 words); our
+    The usual "overall" of a three-group fidelity table (three equal samples of words); this script's
     "overall" samples all the words a candidate shares with the joint model instead.
     """
     return float(np.mean([nn[g] for g in GROUPS[:3]]))
@@ -813,13 +812,18 @@ def run(args):
         rows.append(row)
     model_facts = ("vocabulary", "corpus_lines", "corpus_words", "train_seconds")
     summary = {"mode": args.mode, "params": word2vec_params(args), "floor_seed": args.floor_seed,
-               "corpora": {"a": corpus_a.describe(), "b": corpus_b.describe()},
+               "corpora": {"a": _shown(corpus_a.describe()), "b": _shown(corpus_b.describe())},
                "models": {role: {**{k: metas[role][k] for k in model_facts},
-                                 "dir": str(model_dir(role, args))} for role in metas},
+                                 "dir": model_dir(role, args).name} for role in metas},
                "groups": {g: len(w) for g, w in groups.items()} | {"neither": neither},
                "evaluation": {"topn": args.topn, "max_words": args.max_words, "n_pairs": args.n_pairs,
                               "anchors": args.anchors}}
     return rows, summary
+
+
+def _shown(identity):
+    """A corpus identity as results files show it: the file's name, not a path of this machine."""
+    return {**identity, "path": Path(identity["path"]).name}
 
 
 LEGEND = """\
@@ -827,8 +831,8 @@ LEGEND = """\
 the joint model share) that are the same in both, over a seeded sample of up to `max_words` words per
 group. Groups are words of the joint vocabulary: `A-only` = in A's model but not B's, `B-only` = the
 reverse, `shared` = in both; `overall` samples every word the candidate shares with the joint model (so
-the largest group weighs most); `mean` = unweighted mean of A-only, B-only and shared (what
-/work/shared/FIDELITY.md calls "overall"). `ratio` = nn10 / the noise floor's nn10 on the same words (the
+the largest group weighs most); `mean` = unweighted mean of A-only, B-only and shared (the
+`mean` of the headline tables). `ratio` = nn10 / the noise floor's nn10 on the same words (the
 noise floor is a second joint training with another seed, restricted to the words the candidate holds, so
 that both search neighbours in the same vocabulary). `ρ` = Spearman correlation of the cosines of
 `n_pairs` random pairs of shared words, candidate vs joint. `coverage` = share of the joint vocabulary
@@ -879,7 +883,7 @@ def main(argv=None):
     if not args.verbose:
         logging.getLogger("gensim").setLevel(logging.WARNING)
     given = sys.argv[1:] if argv is None else argv
-    command = "python benchmarks/fidelity.py " + " ".join(shlex.quote(a) for a in given)
+    command = "python -m benchmarks.fidelity " + " ".join(shlex.quote(a) for a in given)
     start = time.perf_counter()
     if args.from_json:
         saved = json.loads(Path(args.from_json).read_text())

@@ -1,4 +1,4 @@
-"""Fidelity of continued training that combines several estimates (issue 13), next to the plain recipe.
+"""Fidelity of continued training that combines several estimates (``continue_from(members=k, new_model=...)``), next to the plain recipe.
 
 Registers with :mod:`fidelity` (same cached models, same scorer) the candidates below and runs
 ``fidelity.main`` with them. ``--continue-seed S`` seeds the continued trainings (member i: S + i), so two runs
@@ -20,7 +20,7 @@ so "combine s" of a candidate counts the trainings it was the first to need, plu
 
 Usage (from the repository root)::
 
-    python benchmarks/fidelity_estimates.py --continue-seed 11 --no-standard \\
+    python -m benchmarks.fidelity_estimates --continue-seed 11 --no-standard \\
         --only continued-plain,gm-continue-seeded,gm-continue-newmodel,gm-continue-members2 \\
         --output benchmarks/results/fidelity_domains_estimates_seed11.md
 """
@@ -32,11 +32,7 @@ import shlex
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import fidelity
-
+from benchmarks import fidelity
 from gensim_merge import continuation
 from gensim_merge._continuation_estimates import DEFAULT_RULES, continue_with_estimates
 from gensim_merge.alignment import AlignOptions
@@ -122,8 +118,8 @@ def _fix_command(path, given):
     """fidelity.main writes its own command line into the outputs; write this script's instead."""
     if path and Path(path).exists():
         text = Path(path).read_text()
-        ours = "python benchmarks/fidelity_estimates.py " + " ".join(shlex.quote(a) for a in given)
-        Path(path).write_text(text.replace("python benchmarks/fidelity.py ", ours + "  # was: ", 1))
+        ours = "python -m benchmarks.fidelity_estimates " + " ".join(shlex.quote(a) for a in given)
+        Path(path).write_text(text.replace("python -m benchmarks.fidelity ", ours + "  # was: ", 1))
 
 
 def main(argv=None):

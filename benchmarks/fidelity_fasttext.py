@@ -15,8 +15,8 @@ words and are searched in the same vocabulary.
 
 Usage (from the repository root)::
 
-    python benchmarks/fidelity_fasttext.py --quick          # gensim's lee corpus, ~1 minute
-    python benchmarks/fidelity_fasttext.py --part even --json benchmarks/results/fidelity_fasttext_domains.json
+    python -m benchmarks.fidelity_fasttext --quick          # gensim's lee corpus, ~1 minute
+    python -m benchmarks.fidelity_fasttext --part even --json benchmarks/results/fidelity_fasttext_domains.json
 """
 
 import argparse
@@ -29,19 +29,15 @@ from pathlib import Path
 
 import numpy as np
 from gensim.models import FastText, KeyedVectors
+from gensim.test.utils import datapath
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-from fidelity import InterleavedCorpus, LineCorpus, _corpora_dir, count_lines  # noqa: E402
-from gensim.test.utils import datapath  # noqa: E402
-
-from gensim_merge.evaluation import closeness, fidelity_ratio  # noqa: E402
-from gensim_merge.fasttext import MergeableFastTextKeyedVectors  # noqa: E402
-from gensim_merge.fasttext_continuation import continue_fasttext  # noqa: E402
+from benchmarks.fidelity import InterleavedCorpus, LineCorpus, _corpora_dir, count_lines
+from gensim_merge.evaluation import closeness, fidelity_ratio
+from gensim_merge.fasttext import MergeableFastTextKeyedVectors
+from gensim_merge.fasttext_continuation import continue_fasttext
 
 logger = logging.getLogger("fidelity_fasttext")
+HERE = Path(__file__).resolve().parent
 GROUPS = ("A-only", "B-only", "shared", "unseen")
 
 
@@ -180,7 +176,7 @@ def main(argv=None):
     logging.getLogger("gensim").setLevel(logging.WARNING)
     args = parse_args(argv)
     result = run(args)
-    result["command"] = "python benchmarks/fidelity_fasttext.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    result["command"] = "python -m benchmarks.fidelity_fasttext " + " ".join(sys.argv[1:] if argv is None else argv)
     print(markdown(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1, default=float))

@@ -1,15 +1,13 @@
-"""Smoke test of benchmarks/fidelity.py: the quick mode with tiny parameters, in a temporary cache."""
+"""Smoke test of benchmarks/fidelity.py (``python -m benchmarks.fidelity``): the quick mode with tiny parameters, in a temporary cache."""
 
 import gzip
-import importlib.util
+import importlib
 import json
 import logging
 import math
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "fidelity.py"
 TINY = ["--quick", "--vector-size", "16", "--epochs", "2", "--workers", "1", "--max-words", "200",
         "--n-pairs", "2000", "--anchors", "300"]
 # gensim's analogy evaluation parses its 19 544 questions on every call (about a second per model), so
@@ -18,10 +16,7 @@ TINY = ["--quick", "--vector-size", "16", "--epochs", "2", "--workers", "1", "--
 
 @pytest.fixture(scope="module")
 def fidelity():
-    spec = importlib.util.spec_from_file_location("fidelity_benchmark_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("benchmarks.fidelity")
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +61,7 @@ def test_quick_run_scores_every_candidate(fidelity, quick_run):
 def test_quick_run_writes_markdown_and_json(fidelity, quick_run):
     tmp, rows, _ = quick_run
     text = (tmp / "out.md").read_text()
-    assert "Command: `python benchmarks/fidelity.py --quick" in text
+    assert "Command: `python -m benchmarks.fidelity --quick" in text
     table = [line for line in text.splitlines() if line.startswith("| ")]
     for candidate in fidelity.CANDIDATES.values():
         assert any(line.startswith(f"| {candidate.label} |") for line in table), candidate.label
