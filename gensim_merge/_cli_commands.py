@@ -289,7 +289,7 @@ def _load_facebook_model(path):
 
     from gensim_merge._fasttext_files import check_facebook_file
 
-    check_facebook_file(path, full_model=True)
+    check_facebook_file(path)  # the whole layout: both matrices, so a full model
     return load_facebook_model(path)
 
 

@@ -82,4 +82,4 @@ def test_continue_with_new_model_and_members(files, capsys, tmp_path, new_model)
 def test_continue_members_refused_before_work(files, capsys, tmp_path):
     code, _, err = _main(["--allow-pickle", "continue", tmp_path / "missing.model", files / "new.txt", "-o",
                           tmp_path / "c.kv", "--members", "0"], capsys)
-    assert code == 1 and "--members must be an integer >= 1, got 0" in err
+    assert code == 1 and "--members must be an integer in [1, 64], got 0" in err
