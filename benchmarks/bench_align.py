@@ -275,8 +275,7 @@ def run_profile(args, config):
 def stage_times(args, config):
     """Time the stages of align_to separately (the same calls it makes)."""
     from gensim_merge import MergeableKeyedVectors
-    from gensim_merge.alignment import fit_alignment
-    from gensim_merge.anchors import resolve_anchors
+    from gensim_merge.alignment import fit_alignment, resolve_anchors
 
     path = model_dir(args, args.size)
     target = MergeableKeyedVectors.load(os.path.join(path, "target.kv"))

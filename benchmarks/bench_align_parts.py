@@ -20,9 +20,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 from gensim_merge import MergeableKeyedVectors  # noqa: E402
-from gensim_merge._anchor_products import cross_product, residual_terms  # noqa: E402
-from gensim_merge.alignment import fit_alignment  # noqa: E402
-from gensim_merge.anchors import resolve_anchors  # noqa: E402
+from gensim_merge._procrustes import cross_product, residual_terms  # noqa: E402
+from gensim_merge.alignment import fit_alignment, resolve_anchors  # noqa: E402
 
 
 def main(n, n_anchors=50_000, repeats=5):

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gensim_merge._fasttext_ops import compose, ngram_matrix
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
+from gensim_merge.merging import compose, ngram_matrix
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = ("floor", "align", "merge", "merge-ngram")

@@ -34,8 +34,8 @@ from pathlib import Path
 
 from benchmarks import fidelity
 from gensim_merge import continuation
-from gensim_merge._continuation_estimates import DEFAULT_RULES, continue_with_estimates
 from gensim_merge.alignment import AlignOptions
+from gensim_merge.continuation import DEFAULT_RULES, continue_with_estimates
 
 SEED = {"value": 11}
 _RUNS = {}

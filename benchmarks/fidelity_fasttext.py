@@ -32,9 +32,9 @@ from gensim.models import FastText, KeyedVectors
 from gensim.test.utils import datapath
 
 from benchmarks.fidelity import InterleavedCorpus, LineCorpus, _corpora_dir, count_lines
+from gensim_merge.continuation import continue_fasttext
 from gensim_merge.evaluation import closeness, fidelity_ratio
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
-from gensim_merge.fasttext_continuation import continue_fasttext
 
 logger = logging.getLogger("fidelity_fasttext")
 HERE = Path(__file__).resolve().parent

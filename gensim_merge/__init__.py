@@ -2,6 +2,7 @@
 
 import logging
 
+from gensim_merge._mixins import MergeReport
 from gensim_merge.alignment import Alignment, AlignmentReport, AlignOptions, fit_between
 from gensim_merge.errors import (
     AnchorError,
@@ -34,8 +35,8 @@ from gensim_merge.evaluation import (
     standard_scores,
 )
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
-from gensim_merge.keyedvectors import MergeableKeyedVectors, load_vectors, merge, save_vectors
-from gensim_merge.merging import MergeReport
+from gensim_merge.io import load_vectors, merge, save_vectors
+from gensim_merge.keyedvectors import MergeableKeyedVectors
 
 #: Ensemble of models of the same corpus (see :meth:`MergeableKeyedVectors.ensemble`).
 ensemble = MergeableKeyedVectors.ensemble

@@ -30,8 +30,8 @@ from gensim.models import KeyedVectors, Word2Vec
 from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
 
-from gensim_merge._continuation_model import restarted_learning_rate
 from gensim_merge.alignment import AlignmentReport
+from gensim_merge.continuation import restarted_learning_rate
 from gensim_merge.evaluation import closeness
 from gensim_merge.keyedvectors import MergeableKeyedVectors
 
@@ -141,7 +141,7 @@ class DemoResult:
 
     @property
     def closeness(self) -> dict:
-        """Each result's :class:`~gensim_merge.fidelity.ClosenessReport`, by route name."""
+        """Each result's :class:`~gensim_merge.evaluation.ClosenessReport`, by route name."""
         return {name: row.closeness for name, row in self.rows.items()}
 
     @property

@@ -12,31 +12,340 @@ on it, and the files it saves load in plain gensim (no gensim_merge needed to re
     >>> print(aligned.alignment.report)                                  # doctest: +SKIP
 """
 
+# ruff: noqa: PYI019  (typing.Self needs Python 3.11; a TypeVar types the returned class on 3.9)
+
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import pickle
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, Union, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+import gensim.models.keyedvectors as gensim_keyedvectors
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
 
-from gensim_merge._align_options import AlignOptionsLike
-from gensim_merge._kv_alignment import AlignmentMixin
-from gensim_merge._kv_evidence import EvidenceMixin
-from gensim_merge._kv_files import FilesMixin, load_any, save_any
-from gensim_merge._typing import Corpus, MergeStrategy, MmapMode, PathType, Progress, VectorsFormat
-from gensim_merge.alignment import DEFAULT_CHUNK_SIZE
-from gensim_merge.errors import IncompatibleModelError
-from gensim_merge.fasttext import MergeableFastTextKeyedVectors
-from gensim_merge.fasttext_io import merge_fasttext_models
+from gensim_merge import _files
+from gensim_merge._files import (
+    WORD2VEC_FORMATS,
+    apply_metadata,
+    atomic_output,
+    check_fingerprints,
+    check_rows,
+    fingerprints,
+    is_fasttext_file,
+    is_safetensors_file,
+    load_fasttext_file,
+    read_vectors_file,
+    read_word2vec,
+    refuse_native_options,
+    save_format,
+    starts_like_facebook,
+    write_vectors_file,
+)
+from gensim_merge._mixins import METADATA_ATTR, OWN_ATTRS, AlignmentMixin, EvidenceMixin, MetadataMixin
+from gensim_merge._typing import Corpus, MergeStrategy, PathType, Progress
+from gensim_merge._validation import check_word2vec_keys
+from gensim_merge.alignment import DEFAULT_CHUNK_SIZE, AlignOptionsLike
+from gensim_merge.errors import IncompatibleModelError, ModelFileError, ModelFileNotFoundError
 from gensim_merge.merging import merge_vectors
 
-__all__ = ["MergeableKeyedVectors", "load_vectors", "merge", "save_vectors"]
+__all__ = ["FilesMixin", "MergeableKeyedVectors", "load_safetensors"]
 
 logger = logging.getLogger(__name__)
+
+
+def load_safetensors(cls: type[_Model], fname: PathType,
+                     mmap: str | None = None) -> _Model | FastTextKeyedVectors:
+    """A model from a safetensors vectors file: a fastText model (with its buckets) when the file holds one,
+    else `cls` (word2vec vectors)."""
+    content = read_vectors_file(fname, mmap=mmap)
+    if "fasttext" in content.metadata:  # the fastText class reads it (pickle-free), with its buckets
+        return load_fasttext_file(fname, allow_pickle=True, mmap=mmap)
+    return cls._from_vectors_file(content, os.fsdecode(fname))
+
+
+@contextlib.contextmanager
+def _gensim_names_own_class():
+    """Let gensim's methods find gensim's own KeyedVectors under its module name while they run.
+
+    gensim's ``load``/``save`` code calls ``super(KeyedVectors, self)`` with the *module-level* name. A user (or
+    gensim's own test-suite) who makes the subclass a drop-in by assigning it to
+    ``gensim.models.keyedvectors.KeyedVectors`` would otherwise break that call (``TypeError: super(type, obj)``
+    for a plain object, endless recursion for ours). The assignment is put back as found afterwards.
+    """
+    found = gensim_keyedvectors.KeyedVectors
+    if found is KeyedVectors:
+        yield
+        return
+    gensim_keyedvectors.KeyedVectors = KeyedVectors
+    try:
+        yield
+    finally:
+        gensim_keyedvectors.KeyedVectors = found
+
+
+if TYPE_CHECKING:  # the type checker sees the KeyedVectors methods the mixin extends; at run time a plain mixin
+    from gensim.models import KeyedVectors as _MixinBase
+else:
+    _MixinBase = object
+#: The class a method is called on (``MergeableKeyedVectors``, or a subclass): what it builds.
+_Model = TypeVar("_Model", bound="FilesMixin")
+
+
+class FilesMixin(MetadataMixin, _MixinBase):
+    """Loading and saving for the class: every format, gensim's contract kept (see the module docstring)."""
+
+    def _load_specials(self, *args, **kwargs):
+        with _gensim_names_own_class():
+            super()._load_specials(*args, **kwargs)
+        self._restore_metadata()
+
+    @classmethod
+    def load(cls: type[_Model], fname: str, mmap: str | None = None) -> _Model | FastTextKeyedVectors:
+        """Load vectors saved by gensim (``KeyedVectors.save`` or ``Word2Vec.save``) or by this class.
+
+        gensim's API, and like it a pickle loader: use it on trusted files only (see Notes). A file that starts
+        like a ``.safetensors`` file or a Facebook fastText ``.bin`` is read by those readers instead (decided
+        from its first bytes, before anything is unpickled), and never unpickled when it turns out damaged.
+
+        Parameters
+        ----------
+        fname : str
+            Path of a file written by gensim's native ``save`` (or of a safetensors vectors file).
+        mmap : {None, "r", "r+"}, optional
+            Memory-map the large arrays (``"r"``: read-only) instead of reading them into memory, as in gensim.
+
+        Returns
+        -------
+        MergeableKeyedVectors or MergeableFastTextKeyedVectors
+            The vectors (of a full Word2Vec model: its ``wv``), sharing the loaded arrays. A fastText file
+            (gensim's native ``FastTextKeyedVectors``/``FastText`` files, or Facebook's ``.bin``) comes back as
+            a :class:`~gensim_merge.fasttext.MergeableFastTextKeyedVectors`, n-gram buckets included.
+
+        Raises
+        ------
+        ModelFileError
+            The file is missing, truncated or not a gensim file.
+        IncompatibleModelError
+            The file holds something other than word vectors (e.g. a Doc2Vec model).
+
+        Notes
+        -----
+        gensim's native format is a Python pickle: loading runs code stored in the file. Only load files
+        you trust; :func:`gensim_merge.io.load_vectors` refuses pickles unless ``allow_pickle=True``.
+        """
+        if is_safetensors_file(fname):
+            return load_safetensors(cls, fname, mmap)
+        if starts_like_facebook(fname):  # the .bin reader checks the whole layout; never unpickled
+            return load_fasttext_file(fname, allow_pickle=False, mmap=mmap)
+        if is_fasttext_file(fname):
+            return load_fasttext_file(fname, allow_pickle=True, mmap=mmap)
+        try:
+            with _gensim_names_own_class():
+                obj = super().load(fname, mmap=mmap)
+        except FileNotFoundError as err:
+            raise ModelFileNotFoundError(f"no such model file: {fname}", filename=err.filename) from err
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError) as err:
+            raise ModelFileError(
+                f"cannot read {fname} as a gensim model ({type(err).__name__}: {err}); is it truncated, or a "
+                "word2vec-format file? For those use MergeableKeyedVectors.load_word2vec_format"
+            ) from err
+        check_fingerprints(obj.__dict__, (obj.__dict__.get(METADATA_ATTR) or {}).get("arrays"), fname)
+        check_rows(getattr(obj, "wv", obj), fname)
+        return cls._adopt(obj, fname)
+
+    @classmethod
+    def _from_vectors_file(cls, content, path):
+        """A model from a :class:`~gensim_merge._files.VectorsFile` (keys, vectors, metadata...) read
+        from `path`."""
+        kv = cls(content.vectors.shape[1], dtype=content.vectors.dtype)
+        kv.index_to_key = content.keys
+        kv.key_to_index = {key: i for i, key in enumerate(content.keys)}
+        kv.next_index = len(content.keys)
+        kv.vectors = content.vectors
+        kv.expandos = dict(content.attributes)
+        apply_metadata(kv, content, path)
+        return kv
+
+    @classmethod
+    def _adopt(cls, obj, fname):
+        if isinstance(obj, Word2Vec):
+            logger.info("%s holds a full %s model; taking its word vectors", fname, type(obj).__name__)
+            obj = obj.wv
+        if isinstance(obj, FastTextKeyedVectors) or not isinstance(obj, KeyedVectors):
+            raise IncompatibleModelError(
+                f"{fname} holds a {type(obj).__name__}, not word2vec vectors; FastText and Doc2Vec models "
+                "are not supported (from a FastText model, MergeableKeyedVectors.from_keyed_vectors(model.wv) "
+                "keeps the whole-word vectors only)"
+            )
+        if METADATA_ATTR in obj.__dict__ or type(obj) is not cls:
+            obj = cls.from_keyed_vectors(obj, copy=False)
+        obj._restore_metadata()
+        return obj
+
+    @classmethod
+    def load_word2vec_format(cls: type[_Model], fname: PathType, fvocab: PathType | None = None, binary: bool = False,
+                             encoding: str = "utf8", unicode_errors: str = "strict", limit: int | None = None,
+                             datatype: npt.DTypeLike = np.float32, no_header: bool = False) -> _Model:
+        """As :meth:`gensim.models.KeyedVectors.load_word2vec_format`, with our errors and no blank keys.
+
+        gensim keeps the first of a duplicated word but leaves an empty (``None``) key with a zero vector
+        at the end for each duplicate; here those slots are dropped (with one warning giving the count).
+        The header line is not trusted: a word count the file's size cannot hold, a vector size the records
+        do not have, and records left over after the header's count are errors (gensim allocates for the
+        count, loads misaligned records as garbage keys, and drops the extra records silently); progress is
+        logged at INFO on large files.
+
+        Raises
+        ------
+        ModelFileEncodingError
+            A word is not valid in `encoding` (also a ``UnicodeDecodeError``, as from gensim).
+        ModelFileError
+            The file is missing, truncated, not in the word2vec format, or its header line does not match
+            its records (naming the count or size the header claims and what the file holds).
+        """
+        def gensim_loader():
+            return super(FilesMixin, cls).load_word2vec_format(
+                fname, fvocab=fvocab, binary=binary, encoding=encoding, unicode_errors=unicode_errors,
+                limit=limit, datatype=datatype, no_header=no_header,
+            )
+
+        try:
+            if no_header:  # gensim counts the lines first: no header to check
+                kv = gensim_loader()
+            else:
+                kv = read_word2vec(cls, fname, fvocab=fvocab, binary=binary, encoding=encoding,
+                                   unicode_errors=unicode_errors, limit=limit, datatype=datatype,
+                                   gensim_loader=gensim_loader)
+        except FileNotFoundError as err:
+            raise ModelFileNotFoundError(f"no such word2vec file: {fname}", filename=err.filename) from err
+        except ModelFileError:
+            raise
+        except _files.WORD2VEC_READ_ERRORS as err:
+            raise _files.word2vec_read_error(err, fname, binary=binary, encoding=encoding) from err
+        n_keys = len(kv.key_to_index)
+        if n_keys < len(kv.index_to_key):
+            n_dupes = len(kv.index_to_key) - n_keys
+            warnings.warn(f"{fname} lists {n_dupes} word(s) more than once; kept the first occurrence of each "
+                          "(gensim's rule) and dropped the others", UserWarning, stacklevel=2)
+            kv.index_to_key = kv.index_to_key[:n_keys]
+            kv.vectors = np.ascontiguousarray(kv.vectors[:n_keys])
+            kv.expandos = {name: values[:n_keys] for name, values in kv.expandos.items()}
+            kv.next_index = n_keys
+            kv.norms = None
+        return kv
+
+    # ------------------------------------------------------------------------------------------------
+    # saving
+    # ------------------------------------------------------------------------------------------------
+    def _plain_copy(self):
+        """A plain gensim KeyedVectors sharing our arrays, with our extras as plain data."""
+        plain = KeyedVectors.__new__(KeyedVectors)
+        state = {k: v for k, v in self.__dict__.items() if k not in OWN_ATTRS}
+        state["norms"] = None  # a derived cache; recomputed on demand
+        state[METADATA_ATTR] = self._metadata_to_dict()
+        plain.__dict__.update(state)
+        return plain
+
+    def save(self, fname: PathType, *args: Any, **kwargs: Any) -> None:
+        """Save atomically, in the format `fname`'s extension names; every file loads in plain gensim too.
+
+        ``.txt``/``.vec``: word2vec text, ``.bin``: word2vec binary (plain gensim's ``load_word2vec_format``
+        reads both; keys and vectors only), ``.safetensors``: the pickle-free format
+        (:func:`gensim_merge.io.load_vectors`), a trailing ``.gz`` compressing all but safetensors; ``.kv``,
+        ``.model``, ``.wv`` or any other name: gensim's native format (``KeyedVectors.load``), as gensim's own
+        ``save`` writes it. The extension rule is :func:`~gensim_merge._files.save_format`'s, shared
+        with the fastText class.
+
+        In the native format, takes the arguments of :meth:`gensim.utils.SaveLoad.save` (``separately``,
+        ``sep_limit``, ``ignore``, ``pickle_protocol``); they apply to no other format. The data is written
+        beside `fname` and renamed over it at the end, so an interrupted save leaves an existing file intact.
+        Large arrays go to ``fname.<name>.npy`` side files, renamed before the main file: the file records a
+        fingerprint of each (shape, dtype and sampled rows), so a save killed between the renames leaves a
+        pair that :meth:`load` refuses (``ModelFileError``) instead of mixing two saves. Temporary files of a
+        killed save are named ``.gensim-merge-tmp-…`` and removed by the next save into the directory. A
+        symbolic link at `fname` is replaced by a regular file; the file it pointed to is left as it was.
+        The attached full ``model`` is not saved.
+
+        Parameters
+        ----------
+        fname : str
+            Path of the file.
+
+        Raises
+        ------
+        OptionError
+            Native-format options given for another format (a ValueError).
+        ModelFileError
+            Keys a word2vec format cannot hold; a compressed ``.safetensors`` name.
+        """
+        if not isinstance(fname, (str, bytes)) and not hasattr(fname, "__fspath__"):
+            raise TypeError(f"save needs a file path (atomic saves cannot write to an open handle), got {fname!r}")
+        fmt, compressed = save_format(fname)
+        if fmt != "native":
+            refuse_native_options(fname, fmt, compressed, args, kwargs)
+        if fmt == "safetensors":
+            self._save_safetensors(fname)
+        elif fmt in WORD2VEC_FORMATS:
+            self.save_word2vec_format(fname, binary=fmt == "word2vec-binary")
+        else:
+            self._save_native(fname, *args, **kwargs)
+        logger.info("saved %s to %s as %s", self, os.fsdecode(fname),
+                    _files.describe_format(fmt, compressed=compressed))
+
+    def _save_native(self, fname, *args, **kwargs):
+        """gensim's native format (a pickle and ``.npy`` side files), atomically, with array fingerprints."""
+        plain = self._plain_copy()
+        separately = kwargs.get("separately", args[0] if args else None) or []
+        not_arrays = [name for name in separately if name in plain.__dict__
+                      and not isinstance(plain.__dict__[name], np.ndarray)
+                      and not scipy.sparse.issparse(plain.__dict__[name])]
+        if not_arrays:  # gensim sets such attributes aside and writes nothing: they would load as None
+            raise ValueError(f"separately names {not_arrays}, which are not arrays: gensim would leave them out of "
+                             "the file; name array attributes only (e.g. separately=['vectors'])")
+        plain.__dict__[METADATA_ATTR]["arrays"] = fingerprints(plain.__dict__)
+        with atomic_output(fname) as tmp, _gensim_names_own_class():
+            plain.save(tmp, *args, **kwargs)
+        if "lifecycle_events" in plain.__dict__:
+            self.lifecycle_events = plain.lifecycle_events
+
+    def _save_safetensors(self, fname):
+        write_vectors_file(fname, keys=self.index_to_key, vectors=self.vectors, attributes=self.expandos,
+                           metadata=self._metadata_to_dict(), events=getattr(self, "lifecycle_events", None))
+
+    def save_word2vec_format(self, fname: PathType, fvocab: PathType | None = None, binary: bool = False,
+                             **kwargs: Any) -> None:
+        """As :meth:`gensim.models.KeyedVectors.save_word2vec_format`, written atomically.
+
+        With ``append=True`` the existing file is copied and appended to, then renamed over the original.
+
+        Raises
+        ------
+        ModelFileError
+            Keys the format cannot hold (empty, containing whitespace, or not encodable as UTF-8): the file
+            would load back with different keys (gensim writes them anyway).
+        """
+        check_word2vec_keys(self.index_to_key, "word2vec-binary" if binary else "word2vec-text")
+        if kwargs.get("append"):
+            import shutil
+
+            with atomic_output(fname) as tmp:
+                shutil.copyfile(fname, tmp)
+                super().save_word2vec_format(tmp, fvocab=fvocab, binary=binary, **kwargs)
+            return
+        if fvocab is not None:
+            with atomic_output(fname) as tmp, atomic_output(fvocab) as tmp_vocab:
+                super().save_word2vec_format(tmp, fvocab=tmp_vocab, binary=binary, **kwargs)
+        else:
+            with atomic_output(fname) as tmp:
+                super().save_word2vec_format(tmp, binary=binary, **kwargs)
 
 
 class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVectors):
@@ -428,162 +737,3 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVect
                                 "estimates": result.evidence.estimates}
             vectors.sources = list(result.evidence.sources)
         return vectors
-
-
-# --------------------------------------------------------------------------------------------------------
-# any file format (the public face is gensim_merge.io)
-
-
-#: What :func:`load_vectors` (and :meth:`MergeableKeyedVectors.load`) return: fastText files keep their buckets.
-LoadedVectors = Union[MergeableKeyedVectors, MergeableFastTextKeyedVectors]  # noqa: UP007 (evaluated: Python 3.9)
-
-
-@overload
-def load_vectors(path: PathType, *, fmt: VectorsFormat | None = ..., mmap: MmapMode | None = ...,
-                 allow_pickle: bool = ..., encoding: str = ..., unicode_errors: str = ...,
-                 return_format: Literal[False] = ...) -> LoadedVectors: ...
-@overload
-def load_vectors(path: PathType, *, fmt: VectorsFormat | None = ..., mmap: MmapMode | None = ...,
-                 allow_pickle: bool = ..., encoding: str = ..., unicode_errors: str = ...,
-                 return_format: Literal[True]) -> tuple[LoadedVectors, VectorsFormat]: ...
-@overload
-def load_vectors(path: PathType, *, fmt: VectorsFormat | None = ..., mmap: MmapMode | None = ...,
-                 allow_pickle: bool = ..., encoding: str = ..., unicode_errors: str = ...,
-                 return_format: bool = ...) -> LoadedVectors | tuple[LoadedVectors, VectorsFormat]: ...
-def load_vectors(path: PathType, *, fmt: VectorsFormat | None = None, mmap: MmapMode | None = None,
-                 allow_pickle: bool = False, encoding: str = "utf8", unicode_errors: str = "strict",
-                 return_format: bool = False) -> LoadedVectors | tuple[LoadedVectors, VectorsFormat]:
-    """Load word vectors from any supported file, detecting its format from its bytes (not its name).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-    fmt : {None, "native", "word2vec-text", "word2vec-binary", "safetensors", "fasttext-binary"}, optional
-        Force a format instead of detecting it (``"native"`` still needs `allow_pickle`; a fastText binary
-        is read by its own reader, never unpickled).
-    mmap : {None, "r", "r+", "c"}, optional
-        Memory-map the vectors (``"r"``: read-only) of safetensors files and of native files whose arrays were
-        saved as side files (gensim does so above 10 MB); the word2vec formats are parsed into memory.
-    allow_pickle : bool, optional
-        Load gensim's native format, a Python pickle that runs code stored in the file (default False: such
-        files are refused with :class:`~gensim_merge.errors.PickleNotAllowedError`, as ``numpy.load`` does).
-    encoding, unicode_errors : str, optional
-        How the words of word2vec files are decoded (as in gensim's ``load_word2vec_format``).
-    return_format : bool, optional
-        Return ``(vectors, format name)`` instead of the vectors alone.
-
-    Returns
-    -------
-    MergeableKeyedVectors or MergeableFastTextKeyedVectors
-        The latter for a fastText file (n-gram buckets included).
-
-    Raises
-    ------
-    PickleNotAllowedError
-        A native file without ``allow_pickle=True``.
-    ModelFileEncodingError
-        A word2vec file whose words are not in `encoding` (also a ``UnicodeDecodeError``).
-    ModelFileError
-        Missing, empty, truncated or unreadable files, naming the path and the expected content; a word2vec
-        file whose header line does not match its records; a file that starts like a fastText binary but is
-        not a complete one.
-    IncompatibleModelError
-        A native file holding something other than word vectors, or a supervised fastText model.
-    DuplicateKeyError
-        A safetensors file listing a key twice.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> kv = MergeableKeyedVectors(3)
-    >>> kv.add_vectors(["new york", "café"], np.eye(2, 3, dtype=np.float32))
-    >>> path = os.path.join(tempfile.mkdtemp(), "vectors.safetensors")
-    >>> save_vectors(kv, path)
-    'safetensors'
-    >>> load_vectors(path, mmap="r").index_to_key
-    ['new york', 'café']
-    """
-    return load_any(MergeableKeyedVectors, path, fmt=fmt, mmap=mmap, allow_pickle=allow_pickle, encoding=encoding,
-                    unicode_errors=unicode_errors, return_format=return_format)
-
-
-def save_vectors(kv: KeyedVectors | Word2Vec, path: PathType, *, fmt: VectorsFormat | None = None) -> str:
-    """Save word vectors atomically, in the format named by `path`'s extension (or `fmt`).
-
-    Parameters
-    ----------
-    kv : gensim.models.KeyedVectors or gensim.models.Word2Vec
-        The vectors (of a Word2Vec model: its ``wv``). Not modified.
-    path : str or os.PathLike
-        ``.kv``/``.model`` native, ``.txt``/``.vec`` word2vec text, ``.bin`` word2vec binary,
-        ``.safetensors`` pickle-free; ``.gz`` compresses all but safetensors.
-    fmt : {None, "native", "word2vec-text", "word2vec-binary", "safetensors"}, optional
-        Force a format regardless of the extension.
-
-    Returns
-    -------
-    str
-        The format written.
-
-    Raises
-    ------
-    ValueError
-        An extension naming no format.
-    ModelFileError
-        Keys that the chosen word2vec format cannot hold (empty, or containing whitespace), or a compressed
-        safetensors destination.
-
-    Notes
-    -----
-    The word2vec formats keep keys and vectors only (counts become a rank order when read back); the native
-    and safetensors formats keep everything, and only safetensors is pickle-free.
-    """
-    return save_any(MergeableKeyedVectors, kv, path, fmt=fmt)
-
-
-def merge(models: Iterable[KeyedVectors], *, reference: int | str = 0, names: Sequence[str] | None = None,
-          strategy: MergeStrategy = "count", align: bool = True, align_options: AlignOptionsLike = None,
-          center_fit: bool | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
-          progress: Progress | None = None, count_rule: Literal["sum", "max"] = "sum") -> LoadedVectors:
-    """Merge several models into one union-vocabulary model in the reference's space.
-
-    The model built from :func:`gensim_merge.merging.merge_vectors`, which does the work and documents every
-    parameter (`models`, `reference`, `names`, `strategy`, `align`, `align_options`, `center_fit`,
-    `chunk_size`, `progress`, `count_rule`: ``"max"`` when one input's counts already include another's corpus)
-    and the combining strategies.
-
-    Returns
-    -------
-    MergeableKeyedVectors or MergeableFastTextKeyedVectors
-        The latter when every input is a fastText model. Every word of every input; real counts combined
-        into ``count`` (rank stand-ins never added to them: see :mod:`gensim_merge.merging`); ordered by combined count (ties: the reference's order, then by key); ``provenance``
-        attribute (bit mask) and ``sources`` say which inputs held each word (see
-        :meth:`MergeableKeyedVectors.provenance`); ``merge_report`` says what was done.
-
-    Raises
-    ------
-    DimensionMismatchError, DuplicateKeyError, EmptyModelError, NonFiniteVectorsError, AnchorError
-
-    Examples
-    --------
-    >>> a, b = MergeableKeyedVectors(2), MergeableKeyedVectors(2)
-    >>> a.add_vectors(["cat", "dog"], np.array([[1, 0], [0, 1]], dtype=np.float32))
-    >>> b.add_vectors(["dog", "fish"], np.array([[0, 1], [1, 1]], dtype=np.float32))
-    >>> merged = merge([a, b], strategy="mean", align=False)
-    >>> merged.index_to_key, merged.provenance("dog")
-    (['cat', 'dog', 'fish'], ['model0', 'model1'])
-    """
-    models = list(models)
-    n_fasttext = sum(isinstance(kv, FastTextKeyedVectors) for kv in models)
-    if n_fasttext and n_fasttext == len(models):
-        return merge_fasttext_models(models, reference=reference, names=names, strategy=strategy, align=align,
-                                     align_options=align_options, center_fit=center_fit, chunk_size=chunk_size,
-                                     progress=progress, count_rule=count_rule)
-    if n_fasttext:
-        raise IncompatibleModelError(
-            f"{n_fasttext} of the {len(models)} models are fastText models: merge fastText models together (their "
-            "n-gram buckets are combined too), or convert them to plain vectors first "
-            "(MergeableKeyedVectors.from_keyed_vectors(model, copy=False) keeps the whole-word vectors only)")
-    return MergeableKeyedVectors._from_merge_result(merge_vectors(
-        models, reference=reference, names=names, strategy=strategy, align=align, align_options=align_options,
-        center_fit=center_fit, chunk_size=chunk_size, progress=progress, count_rule=count_rule))

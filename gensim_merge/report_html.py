@@ -20,13 +20,12 @@ import os
 import numpy as np
 from gensim.models import KeyedVectors
 
-from gensim_merge._anchor_products import row_cosines
-from gensim_merge._io import atomic_output
-from gensim_merge._neighbours import nearest_keys
+from gensim_merge._files import atomic_output
+from gensim_merge._procrustes import row_cosines
 from gensim_merge._validation import check_keyed_vectors, check_same_dim
-from gensim_merge.alignment import Alignment, AlignOptions
-from gensim_merge.anchors import resolve_anchors
+from gensim_merge.alignment import Alignment, AlignOptions, resolve_anchors
 from gensim_merge.errors import IncompatibleModelError, OptionTypeError
+from gensim_merge.evaluation import nearest_keys
 
 __all__ = ["PNG_NAMES", "alignment_report_html", "require_matplotlib"]
 

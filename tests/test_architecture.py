@@ -12,8 +12,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "gensim_merge"
 MODULES = {path.stem: path for path in PACKAGE.glob("*.py")}
-#: the class module, the command line (cli.py and its private parts) and the demo; __init__ re-exports it
-MAY_IMPORT_THE_CLASS = {"keyedvectors", "cli", "_cli_commands", "demo", "__init__"}
+#: the class module, io (the one door: it dispatches to the right class), the command line and the demo;
+#: __init__ re-exports it
+MAY_IMPORT_THE_CLASS = {"keyedvectors", "io", "cli", "demo", "__init__"}
 
 
 def _imports(name):
@@ -81,5 +82,39 @@ def test_the_cycle_finder_finds_cycles(graph, cyclic):
 
 
 def test_the_import_reader_sees_imports_inside_functions():
-    imported = {module for module, _ in _imports("_cli_commands")}
+    imported = {module for module, _ in _imports("cli")}
     assert "keyedvectors" in imported  # the commands import it inside their functions only
+
+
+#: Byte-level file code (formats, safetensors, fastText files, atomic writes): it builds no model.
+FILES = "_files"
+#: Modules that build or dispatch to a model class, and the merge algorithm.
+MODEL_CLASSES = {"keyedvectors", "fasttext", "io", "_mixins"}
+
+
+def _reachable(name):
+    graph, seen, todo = _graph(), set(), [name]
+    while todo:
+        for nxt in graph.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_the_word2vec_class_never_imports_the_fasttext_class():
+    assert "fasttext" not in _reachable("keyedvectors")
+    assert not any("MergeableFastTextKeyedVectors" in names for _, names in _imports("keyedvectors"))
+
+
+def test_the_two_model_classes_are_siblings():
+    assert "keyedvectors" not in _reachable("fasttext")
+
+
+def test_byte_level_file_code_never_imports_a_model_class():
+    assert not _reachable(FILES) & (MODEL_CLASSES | {"merging"}), sorted(_reachable(FILES))
+
+
+def test_persistence_never_imports_merging():
+    for name in (FILES, "_mixins"):  # the file formats, and the metadata every format stores
+        assert "merging" not in _reachable(name), name

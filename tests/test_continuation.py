@@ -1,7 +1,8 @@
-"""Tests of gensim_merge.continuation: continued training of a Word2Vec model on a new corpus."""
+"""Continued training: continue_training, continue_from, members and estimates."""
 
 import copy
 import gzip
+import inspect
 import json
 import logging
 
@@ -10,10 +11,18 @@ import pytest
 from gensim.models import Doc2Vec, FastText, KeyedVectors, Word2Vec
 from gensim.models.word2vec import LineSentence
 from gensim.test.utils import common_texts, datapath
+from gensim.utils import simple_preprocess
 
-from gensim_merge._continuation_model import resort_vocabulary
-from gensim_merge._corpus import Interleaved
-from gensim_merge.continuation import ContinuationResult, continue_training
+from gensim_merge import (
+    MergeableKeyedVectors,
+    NoSharedVocabularyError,
+    OptionTypeError,
+    continuation,
+    load_vectors,
+    save_vectors,
+)
+from gensim_merge.alignment import fit_between
+from gensim_merge.continuation import ContinuationResult, Interleaved, continue_training, resort_vocabulary
 from gensim_merge.errors import (
     CorpusDecodeError,
     CorpusError,
@@ -24,6 +33,10 @@ from gensim_merge.errors import (
     OptionError,
     PickleNotAllowedError,
 )
+
+# --------------------------------------------------------------------------------------------------------------
+# from test_continuation.py
+# --------------------------------------------------------------------------------------------------------------
 
 PARAMS = {"vector_size": 16, "window": 3, "min_count": 3, "workers": 1, "seed": 7, "epochs": 3, "negative": 5}
 
@@ -314,7 +327,6 @@ def test_empty_vectors_refused():
 
 # ----------------------------------------------------------------------------------------------------------
 # issue 12: gensim's build_vocab(update=True) path and the named fix-ups around it
-
 def test_vocabulary_grows_through_gensims_build_vocab_update(source, halves, monkeypatch):
     calls = []
     real = Word2Vec.build_vocab
@@ -404,7 +416,6 @@ def test_alpha_restored_after_gensim_overwrote_it(source, halves, monkeypatch):
 
 # ----------------------------------------------------------------------------------------------------------
 # issue 11 §5: gensim's "Effective 'alpha' higher" warning is expected when continuing
-
 def test_alpha_restart_warning_kept_out_and_explained_once(source, halves, caplog):
     caplog.set_level(logging.INFO)
     continue_training(source, halves[1], epochs=1)
@@ -412,7 +423,7 @@ def test_alpha_restart_warning_kept_out_and_explained_once(source, halves, caplo
         return [r for r in caplog.records if r.levelno == logging.WARNING and "Effective 'alpha'" in r.getMessage()]
 
     assert not gensim_warnings()
-    ours = [r for r in caplog.records if r.name == "gensim_merge._continuation_model"]
+    ours = [r for r in caplog.records if r.name == "gensim_merge.continuation" and "alpha" in r.getMessage()]
     assert len(ours) == 1 and ours[0].levelno == logging.INFO and "expected" in ours[0].getMessage()
     # the filter is scoped to our training call: gensim's plain recipe still warns afterwards
     caplog.clear()
@@ -424,7 +435,6 @@ def test_alpha_restart_warning_kept_out_and_explained_once(source, halves, caplo
 
 # ----------------------------------------------------------------------------------------------------------
 # issue 11 §4: every numeric option range-checked before any work
-
 @pytest.mark.parametrize("kwargs, name", [
     ({"epochs": 0}, "epochs"), ({"epochs": -3}, "epochs"), ({"epochs": 1.5}, "epochs"), ({"epochs": True}, "epochs"),
     ({"epochs": "3"}, "epochs"),
@@ -452,7 +462,6 @@ def test_numeric_options_are_range_checked_before_any_work(tmp_path, kwargs, nam
 
 # ----------------------------------------------------------------------------------------------------------
 # issue 11 §6: a vectors file given as the corpus
-
 @pytest.mark.parametrize("binary", [True, False])
 def test_vectors_file_as_corpus_is_named(source, tmp_path, binary):
     path = tmp_path / ("vectors.bin" if binary else "vectors.txt")
@@ -482,3 +491,235 @@ def test_a_corpus_that_starts_with_two_numbers_is_still_text(source, tmp_path):
     path.write_text("3 4\nthe minister said\nthe police said\n", encoding="utf8")
     result = continue_training(source, path, epochs=1)
     assert result.report.new_corpus_lines == 3
+# --------------------------------------------------------------------------------------------------------------
+# from test_continue_from.py
+# --------------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def old():
+    return Word2Vec(common_texts[:5], vector_size=8, min_count=1, workers=1, seed=1, epochs=3)
+
+
+def test_returns_vectors_with_the_continued_model(old):
+    before = old.wv.vectors.copy(), list(old.wv.index_to_key), old.syn1neg.copy()
+    new = MergeableKeyedVectors.continue_from(old, common_texts[5:], epochs=2)
+    assert type(new) is MergeableKeyedVectors
+    assert {"trees", "graph", "minors"} <= set(new.index_to_key)
+    assert set(old.wv.index_to_key) <= set(new.index_to_key)
+    assert np.shares_memory(new.vectors, new.model.wv.vectors)
+    assert new.continuation_report is not None
+    # the source is untouched
+    np.testing.assert_array_equal(old.wv.vectors, before[0])
+    assert old.wv.index_to_key == before[1]
+    np.testing.assert_array_equal(old.syn1neg, before[2])
+    # and the result can be continued again
+    again = MergeableKeyedVectors.continue_from(new.model, [["trees", "human", "brand_new"]] * 3, epochs=1)
+    assert "brand_new" in again and "brand_new" not in new
+
+
+def test_unknown_option_is_a_type_error(old):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
+        MergeableKeyedVectors.continue_from(old, common_texts, epoch=3)
+
+
+def test_signature_shows_every_option_of_continue_training():
+    """Issue 11 §7: no **options hiding the parameters from help() and IDEs; same names and defaults."""
+    front = inspect.signature(MergeableKeyedVectors.continue_from).parameters
+    back = inspect.signature(continue_training).parameters
+    assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in front.values())
+    assert list(front) == list(back)
+    for name, param in back.items():
+        assert front[name].kind == param.kind, name
+        assert front[name].default == param.default, name
+    doc = MergeableKeyedVectors.continue_from.__doc__
+    assert all(f"{name} :" in doc or f"{name}," in doc for name in back), "every parameter documented"
+
+
+def test_options_reach_continue_training(old, monkeypatch):
+    from gensim_merge import continuation
+
+    seen = {}
+    real = continuation.continue_training
+
+    def spy(source, corpus=None, **kwargs):
+        seen.update(kwargs)
+        return real(source, corpus, **kwargs)
+
+    monkeypatch.setattr(continuation, "continue_training", spy)
+    rehearsal = common_texts[:2]
+    MergeableKeyedVectors.continue_from(old, common_texts[5:], epochs=2, alpha=0.02, min_alpha=0.001, min_count=1,
+                                        min_count_rule="new", resort=False, rehearsal=rehearsal, workers=1)
+    assert seen["epochs"] == 2 and seen["alpha"] == 0.02 and seen["min_alpha"] == 0.001
+    assert seen["min_count"] == 1 and seen["min_count_rule"] == "new" and seen["resort"] is False
+    assert seen["rehearsal"] is rehearsal and seen["workers"] == 1 and seen["inplace"] is False
+
+
+def test_corpus_of_strings_is_refused(old):
+    with pytest.raises(CorpusError):
+        MergeableKeyedVectors.continue_from(old, ["human interface computer", "graph trees"])
+# --------------------------------------------------------------------------------------------------------------
+# from test_continue_estimates.py
+# --------------------------------------------------------------------------------------------------------------
+
+PARAMS_continue_estimates = {"vector_size": 16, "min_count": 3, "workers": 1, "epochs": 3}
+
+
+@pytest.fixture(scope="module")
+def halves_continue_estimates():
+    with open(datapath("lee_background.cor")) as handle:
+        lines = [simple_preprocess(line) for line in handle]
+    return lines[::2], lines[1::2]
+
+
+@pytest.fixture(scope="module")
+def source_continue_estimates(halves_continue_estimates):
+    return Word2Vec(halves_continue_estimates[0], seed=1, **PARAMS_continue_estimates)
+
+
+@pytest.fixture(scope="module")
+def plain(source_continue_estimates, halves_continue_estimates):
+    return continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7)
+
+
+def _groups(result, source_continue_estimates):
+    added = np.array([w not in source_continue_estimates.wv for w in result.model.wv.index_to_key])
+    return added
+
+
+def test_seed_makes_a_continuation_reproducible(source_continue_estimates, halves_continue_estimates, plain):
+    again = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7)
+    np.testing.assert_array_equal(again.model.wv.vectors, plain.model.wv.vectors)
+    other = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=8)
+    assert not np.allclose(other.model.wv.vectors, plain.model.wv.vectors)
+    assert plain.evidence is None and plain.report.estimates is None
+
+
+def test_new_model_equal_to_the_continued_vectors_changes_nothing_but_the_evidence(source_continue_estimates, halves_continue_estimates, plain):
+    wv = plain.model.wv
+    added = [w for w in wv.index_to_key if w not in source_continue_estimates.wv]
+    same = KeyedVectors(wv.vector_size)
+    same.add_vectors(added, wv[added])
+    same.expandos["count"] = np.asarray(wv.expandos["count"])[[wv.key_to_index[w] for w in added]]
+    result = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, new_model=same,
+                               align_options={"anchor_min_count": 0, "heldout": 0})
+    np.testing.assert_allclose(result.model.wv.vectors, wv.vectors, atol=1e-5)
+    assert result.model.wv.index_to_key == wv.index_to_key
+    estimates = result.evidence.estimates
+    is_added = _groups(result, source_continue_estimates)
+    assert np.all(estimates[is_added] == 2) and np.all(estimates[~is_added] == 1)
+    assert result.report.estimates["added"] == {"2": len(added)}
+    assert result.report.new_model == "given" and result.report.members == 1
+    assert result.evidence.sources == ["continued (seed 7)", "new corpus model"]
+
+
+def test_new_model_counts_are_not_added_again(source_continue_estimates, halves_continue_estimates, plain):
+    new = Word2Vec(halves_continue_estimates[1], seed=3, **PARAMS_continue_estimates)
+    result = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, new_model=new)
+    np.testing.assert_array_equal(result.model.wv.expandos["count"], plain.model.wv.expandos["count"])
+    assert result.model.corpus_total_words == plain.model.corpus_total_words
+    # the added words (only the new corpus knows them) moved towards the new model; the others did not
+    is_added = _groups(result, source_continue_estimates)
+    moved = ~np.all(np.isclose(result.model.wv.vectors, plain.model.wv.vectors, atol=1e-6), axis=1)
+    assert moved[is_added].mean() > 0.9 and not moved[~is_added].any()
+    assert result.report.new_model_rules == {"added": "evidence", "shared": "keep", "old": "keep"}
+
+
+def test_shared_rule_combines_shared_words_too(source_continue_estimates, halves_continue_estimates):
+    new = Word2Vec(halves_continue_estimates[1], seed=3, **PARAMS_continue_estimates)
+    result = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, new_model=new, new_model_rules={"shared": "evidence"})
+    shared = result.report.estimates["shared"]
+    in_new = sum(1 for w in new.wv.index_to_key if w in source_continue_estimates.wv)  # shared words the new model holds
+    assert shared["2"] == in_new and sum(shared.values()) == result.report.shared_words
+    assert result.report.estimates["old"] == {"1": result.report.old_words_unseen}
+
+
+def test_members_average_the_aligned_continuations(source_continue_estimates, halves_continue_estimates, plain):
+    options = {"anchor_min_count": 0}
+    second = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=8).model.wv
+    result = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, align_options=options)
+    alignment = fit_between(second, plain.model.wv, options)
+    expected = (plain.model.wv.vectors + alignment.apply(second.vectors)) / 2
+    np.testing.assert_allclose(result.model.wv.vectors, expected, atol=1e-5)
+    assert result.report.members == 2
+    assert result.report.estimates["added"] == {"2": result.report.added_words}
+    assert result.evidence.sources == ["continued (seed 7)", "continued (seed 8)"]
+    event = result.model.lifecycle_events[-1]
+    assert event["event"] == "combine_estimates" and event["members"] == 2
+
+
+def test_new_model_train_and_continue_from_record_evidence(source_continue_estimates, halves_continue_estimates, tmp_path):
+    kv = MergeableKeyedVectors.continue_from(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model="train")
+    report = kv.continuation_report
+    assert report.new_model == "trained" and report.members == 2
+    added = next(w for w in kv.index_to_key if w not in source_continue_estimates.wv and kv.estimates(w) == 3)
+    assert kv.provenance(added) == ["continued (seed 7)", "continued (seed 8)", "new corpus model (trained)"]
+    shared = next(w for w in kv.index_to_key if w in source_continue_estimates.wv)
+    assert kv.estimates(shared) == 2
+    assert "estimates" not in kv.model.wv.expandos  # the trainable model is left as gensim makes it
+    for name in ("v.safetensors", "v.kv"):
+        save_vectors(kv, tmp_path / name)
+        back = load_vectors(tmp_path / name, allow_pickle=True)
+        assert back.estimates(added) == 3 and back.provenance(added) == kv.provenance(added)
+    assert "estimates" in str(report)
+
+
+def test_bad_input(source_continue_estimates, halves_continue_estimates, monkeypatch):
+    other_dim = Word2Vec(halves_continue_estimates[1], seed=3, **{**PARAMS_continue_estimates, "vector_size": 8})
+    with monkeypatch.context() as patch:  # refused before any training
+        patch.setattr(continuation, "_continue_once", lambda *a, **k: pytest.fail("trained before the check"))
+        with pytest.raises(DimensionMismatchError, match="vector sizes"):
+            continue_training(source_continue_estimates, halves_continue_estimates[1], new_model=other_dim)
+        with pytest.raises(DimensionMismatchError, match="vector sizes"):
+            continue_training(source_continue_estimates, halves_continue_estimates[1], new_model=other_dim.wv, members=3)
+    stranger = KeyedVectors(16)
+    stranger.add_vectors([f"zz{i}" for i in range(20)], np.ones((20, 16)))
+    with pytest.raises(NoSharedVocabularyError, match="none of the words of the new corpus"):
+        continue_training(source_continue_estimates, halves_continue_estimates[1], new_model=stranger)
+    for options, error, match in (
+        ({"members": 0}, OptionError, r"members must be an integer in \[1, 64\]"),
+        ({"members": 1.5}, OptionTypeError, "members"),
+        ({"new_model": "trian"}, OptionTypeError, "new_model must be"),
+        ({"new_model": "train", "new_model_rules": {"added": "avg"}}, OptionError, "must be one of"),
+        ({"new_model": "train", "new_model_rules": {"A-only": "keep"}}, OptionError, "unknown word group"),
+        ({"new_model_rules": {"added": "keep"}}, OptionError, "only with a new_model"),
+        ({"members": 2, "inplace": True}, OptionError, "inplace"),
+        ({"members": 2, "client": object()}, OptionTypeError, "Client"),
+        ({"members": 2, "align_options": {"n_anchors": 1}}, OptionError, "n_anchors"),
+    ):
+        with pytest.raises(error, match=match):
+            continue_training(source_continue_estimates, halves_continue_estimates[1], **options)
+
+
+def test_members_on_a_dask_cluster(source_continue_estimates, halves_continue_estimates, plain):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        result = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model="train", client=client)
+    here = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model="train")
+    np.testing.assert_allclose(result.model.wv.vectors, here.model.wv.vectors, atol=1e-6)
+    assert result.report.members == 2 and result.report.new_model == "trained"
+    assert result.report.estimates == here.report.estimates
+
+
+def test_members_of_a_warm_start_use_the_given_seed(source_continue_estimates, halves_continue_estimates):
+    result = continue_training(source_continue_estimates.wv, halves_continue_estimates[1], members=2, word2vec_kwargs={"seed": 4, "workers": 1},
+                               epochs=1, warm_start_epochs=1)
+    assert result.evidence.sources == ["continued (seed 4)", "continued (seed 5)"]
+    assert result.report.warm_start and result.report.members == 2
+
+
+def test_each_member_counts_as_one_estimate_against_the_new_model(source_continue_estimates, halves_continue_estimates):
+    new = Word2Vec(halves_continue_estimates[1], seed=3, **PARAMS_continue_estimates)
+    options = {"anchor_min_count": 0}
+    averaged = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, align_options=options).model.wv
+    result = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model=new, align_options=options)
+    continued = KeyedVectors(16)
+    continued.add_vectors(averaged.index_to_key, averaged.vectors)
+    continued.expandos["count"] = np.asarray(averaged.expandos["count"])
+    aligned = fit_between(new.wv, continued, options).apply(new.wv.vectors)
+    added = [w for w in new.wv.index_to_key if w not in source_continue_estimates.wv and w in averaged]
+    rows, new_rows = [averaged.key_to_index[w] for w in added], [new.wv.key_to_index[w] for w in added]
+    c_cont = np.asarray(averaged.expandos["count"])[rows][:, None].astype(float)
+    c_new = np.asarray(new.wv.expandos["count"])[new_rows][:, None].astype(float)
+    expected = (2 * c_cont * averaged.vectors[rows] + c_new * aligned[new_rows]) / (2 * c_cont + c_new)
+    np.testing.assert_allclose(result.model.wv.vectors[rows], expected, atol=1e-5)

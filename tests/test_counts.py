@@ -90,7 +90,7 @@ def test_merge_report_prints_a_short_table():
 
 
 def test_anchor_filter_reads_stand_ins_on_the_real_sides_curve():
-    from gensim_merge.anchors import frequency_ranks, shared_anchors
+    from gensim_merge.alignment import frequency_ranks, shared_anchors
 
     keys = [f"w{i}" for i in range(6)]
     rng = np.random.default_rng(0)
@@ -103,7 +103,7 @@ def test_anchor_filter_reads_stand_ins_on_the_real_sides_curve():
 
 
 def test_warm_start_puts_stand_ins_on_a_zipf_curve_like_missing_counts():
-    from gensim_merge._continuation_model import model_from_vectors
+    from gensim_merge.continuation import model_from_vectors
 
     keys = [f"w{i}" for i in range(5)]
     stand_in = _kv(keys, np.eye(5), [5, 4, 3, 2, 1])

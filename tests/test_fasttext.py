@@ -1,4 +1,4 @@
-"""fastText models: drop-in loading and saving, alignment and merging with n-gram buckets, continued training."""
+"""The fastText class: loading, aligning, merging, continuing, and its wiring."""
 
 import os
 import pickle
@@ -18,16 +18,22 @@ from gensim_merge import (
     ModelFileError,
     NoBucketsError,
     NotMergedError,
+    cli,
+    load_vectors,
     merge,
+    save_vectors,
 )
-from gensim_merge._continuation_model import restarted_learning_rate
-from gensim_merge._fasttext_merge import FastTextMergeResult, merge_fasttext
-from gensim_merge._fasttext_ops import compose, ngram_matrix
+from gensim_merge._files import is_fasttext_file
+from gensim_merge.continuation import continue_fasttext, restarted_learning_rate
 from gensim_merge.errors import OptionError
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
-from gensim_merge.fasttext_continuation import continue_fasttext
-from gensim_merge.fasttext_io import is_fasttext_file, load_fasttext_any, merge_fasttext_models, save_fasttext
-from tests.conftest import random_orthogonal
+from gensim_merge.io import load_fasttext_any, merge_fasttext_models, save_fasttext
+from gensim_merge.merging import FastTextMergeResult, compose, merge_fasttext, ngram_matrix
+from tests.conftest import make_kv, random_orthogonal
+
+# --------------------------------------------------------------------------------------------------------------
+# from test_fasttext.py
+# --------------------------------------------------------------------------------------------------------------
 
 OOV = "zebrafication"  # in no model's vocabulary
 PARAMS = {"vector_size": 12, "min_count": 2, "bucket": 3000, "workers": 1, "epochs": 3, "sg": 0, "negative": 5}
@@ -80,8 +86,6 @@ def _consistent(kv, atol=2e-6):
 
 
 # ---------------------------------------------------------------------------------------------- drop-in
-
-
 def test_from_fasttext_keeps_buckets_and_unseen_words(model_a, kv_a):
     assert type(kv_a) is MergeableFastTextKeyedVectors
     assert OOV not in kv_a.key_to_index
@@ -209,8 +213,6 @@ def test_vectors_for_all_returns_the_class_with_buckets(kv_a):
 
 
 # ---------------------------------------------------------------------------------------------- alignment
-
-
 def test_align_undoes_a_random_rotation_buckets_included(random_kv):
     kv_a = random_kv
     rotation = random_orthogonal(kv_a.vector_size, np.random.default_rng(5))
@@ -277,8 +279,6 @@ def test_alignment_to_is_fit_between_with_align_options(random_kv):
 
 
 # ---------------------------------------------------------------------------------------------- merging
-
-
 def test_the_pure_merge_takes_plain_gensim_models_and_returns_the_parts(model_a, model_b):
     """merge_fasttext reads plain gensim FastTextKeyedVectors and returns a record the class turns into a model."""
     before = model_a.wv.vectors_ngrams.copy()
@@ -378,8 +378,6 @@ def test_merge_refuses_a_model_without_buckets(kv_a):
 
 
 # ---------------------------------------------------------------------------------------------- continuation
-
-
 def test_continue_from_fixes_gensim_traps(model_a):
     old_corpus = [["alpha", "beta", "gamma", "delta"]] * 3 + [["alpha", "beta"]] * 10
     new_corpus = [["gamma", "epsilon", "beta"]] * 3 + [["epsilon", "zeta"]] * 20
@@ -444,8 +442,6 @@ def test_continue_from_a_facebook_file():
 
 
 # ---------------------------------------------------------------------------------------------- hooks
-
-
 def test_hooks_for_the_command_line(tmp_path, kv_a, model_b):
     merged = merge_fasttext_models([kv_a, model_b.wv], reference="b", names=["a", "b"], align=False)
     assert merged.sources == ["b", "a"] and merged.merge_report.reference == "b"
@@ -470,3 +466,76 @@ def test_html_report_works_on_fasttext_models(tmp_path, kv_a, model_b):
     path = alignment_report_html(kv_a, model_b.wv, aligned, str(tmp_path / "report.html"), anchor_min_count=1)
     with open(path, encoding="utf8") as page:
         assert "<html" in page.read().lower()
+# --------------------------------------------------------------------------------------------------------------
+# from test_fasttext_wiring.py
+# --------------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_models():
+    return [FastText(common_texts * 20, vector_size=8, min_count=1, bucket=500, workers=1, epochs=2, seed=seed).wv
+            for seed in (1, 2)]
+
+
+def test_merge_of_fasttext_models_keeps_the_buckets(two_models):
+    merged = merge(two_models, names=["a", "b"])
+    assert isinstance(merged, MergeableFastTextKeyedVectors) and merged.vectors_ngrams.shape == (500, 8)
+    assert merged.provenance("human") == ["a", "b"]
+    assert np.isfinite(merged.get_vector("never-seen-word")).all()
+
+
+def test_mixed_inputs_are_refused(two_models, rng):
+    plain = make_kv(["human", "system"], 8, rng)
+    with pytest.raises(IncompatibleModelError, match="fastText models"):
+        merge([two_models[0], plain])
+
+
+def test_save_vectors_keeps_the_buckets_or_refuses(two_models, tmp_path):
+    assert save_vectors(two_models[0], tmp_path / "a.wv") == "native"
+    loaded = load_vectors(tmp_path / "a.wv", allow_pickle=True)
+    assert isinstance(loaded, MergeableFastTextKeyedVectors)
+    np.testing.assert_allclose(loaded.get_vector("never-seen"), two_models[0].get_vector("never-seen"), rtol=1e-6)
+    assert save_vectors(two_models[0], tmp_path / "a.safetensors") == "safetensors"  # pickle-free, buckets kept
+    loaded = load_vectors(tmp_path / "a.safetensors")
+    assert isinstance(loaded, MergeableFastTextKeyedVectors)
+    np.testing.assert_array_equal(loaded.get_vector("never-seen"), two_models[0].get_vector("never-seen"))
+    with pytest.raises(ModelFileError, match="buckets"):
+        save_vectors(two_models[0], tmp_path / "a.txt")
+    assert not (tmp_path / "a.txt").exists()
+
+
+def test_command_line_merges_fasttext_files(two_models, tmp_path, capsys):
+    paths = []
+    for i, kv in enumerate(two_models):
+        kv.save(str(tmp_path / f"m{i}.wv"))
+        paths.append(str(tmp_path / f"m{i}.wv"))
+    code = cli.main(["merge", *paths, "-o", str(tmp_path / "merged.wv"), "--allow-pickle"])
+    assert code == 0, capsys.readouterr().err
+    merged = load_vectors(tmp_path / "merged.wv", allow_pickle=True)
+    assert isinstance(merged, MergeableFastTextKeyedVectors) and merged.bucket == 500
+
+
+def test_continue_from_shows_every_option_of_the_function_it_fronts():
+    import inspect
+
+    from gensim_merge.continuation import continue_fasttext
+
+    front = inspect.signature(MergeableFastTextKeyedVectors.continue_from).parameters
+    core = inspect.signature(continue_fasttext).parameters
+    assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in front.values())
+    assert {name: p.default for name, p in front.items() if name != "cls"} == \
+        {name: p.default for name, p in core.items()}
+
+
+def test_command_line_aligns_a_fasttext_model_with_a_progress_count(two_models, tmp_path, capsys):
+    paths = []
+    for i, kv in enumerate(two_models):
+        kv.save(str(tmp_path / f"a{i}.wv"))
+        paths.append(str(tmp_path / f"a{i}.wv"))
+    code = cli.main(["align", *paths, "-o", str(tmp_path / "aligned.wv"), "--allow-pickle", "--anchor-min-count", "1"])
+    assert code == 0, capsys.readouterr().err
+    aligned = load_vectors(tmp_path / "aligned.wv", allow_pickle=True)
+    assert isinstance(aligned, MergeableFastTextKeyedVectors) and aligned.alignment is not None
+    steps = []
+    MergeableFastTextKeyedVectors.from_keyed_vectors(two_models[0]).apply_alignment(aligned.alignment,
+                                                                                    progress=steps.append)
+    assert sum(steps) == 2 * len(two_models[0]) + two_models[0].bucket

@@ -533,7 +533,7 @@ def _save_cases():
     import gensim.models.keyedvectors as gensim_kv
     import gensim.utils as gensim_utils
 
-    import gensim_merge._safetensors as safetensors_module
+    import gensim_merge._files as safetensors_module
     import gensim_merge.alignment as alignment_module
 
     return {

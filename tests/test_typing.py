@@ -20,29 +20,31 @@ import gensim_merge
 #: The modules whose public functions, classes and methods are annotated.
 TYPED_MODULES = (
     "gensim_merge.alignment",
-    "gensim_merge._alignment_data",
-    "gensim_merge._align_options",
-    "gensim_merge.anchors",
+    "gensim_merge.alignment",
+    "gensim_merge.alignment",
+    "gensim_merge.alignment",
     "gensim_merge.merging",
     "gensim_merge.counts",
-    "gensim_merge.fidelity",
-    "gensim_merge._closeness_report",
-    "gensim_merge.scores",
+    "gensim_merge.evaluation",
+    "gensim_merge.evaluation",
+    "gensim_merge.evaluation",
     "gensim_merge.fasttext",
-    "gensim_merge.fasttext_io",
-    "gensim_merge.fasttext_continuation",
+    "gensim_merge.io",
+    "gensim_merge.continuation",
     "gensim_merge.keyedvectors",
-    "gensim_merge._kv_alignment",
-    "gensim_merge._kv_evidence",
-    "gensim_merge._kv_files",
-    "gensim_merge._formats",
+    "gensim_merge._mixins",
+    "gensim_merge._mixins",
+    "gensim_merge.keyedvectors",
+    "gensim_merge._files",
     "gensim_merge.io",
     "gensim_merge.demo",
     "gensim_merge.cli",
 )
 
 #: Public callables of the typed modules not (yet) required to be annotated, each with its reason.
-EXCLUDED: set[str] = set()  # public callables left unannotated on purpose (none)
+#: Public callables not annotated yet: the word2vec continuation's, surveyed since it shares its module with
+#: the (typed) fastText continuation.
+EXCLUDED: set[str] = {"gensim_merge.continuation.check_options", "gensim_merge.continuation.continue_training"}
 
 needs_310 = pytest.mark.skipif(sys.version_info < (3, 10),
                                reason="annotations spell unions `X | None`, which evaluate from Python 3.10 on")
@@ -94,12 +96,12 @@ def _missing_annotations(func):
 def test_the_survey_finds_the_public_api():
     found = _typed_callables()
     for name in ("gensim_merge.alignment.fit_between", "gensim_merge.merging.merge_vectors",
-                 "gensim_merge.keyedvectors.load_vectors", "gensim_merge.keyedvectors.MergeableKeyedVectors.merge_with",
-                 "gensim_merge._kv_files.FilesMixin.load", "gensim_merge._kv_alignment.AlignmentMixin.align_to",
-                 "gensim_merge.cli.main", "gensim_merge.demo.run_demo", "gensim_merge._formats.detect_format",
-                 "gensim_merge._alignment_data.Alignment.apply", "gensim_merge.fidelity.closeness",
+                 "gensim_merge.io.load_vectors", "gensim_merge.keyedvectors.MergeableKeyedVectors.merge_with",
+                 "gensim_merge.keyedvectors.FilesMixin.load", "gensim_merge._mixins.AlignmentMixin.align_to",
+                 "gensim_merge.cli.main", "gensim_merge.demo.run_demo", "gensim_merge._files.detect_format",
+                 "gensim_merge.alignment.Alignment.apply", "gensim_merge.evaluation.closeness",
                  "gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with",
-                 "gensim_merge._align_options.AlignOptions.from_any"):
+                 "gensim_merge.alignment.AlignOptions.from_any"):
         assert name in found, sorted(found)
 
 
@@ -122,13 +124,15 @@ def test_the_format_alias_lists_the_formats():
 
 @needs_310
 def test_load_returns_either_mergeable_class():
+    from gensim.models.fasttext import FastTextKeyedVectors
+
     from gensim_merge import MergeableFastTextKeyedVectors, MergeableKeyedVectors
     from gensim_merge._typing import VectorsFormat
-    from gensim_merge.keyedvectors import LoadedVectors
+    from gensim_merge.io import LoadedVectors
 
     assert set(typing.get_args(LoadedVectors)) == {MergeableKeyedVectors, MergeableFastTextKeyedVectors}
     hints = typing.get_type_hints(MergeableKeyedVectors.load)  # a TypeVar bound to the class, or fastText's
-    assert MergeableFastTextKeyedVectors in typing.get_args(hints["return"])
+    assert FastTextKeyedVectors in typing.get_args(hints["return"])  # the fastText sibling's gensim base
     assert typing.get_type_hints(gensim_merge.load_vectors)["return"] == (
         LoadedVectors | tuple[LoadedVectors, VectorsFormat])
 
@@ -158,7 +162,7 @@ def test_every_annotation_resolves():
 def test_mypy_accepts_the_typed_modules(tmp_path):
     pytest.importorskip("mypy")
     root = Path(__file__).resolve().parents[1]
-    files = [str(root / (name.replace(".", os.sep) + ".py")) for name in TYPED_MODULES]
+    files = [str(root / (name.replace(".", os.sep) + ".py")) for name in dict.fromkeys(TYPED_MODULES)]
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--ignore-missing-imports", "--follow-imports=silent",
          f"--cache-dir={tmp_path}", *files],

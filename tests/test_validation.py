@@ -18,14 +18,12 @@ from hypothesis import strategies as st
 
 from gensim_merge import MergeableKeyedVectors, merge
 from gensim_merge._validation import OPTIONS, RIDGE_PER_SQUARED_NORM
-from gensim_merge.alignment import Alignment, AlignOptions, fit_alignment
-from gensim_merge.anchors import shared_anchors
-from gensim_merge.continuation import continue_training
+from gensim_merge.alignment import Alignment, AlignOptions, fit_alignment, shared_anchors
+from gensim_merge.continuation import continue_fasttext, continue_training
 from gensim_merge.ensembles import ensemble_vectors
 from gensim_merge.errors import OptionError, OptionTypeError
 from gensim_merge.evaluation import closeness, neighbour_overlap, similarity_correlation, standard_scores
 from gensim_merge.fasttext import MergeableFastTextKeyedVectors
-from gensim_merge.fasttext_continuation import continue_fasttext
 from gensim_merge.io import save_vectors
 from gensim_merge.merging import merge_vectors
 from tests.conftest import make_kv, random_orthogonal, rotated_copy
@@ -211,10 +209,10 @@ def _call(entry, name, value, w2v, fasttext, corpus, pair):
             kwargs["method"] = "linear"
         run = lambda: fit_alignment(a.vectors, b.vectors, **kwargs)
     elif entry == "shared_anchors":
-        spy("gensim_merge.anchors._scan_shared", "the anchor scan")
+        spy("gensim_merge.alignment._scan_shared", "the anchor scan")
         run = lambda: shared_anchors(a, b, **kwargs)
     elif entry == "merge" and name == "bucket_weights":
-        spy("gensim_merge._fasttext_merge.fit_between", "the fit")
+        spy("gensim_merge.merging.fit_between", "the fit")
         ft = MergeableFastTextKeyedVectors.from_fasttext(fasttext)
         run = lambda: ft.merge_with(fasttext.wv, **kwargs)
     elif entry == "merge":

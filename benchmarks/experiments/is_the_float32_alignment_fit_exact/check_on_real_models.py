@@ -1,6 +1,6 @@
 """align_to's robust fit on real models: how far the float32 block cross product moves the map against an
 all-float64 one, how much a second trimming round changes, and whether the report's cosines (computed
-exactly only for the anchors the report names, see ``gensim_merge._trimming._cosines_for_report``) equal a
+exactly only for the anchors the report names, see ``gensim_merge._procrustes._cosines_for_report``) equal a
 full float64 recomputation.
 
 B (general) is aligned onto A (tech) with the models ``benchmarks/fidelity.py`` caches, on 5000 and 20 000
@@ -12,10 +12,8 @@ import numpy as np
 
 from benchmarks import fidelity
 from gensim_merge import MergeableKeyedVectors
-from gensim_merge._anchor_products import cross_product
-from gensim_merge._procrustes import orthogonal_from_cross
-from gensim_merge.alignment import fit_alignment
-from gensim_merge.anchors import resolve_anchors
+from gensim_merge._procrustes import cross_product, orthogonal_from_cross
+from gensim_merge.alignment import fit_alignment, resolve_anchors
 
 HERE = os.path.dirname(os.path.abspath(__file__))  # benchmarks/experiments/<topic>/
 

@@ -10,7 +10,7 @@ import time
 import numpy as np
 from gensim.models import KeyedVectors
 
-import gensim_merge._shared_space as shared_space
+import gensim_merge.evaluation as shared_space
 from benchmarks import fidelity
 from gensim_merge import evaluation
 
