@@ -22,7 +22,7 @@ neighbour overlap divided by the noise floor's (the floor restricted to the cand
 
 Usage (from the repository root)::
 
-    python benchmarks/fidelity_counts.py --corpus-a tech.txt.gz --corpus-b general.txt.gz \\
+    python -m benchmarks.fidelity_counts --corpus-a tech.txt.gz --corpus-b general.txt.gz \\
         --max-lines 150000 --seeds 1 11 --output benchmarks/results/merge_stand_in_counts
 
 writes ``<output>.md`` (tables) and ``<output>.jsonl`` (one row per seed and candidate).
@@ -258,7 +258,7 @@ def markdown(rows):
 def _write(out, rows, args, argv):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    command = "python benchmarks/fidelity_counts.py " + " ".join(  # no path of this machine in the results
+    command = "python -m benchmarks.fidelity_counts " + " ".join(  # no path of this machine in the results
         shlex.quote(Path(a).name if Path(a).is_absolute() else a) for a in (argv or sys.argv[1:]))
     text = [
         "# Merging an input whose counts are gensim's rank stand-ins",
