@@ -58,6 +58,7 @@ __all__ = [
     "format_for_path",
     "is_fasttext_file",
     "refuse_pickle",
+    "refuse_pickle_named_as_data",
     "sniff",
     "word2vec_read_error",
 ]
@@ -952,6 +953,24 @@ def describe_file(path: PathType) -> str:
     """:func:`describe_format` of what :func:`sniff` finds in `path`."""
     found = sniff(path)
     return describe_format(found.fmt, compressed=found.compressed)
+
+
+def refuse_pickle_named_as_data(path: PathType) -> None:
+    """Raise :class:`PickleNotAllowedError` when `path` is named as a data-only format but holds a pickle.
+
+    Called after detection found gensim's native format: a file named ``.safetensors``, ``.txt``, ``.vec`` or
+    ``.bin`` (``.gz`` looked through) promises data only, so a pickle under such a name is never unpickled,
+    whoever asks (``load`` of either class, or ``load_vectors(..., allow_pickle=True)``); renaming it to
+    ``.kv`` says the pickle is meant.
+    """
+    name = os.fspath(path)
+    base = name[:-3] if name.lower().endswith(".gz") else name
+    fmt = EXTENSIONS.get(os.path.splitext(base)[1].lower())
+    if fmt is not None and fmt != "native":
+        raise PickleNotAllowedError(
+            f"{name!r} is named as a {describe_format(fmt)} file but holds a Python pickle (gensim's native "
+            "format), which runs code stored in the file when loaded: a file whose name promises data only is "
+            "never unpickled. If you trust its source, rename it to .kv and load that")
 
 
 def refuse_pickle(path: PathType, *, switch: str = "allow_pickle=True") -> PickleNotAllowedError:

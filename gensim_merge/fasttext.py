@@ -52,11 +52,14 @@ from gensim_merge._files import (
     check_fingerprints,
     check_rows,
     damaged_file_error,
+    describe_format,
     fingerprints,
     is_safetensors_file,
     read_vectors_file,
     refuse_native_options,
+    refuse_pickle_named_as_data,
     save_format,
+    sniff,
     starts_like_facebook,
     write_vectors_file,
 )
@@ -178,6 +181,12 @@ class FastTextFilesMixin(MetadataMixin):
         if starts_like_facebook(fname):
             raise ModelFileError(f"{fname} starts like a Facebook fastText .bin file, not a gensim one (it is not "
                                  "unpickled); load it with MergeableFastTextKeyedVectors.from_facebook")
+        found = sniff(fname).fmt  # from the bytes; nothing unpickled
+        if found in ("word2vec-text", "word2vec-binary"):
+            raise IncompatibleModelError(
+                f"{fname} holds {describe_format(found)} vectors (no n-gram buckets), not a fastText model; load "
+                "it with MergeableKeyedVectors.load_word2vec_format")
+        refuse_pickle_named_as_data(fname)
         try:
             with real_gensim_names():
                 obj = _REAL.load(fname, mmap=mmap)

@@ -111,9 +111,12 @@ class FilesMixin(MetadataMixin, _MixinBase):
     def load(cls: type[_Model], fname: str, mmap: str | None = None) -> _Model | FastTextKeyedVectors:
         """Load vectors saved by gensim (``KeyedVectors.save`` or ``Word2Vec.save``) or by this class.
 
-        gensim's API, and like it a pickle loader: use it on trusted files only (see Notes). A file that starts
-        like a ``.safetensors`` file or a Facebook fastText ``.bin`` is read by those readers instead (decided
-        from its first bytes, before anything is unpickled), and never unpickled when it turns out damaged.
+        gensim's API, and like it a pickle loader: use it on trusted files only (see Notes). The format is
+        decided from the file's bytes before anything is unpickled: a ``.safetensors`` file, a Facebook fastText
+        ``.bin`` or a word2vec text/binary file (what ``save("x.txt")``/``save("x.bin")`` write) is read by its
+        own reader, and never unpickled when it turns out damaged. A pickle under a name that promises data only
+        (``.safetensors``, ``.txt``, ``.vec``, ``.bin``) is refused with
+        :class:`~gensim_merge.errors.PickleNotAllowedError`, never unpickled.
 
         Parameters
         ----------
@@ -145,6 +148,12 @@ class FilesMixin(MetadataMixin, _MixinBase):
             return load_safetensors(cls, fname, mmap)
         if starts_like_facebook(fname):  # the .bin reader checks the whole layout; never unpickled
             return load_fasttext_file(fname, allow_pickle=False, mmap=mmap)
+        found = _files.sniff(fname).fmt  # from the bytes; nothing unpickled
+        if found in ("word2vec-text", "word2vec-binary"):  # what save("x.txt" / "x.bin") writes
+            if mmap is not None:
+                logger.info("%s is in the %s format, which is parsed, not memory-mapped", fname, found)
+            return cls.load_word2vec_format(fname, binary=found == "word2vec-binary")
+        _files.refuse_pickle_named_as_data(fname)
         if is_fasttext_file(fname):
             return load_fasttext_file(fname, allow_pickle=True, mmap=mmap)
         try:

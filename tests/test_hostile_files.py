@@ -213,6 +213,37 @@ def test_the_payload_does_run_with_opt_in(tmp_path):
     assert marker.exists()
 
 
+@pytest.mark.parametrize("name", ["x.safetensors", "x.txt", "x.vec", "x.bin", "x.txt.gz"])
+@pytest.mark.parametrize("protocol", [0, 2, 4])
+def test_a_pickle_named_as_data_is_never_unpickled_whoever_asks(tmp_path, name, protocol):
+    """The class loaders (gensim's pickle loaders) and load_vectors with the switch: a name that promises data
+    only is never unpickled, whatever the pickle's protocol."""
+    marker = tmp_path / "ran"
+    data = pickle.dumps(_Payload(str(marker)), protocol=protocol)
+    path = _write(tmp_path / name, data)  # gzipped for a .gz name
+    calls = [lambda: MergeableKeyedVectors.load(str(path)), lambda: MergeableFastTextKeyedVectors.load(str(path)),
+             lambda: load_vectors(path, allow_pickle=True)]
+    for call in calls:
+        # protocol 0 has no magic number: detection cannot tell it is a pickle, and refuses it as unknown
+        expected = (GensimMergeError, r"cannot tell the format") if protocol == 0 else (
+            PickleNotAllowedError, r"named as .* never unpickled.*rename it to \.kv")
+        with pytest.raises(expected[0], match=expected[1]):
+            call()
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("name", ["m.txt", "m.vec", "m.bin", "m.txt.gz"])
+def test_load_reads_back_what_save_wrote_under_a_word2vec_name(tmp_path, rng, name):
+    kv = MergeableKeyedVectors(4)
+    kv.add_vectors([f"w{i}" for i in range(30)], rng.standard_normal((30, 4)).astype(np.float32))
+    kv.save(str(tmp_path / name))
+    loaded = MergeableKeyedVectors.load(str(tmp_path / name))
+    assert isinstance(loaded, MergeableKeyedVectors) and loaded.index_to_key == kv.index_to_key
+    np.testing.assert_allclose(loaded.vectors, kv.vectors, rtol=1e-5, atol=1e-6)
+    with pytest.raises(IncompatibleModelError, match="no n-gram buckets"):
+        MergeableFastTextKeyedVectors.load(str(tmp_path / name))
+
+
 def test_polyglots_are_named_by_detection_without_running(tmp_path):
     marker = tmp_path / "ran"
     for shape in sorted(SAFE_FOR_CLASS_LOADERS):
