@@ -68,7 +68,8 @@ def require_pickle_allowed(path, console):
 def load(path, role, console, *, mmap=None):
     from gensim_merge.io import describe_file, load_vectors
 
-    kv = load_vectors(path, mmap=mmap, **read_options(console))
+    with LoadProgress(console, f"loading {os.path.basename(os.fspath(path))}"):
+        kv = load_vectors(path, mmap=mmap, **read_options(console))
     console.say(f"loaded {role} {path} as {describe_file(path)}: {kv}", logged=True)
     return kv
 
@@ -374,6 +375,8 @@ def read_options_of(args):
 
 LOG_FORMAT = "%(asctime)s : %(levelname)s : %(name)s : %(message)s"
 TRAINING_LOGGER = "gensim.models.word2vec"
+#: The logger of the word2vec reader's progress records (see :class:`LoadProgress`).
+LOAD_LOGGER = "gensim_merge._files"
 
 
 class Console:
@@ -435,6 +438,47 @@ class TrainingProgress(logging.Handler):
         self._logger.removeHandler(self)
         self._logger.setLevel(self._old_level)
         self.bar.close()
+
+
+class LoadProgress(logging.Handler):
+    """A progress bar fed by the word2vec reader's progress records ("loading NAME: i of n words ...").
+
+    The reader logs one record every few seconds (a file that loads faster shows no bar); the command line
+    turns them into a tqdm bar at the default verbosity. The records are passed on unchanged (they print at -v).
+    """
+
+    def __init__(self, console, desc):
+        super().__init__(level=logging.INFO)
+        self.console, self.desc, self.bar = console, desc, None
+
+    def emit(self, record):
+        if not (isinstance(record.msg, str) and record.msg.startswith("loading %s: %d of %d words")):
+            return
+        try:
+            done, total = int(record.args[1]), int(record.args[2])
+        except (IndexError, TypeError, ValueError):
+            return
+        if self.bar is None:
+            self.bar = self.console.progress(total=total, desc=self.desc, unit=" words", unit_scale=True)
+        self.bar.n = min(done, total)
+        self.bar.refresh()
+
+    def __enter__(self):
+        self._logger = logging.getLogger(LOAD_LOGGER)
+        self._old_level = self._logger.level
+        if self._logger.getEffectiveLevel() > logging.INFO:
+            self._logger.setLevel(logging.INFO)
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._old_level)
+        if self.bar is not None:
+            if exc_type is None:
+                self.bar.n = self.bar.total
+                self.bar.refresh()
+            self.bar.close()
 
 
 class OneLineFormatter(logging.Formatter):

@@ -1196,3 +1196,23 @@ def test_every_help_example_runs_as_written(argv, lee, tmp_path, monkeypatch, ru
 def test_examples_are_found():
     commands = {param.values[0][0] for param in help_examples()}
     assert commands == {"align", "merge", "continue", "ensemble", "evaluate", "report", "convert", "demo"}
+
+
+def test_a_slow_word2vec_load_shows_a_progress_bar(tmp_path, rng, monkeypatch):
+    """The reader's progress records drive a bar while the command loads (a 500k-word file loads for a minute)."""
+    import io
+
+    import tqdm
+
+    from gensim_merge import _files
+
+    kv = make_kv([f"w{i}" for i in range(9000)], 4, rng)
+    kv.save_word2vec_format(str(tmp_path / "big.txt"))
+    monkeypatch.setattr(_files, "PROGRESS_SECONDS", 0.0)  # a record at every tick
+    shown = io.StringIO()
+    console = Console(False)
+    monkeypatch.setattr(console, "progress", lambda **kwargs: tqdm.tqdm(file=shown, disable=False, **kwargs))
+    loaded = cli.load(str(tmp_path / "big.txt"), "input", console)
+    assert len(loaded) == 9000
+    bar = shown.getvalue()
+    assert "loading big.txt" in bar and "9.00k/9.00k" in bar and "46%" in bar, bar
