@@ -1,4 +1,5 @@
-"""Fidelity of continued training that combines several estimates (``continue_from(members=k, new_model=...)``), next to the plain recipe.
+"""Fidelity of continued training that combines several estimates (``continue_from(members=k, new_model=...)``),
+next to the plain recipe.
 
 Registers with :mod:`fidelity` (same cached models, same scorer) the candidates below and runs
 ``fidelity.main`` with them. ``--continue-seed S`` seeds the continued trainings (member i: S + i), so two runs

@@ -813,8 +813,11 @@ def format_for_path(path: PathType) -> tuple[VectorsFormat, bool]:
 def _read_head(path):
     """(first bytes as stored, first bytes after decompression, gzip?) of `path`, or ModelFileError."""
     if not os.path.exists(path):
-        raise ModelFileNotFoundError(filename=os.fspath(path), message=f"no such file: {path!r}; expected a word-vector file (.kv, .model, .txt, .vec, "
-                             ".bin, .safetensors, optionally .gz)")
+        raise ModelFileNotFoundError(
+            filename=os.fspath(path),
+            message=f"no such file: {path!r}; expected a word-vector file (.kv, .model, .txt, .vec, "
+            ".bin, .safetensors, optionally .gz)",
+        )
     if os.path.isdir(path):
         raise ModelFileError(f"{path!r} is a directory; expected a word-vector file")
     if os.path.getsize(path) == 0:

@@ -1096,7 +1096,8 @@ def continue_training(
         Update `source` itself instead of a deep copy (only when it is a Word2Vec model; not with `members`).
     seed : int, optional
         Seeds the continuation's random draws (new words' first vectors, negative samples, downsampling);
-        default the source's seed; in [0, 2**32 - 1 - members]. With several `workers` a training is not exactly reproducible anyway.
+        default the source's seed; in [0, 2**32 - 1 - members]. With several `workers` a training is not exactly
+        reproducible anyway.
     members : int, default=1
         Continued trainings to run (in [1, 64]), with seeds ``seed, seed + 1, ...``; members 2..k are aligned
         onto the first and every word averaged over the members. **k times the cost of one continuation**
@@ -1284,15 +1285,27 @@ def _load(source: PathType, *, allow_pickle: bool) -> FastText:
         if fmt == "fasttext-binary":
             return load_facebook_model(path)
         return FastText.load(path)
-    except (pickle.UnpicklingError, AttributeError, EOFError, ValueError, TypeError, ImportError, AssertionError) as err:
-        raise ModelFileError(f"cannot read {path} as a full FastText model ({type(err).__name__}: {err}); vectors "
-                             "alone (a .wv file, load_facebook_vectors) cannot be trained further") from err
+    except (
+        pickle.UnpicklingError,
+        AttributeError,
+        EOFError,
+        ValueError,
+        TypeError,
+        ImportError,
+        AssertionError,
+    ) as err:
+        raise ModelFileError(
+            f"cannot read {path} as a full FastText model ({type(err).__name__}: {err}); vectors "
+            "alone (a .wv file, load_facebook_vectors) cannot be trained further"
+        ) from err
 
 
 def _check_model(model):
     if not isinstance(model, FastText):
-        raise IncompatibleModelError(f"continue_fasttext needs a gensim FastText model (or its path), got "
-                                     f"{type(model).__name__}; word2vec models go to MergeableKeyedVectors.continue_from")
+        raise IncompatibleModelError(
+            f"continue_fasttext needs a gensim FastText model (or its path), got "
+            f"{type(model).__name__}; word2vec models go to MergeableKeyedVectors.continue_from"
+        )
     if model.hs:
         raise IncompatibleModelError("the source uses hierarchical softmax (hs=1): gensim rebuilds its Huffman tree "
                                      "under the old output weights on a vocabulary update; continue negative-sampling "
