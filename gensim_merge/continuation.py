@@ -239,7 +239,7 @@ def _combine_new_model(model, vectors, other_kv, groups, new_counts, rules, alig
 
 
 def continue_with_estimates(run_once, *, seed, members, new_model, corpus, corpus_file, client, rules,
-                            align_options, pool_members=True):
+                            align_options):
     """Run `members` continuations (``run_once(seed) -> ContinuationResult``) and combine every estimate.
 
     Returns the first member's ContinuationResult with its model's input vectors replaced by the combined
@@ -257,7 +257,7 @@ def continue_with_estimates(run_once, *, seed, members, new_model, corpus, corpu
     if new_model is not None:
         other = _new_corpus_model(new_model, model, corpus, corpus_file, seed + members, client)
         vectors, used, ignored = _combine_new_model(model, vectors, other, groups, new_counts, rules, align_options,
-                                                    held if pool_members else np.ones_like(held))
+                                                    held)
         sources.append("new corpus model (trained)" if new_model == "train" else "new corpus model")
         provenance[used] |= np.uint64(1 << members)
         estimates += used
