@@ -68,11 +68,19 @@ def main(argv=None):
     tracemalloc.stop()
     output = record.vectors.nbytes
     inputs = sum(m.vectors.nbytes for m in models)
-    row = {"words": args.words, "dim": args.dim, "members": args.members, "seconds": round(seconds, 2),
-           "bare_product_seconds": round(bare, 2), "times": [round(t, 2) for t in times], "peak_allocated_mb": round(peak / 2**20, 1),
-           "output_mb": round(output / 2**20, 1), "inputs_mb": round(inputs / 2**20, 1),
-           "peak_over_output": round(peak / output, 3),
-           "extra_over_inputs_plus_output": round((peak - output) / (inputs + output), 3)}
+    row = {
+        "words": args.words,
+        "dim": args.dim,
+        "members": args.members,
+        "seconds": round(seconds, 2),
+        "bare_product_seconds": round(bare, 2),
+        "times": [round(t, 2) for t in times],
+        "peak_allocated_mb": round(peak / 2**20, 1),
+        "output_mb": round(output / 2**20, 1),
+        "inputs_mb": round(inputs / 2**20, 1),
+        "peak_over_output": round(peak / output, 3),
+        "extra_over_inputs_plus_output": round((peak - output) / (inputs + output), 3),
+    }
     print(json.dumps(row))
     if args.jsonl:
         with open(args.jsonl, "a") as handle:

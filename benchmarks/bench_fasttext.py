@@ -152,8 +152,21 @@ def main(argv=None):
         return 0
     rows = []
     for config in CONFIGS:
-        cmd = [sys.executable, "-m", "benchmarks.bench_fasttext", "--config", config, "--words", str(args.words), "--buckets",
-               str(args.buckets), "--dim", str(args.dim), "--shared", str(args.shared)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_fasttext",
+            "--config",
+            config,
+            "--words",
+            str(args.words),
+            "--buckets",
+            str(args.buckets),
+            "--dim",
+            str(args.dim),
+            "--shared",
+            str(args.shared),
+        ]
         done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
         row = json.loads(done.stdout.strip().splitlines()[-1])
         rows.append(row)

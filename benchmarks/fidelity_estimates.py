@@ -1,4 +1,5 @@
-"""Fidelity of continued training that combines several estimates (``continue_from(members=k, new_model=...)``), next to the plain recipe.
+"""Fidelity of continued training that combines several estimates (``continue_from(members=k, new_model=...)``),
+next to the plain recipe.
 
 Registers with :mod:`fidelity` (same cached models, same scorer) the candidates below and runs
 ``fidelity.main`` with them. ``--continue-seed S`` seeds the continued trainings (member i: S + i), so two runs
@@ -15,7 +16,7 @@ with different S show the run-to-run spread; every other option is fidelity.py's
   of one estimate per member (the default: ``members * count`` against the new model's count).
 
 The continued trainings of one run are made once and reused (copied) by every candidate that needs them, through
-the same combining function ``continue_training`` calls (``_continuation_estimates.continue_with_estimates``);
+the same combining function ``continue_training`` calls (``gensim_merge.continuation.continue_with_estimates``);
 so "combine s" of a candidate counts the trainings it was the first to need, plus aligning and combining.
 
 Usage (from the repository root)::
@@ -31,6 +32,9 @@ import functools
 import shlex
 import sys
 from pathlib import Path
+from unittest import mock
+
+import numpy as np
 
 from benchmarks import fidelity
 from gensim_merge import continuation
@@ -55,10 +59,18 @@ def _once(context, seed):
 
 
 def _combined(context, *, members, new_model, rules=None, pool_members=True):
-    result = continue_with_estimates(
-        functools.partial(_once, context), seed=SEED["value"], members=members, new_model=new_model, corpus=None,
-        corpus_file=None, client=None, rules={**DEFAULT_RULES, **(rules or {})}, align_options=AlignOptions(),
-        pool_members=pool_members)
+    # pool_members=False: the members' average counts as one estimate (evidence = count, not members * count)
+    # against the new corpus's model; the library always pools, so the variant passes held = 1 for this call
+    combine = continuation._combine_new_model
+    if not pool_members:
+        def combine(model, vectors, other, groups, new_counts, rules, align_options, held):
+            return continuation._combine_new_model(model, vectors, other, groups, new_counts, rules, align_options,
+                                                   np.ones_like(held))
+    with mock.patch.object(continuation, "_combine_new_model", combine):
+        result = continue_with_estimates(
+            functools.partial(_once, context), seed=SEED["value"], members=members, new_model=new_model,
+            corpus=None, corpus_file=None, client=None, rules={**DEFAULT_RULES, **(rules or {})},
+            align_options=AlignOptions())
     fidelity.logger.info("%s", result.report)
     return result.model.wv
 

@@ -73,50 +73,6 @@ _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"([0-9a-f]{8})-(\d+)-[0-9a-f]{
 _FINGERPRINT_ROWS = 64
 
 
-def _host_tag():
-    return f"{zlib.crc32(socket.gethostname().encode('utf8', 'replace')):08x}"
-
-
-def _current_umask():
-    """The process umask, read without changing it where the system allows.
-
-    Linux (4.7 and later) reports it in ``/proc/self/status``. Elsewhere the only way is to set it and set it
-    back (``os.umask`` is process-wide): another thread creating a file in that instant would get mode 0o666
-    masked by 0o022 instead of the umask; a lock keeps our own callers from racing each other.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as fin:
-            for line in fin:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    with _UMASK_LOCK:
-        umask = os.umask(0o022)
-        os.umask(umask)
-    return umask
-
-
-def _final_mode(destination, umask):
-    """The mode `destination` should end with: its own if it exists, else what ``open()`` would give."""
-    try:
-        return stat.S_IMODE(os.stat(destination).st_mode)
-    except FileNotFoundError:
-        return 0o666 & ~umask
-
-
-def _pid_alive(pid):
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):  # exists (another user's), or cannot tell: keep its files
-        return True
-    return True
-
-
 def remove_stale_temporaries(directory):
     """Remove the temporary files of killed saves in `directory`: those whose name says they were written on
     this machine by a process that no longer runs. Returns the paths removed.
@@ -350,12 +306,6 @@ def is_facebook_file(path):
     return True
 
 
-def _truncated(path, where, needed, size):
-    return ModelFileError(
-        f"{path} is not a complete fastText .bin file: it ends inside the {where} ({size} bytes, the header "
-        f"promises at least {needed}); the file is truncated (an interrupted download or copy?): fetch it again")
-
-
 class _Reader:
     def __init__(self, fin, path, size):
         self.fin, self.path, self.size = fin, path, size
@@ -384,67 +334,6 @@ def check_facebook_file(path):
     except OSError as err:
         raise ModelFileError(f"cannot open fastText file {path}: {err}") from err
     _check_layout(path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
-
-
-@functools.lru_cache(maxsize=16)
-def _check_layout(path, size, _mtime_ns, _inode):
-    """:func:`check_facebook_file`'s walk (cached per file version: only successes are kept)."""
-    try:
-        fin = open(path, "rb")  # noqa: SIM115 - closed by the with block below
-    except OSError as err:
-        raise ModelFileError(f"cannot open fastText file {path}: {err}") from err
-    with fin:
-        head = fin.read(HEADER_BYTES)
-        if path.endswith(_COMPRESSED) or head[:2] == b"\x1f\x8b":
-            raise ModelFileError(f"{path} is compressed; fastText .bin files are read uncompressed (their layout "
-                                 "is checked against the file's size first): decompress it (e.g. gunzip) and "
-                                 "load the result")
-        header = facebook_header(head)
-        if header is None:
-            raise ModelFileError(f"{path} is not a fastText .bin file: its first {HEADER_BYTES} bytes are no "
-                                 f"fastText header (first bytes: {head[:16]!r})")
-        fin.seek(header.size)
-        reader = _Reader(fin, path, size)
-        vocab_size, _, nlabels = reader.read("<3i", "header")
-        reader.read("<q", "header")
-        prune = reader.read("<q", "header")[0] if header.new_format else 0
-        if min(vocab_size, nlabels) < 0 or prune < -1:  # fastText writes -1 for "not pruned"
-            raise ModelFileError(f"{path} is not a fastText .bin file, or its header is corrupt (vector size "
-                                 f"{header.dim}, {vocab_size} words, {nlabels} labels, {prune} pruned "
-                                 "entries); fetch the file again")
-        offset = _skip_words(fin, vocab_size, path, size) + 8 * max(prune, 0)
-        for part in ("input matrix", "output matrix"):
-            fin.seek(offset)
-            if header.new_format:
-                reader.read("<?", part)
-            rows, cols = reader.read("<2q", part)
-            if rows < 0 or cols != header.dim:
-                raise ModelFileError(f"{path} starts like a fastText .bin file, but its {part} is declared "
-                                     f"{rows}x{cols} for vector size {header.dim}: the file is corrupt, or no "
-                                     "fastText file; it is not read (nor unpickled). Fetch it again")
-            offset = fin.tell() + 4 * rows * cols
-            if offset > size:
-                raise _truncated(path, part, offset, size)
-        if offset != size:
-            raise ModelFileError(f"{path} holds {size - offset} bytes past the end of a fastText model: it is not "
-                                 "a fastText .bin file as fastText writes them (was something appended?)")
-
-
-def _skip_words(fin, n_words, path, size, block=1 << 20):
-    """Offset just past `n_words` vocabulary entries (NUL-terminated word + 9 bytes) from the current position."""
-    base = fin.tell()  # file offset of buf[0]
-    buf, pos = b"", 0
-    for done in range(n_words):
-        while True:
-            end = buf.find(b"\0", pos)
-            if end >= 0 and end + 1 + _ENTRY_TAIL <= len(buf):
-                break
-            more = fin.read(block)
-            if not more:
-                raise _truncated(path, f"vocabulary (word {done + 1} of {n_words})", base + len(buf) + 1, size)
-            base, buf, pos = base + pos, buf[pos:] + more, 0
-        pos = end + 1 + _ENTRY_TAIL
-    return base + pos
 
 
 def pickled_class(path):
@@ -563,142 +452,6 @@ def damaged_file_error(path, problem):
     return _damaged(path, problem)
 
 
-def _damaged(path, problem):
-    return ModelFileError(f"{path!r} is not a readable gensim-merge safetensors file: {problem}; the file is "
-                          "damaged or was not written by gensim_merge.io.save_vectors: write it again")
-
-
-def _truncated_safetensors(path, needed, size):
-    return ModelFileError(f"{path!r} is a truncated safetensors file: its header describes {needed} bytes but the "
-                          f"file holds {size}; was the save interrupted or the copy cut short? Write or fetch it "
-                          "again")
-
-
-def _is_count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _read_header(path):
-    """The tensors' specs (name -> (numpy dtype, shape, absolute byte offset)) and the ``__metadata__`` of the
-    safetensors file `path`, every field checked against the format and the file's size."""
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as fin:
-            raw = fin.read(8)
-            if len(raw) < 8:
-                raise _truncated_safetensors(path, 8, size)
-            (n_header,) = struct.unpack("<Q", raw)
-            if n_header > _MAX_HEADER:
-                raise _damaged(path, f"its header length ({n_header} bytes) exceeds the format's limit")
-            if 8 + n_header > size:
-                raise _truncated_safetensors(path, 8 + n_header, size)
-            text = fin.read(n_header)
-    except FileNotFoundError as err:
-        raise ModelFileNotFoundError(f"no such file: {path!r}", filename=path) from err
-    except OSError as err:
-        raise ModelFileError(f"cannot read {path!r}: {err}") from err
-    try:
-        header = json.loads(text.decode("utf8"))
-    except ValueError as err:  # UnicodeDecodeError included
-        raise _damaged(path, f"its header is not valid JSON ({err})") from err
-    if not isinstance(header, dict):
-        raise _damaged(path, f"its header is a JSON {type(header).__name__}, not an object")
-    metadata = header.pop("__metadata__", None) or {}
-    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise _damaged(path, "its __metadata__ is not a mapping of strings")
-    data_size, specs = size - 8 - n_header, {}
-    for name, spec in header.items():
-        if not isinstance(spec, dict) or not isinstance(spec.get("dtype"), str) \
-                or not isinstance(spec.get("shape"), list) or not all(map(_is_count, spec["shape"])) \
-                or not isinstance(spec.get("data_offsets"), list) or len(spec["data_offsets"]) != 2 \
-                or not all(map(_is_count, spec["data_offsets"])):
-            raise _damaged(path, f"tensor {name!r} has no valid dtype, shape and data_offsets ({spec!r:.200})")
-        if spec["dtype"] not in _NUMPY_DTYPES:
-            raise _damaged(path, f"tensor {name!r} has dtype {spec['dtype']}, which numpy cannot hold (gensim-merge "
-                                 f"reads {sorted(_NUMPY_DTYPES)}; vectors must be F16, F32 or F64)")
-        dtype, (begin, end) = np.dtype(_NUMPY_DTYPES[spec["dtype"]]), spec["data_offsets"]
-        n_bytes = dtype.itemsize * int(np.prod(spec["shape"], dtype=object))
-        if end - begin != n_bytes:
-            raise _damaged(path, f"tensor {name!r} of shape {spec['shape']} and dtype {spec['dtype']} needs "
-                                 f"{n_bytes} bytes but its data_offsets span {end - begin}")
-        if end > data_size:
-            raise _truncated_safetensors(path, 8 + n_header + end, size)
-        specs[name] = (dtype, tuple(spec["shape"]), 8 + n_header + begin)
-    return specs, metadata
-
-
-def _metadata(path, header):
-    if header.get("format") != FORMAT_NAME:
-        raise ModelFileError(
-            f"{path!r} is a safetensors file but not one of gensim-merge's word-vector files (metadata format="
-            f"{header.get('format')!r}, expected {FORMAT_NAME!r}); write one with "
-            "gensim_merge.io.save_vectors(kv, 'out.safetensors')")
-    if header.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"{path!r} has format_version {header.get('format_version')!r}; this "
-                             f"gensim-merge reads version {FORMAT_VERSION}: upgrade gensim-merge")
-    try:
-        meta = json.loads(header.get("gensim_merge", "{}"))
-    except ValueError as err:
-        raise _damaged(path, f"its gensim_merge metadata is not valid JSON ({err})") from err
-    if not isinstance(meta, dict):
-        raise _damaged(path, f"its gensim_merge metadata is a JSON {type(meta).__name__}, not an object")
-    attributes, events = meta.get("attributes", []), meta.get("lifecycle_events", [])
-    if not isinstance(attributes, list) or not all(isinstance(a, str) for a in attributes):
-        raise _damaged(path, "its metadata's attribute names are not a list of strings")
-    if events is not None and not isinstance(events, list):
-        raise _damaged(path, "its metadata's lifecycle_events are not a list")
-    return meta
-
-
-def _check_own_tensors(path, specs):
-    """The vectors are a float matrix and the keys a byte blob with one offset per row (plus one)."""
-    missing = [n for n in _OWN_TENSORS if n not in specs]
-    if missing:
-        raise ModelFileError(f"{path!r} has no tensor(s) {missing}; expected a file written by "
-                             "gensim_merge.io.save_vectors")
-    (vec_dtype, vec_shape, _), (blob_dtype, blob_shape, _), (off_dtype, off_shape, _) = (
-        specs[n] for n in ("vectors", "keys.utf8", "keys.offsets"))
-    if vec_dtype.kind != "f":
-        raise ModelFileError(f"{path!r}: its vectors are {vec_dtype.name}, not floats; gensim-merge reads float16, "
-                             "float32 or float64 vectors (convert them, e.g. vectors.astype('float32'))")
-    if len(vec_shape) != 2:
-        raise ModelFileError(f"{path!r}: vectors must be 2-D, got shape {vec_shape}")
-    if blob_dtype != np.uint8 or len(blob_shape) != 1 or off_dtype.kind not in "iu" or len(off_shape) != 1:
-        raise _damaged(path, f"keys.utf8 must be 1-D uint8 and keys.offsets 1-D integers, got {blob_dtype} "
-                             f"{blob_shape} and {off_dtype} {off_shape}")
-    if off_shape[0] != vec_shape[0] + 1:
-        raise _damaged(path, f"{off_shape[0] - 1 if off_shape[0] else 0} keys (keys.offsets holds {off_shape[0]} "
-                             f"entries) for {vec_shape[0]} vectors")
-
-
-def _mapped(path, spec, mode):
-    """A :class:`numpy.memmap` of the tensor of `spec` (an empty array for an empty tensor)."""
-    dtype, shape, offset = spec
-    if 0 in shape:
-        return np.zeros(shape, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode=mode, offset=offset, shape=shape)
-
-
-def _big_array(path, spec, mmap):
-    """A large float tensor: memory-mapped, or (``mmap=None``) copied once from the map, which is several
-    times faster on large models than the package's ``get_tensor`` (that copies twice)."""
-    mapped = _mapped(path, spec, mmap or "r")
-    return mapped if mmap is not None else np.array(mapped, dtype=mapped.dtype.newbyteorder("="))
-
-
-def _decode_keys(blob, offsets, path):
-    offsets = np.asarray(offsets, dtype=np.int64)
-    if offsets.ndim != 1 or offsets.size == 0 or offsets[0] != 0 or offsets[-1] != len(blob) \
-            or np.any(np.diff(offsets) < 0):
-        raise ModelFileError(f"{path!r}: keys.offsets does not describe keys.utf8 ({len(blob)} bytes); the file "
-                             "is damaged")
-    starts, ends = offsets[:-1].tolist(), offsets[1:].tolist()
-    try:
-        return [blob[a:b].decode("utf8", "surrogatepass") for a, b in zip(starts, ends)]
-    except UnicodeDecodeError as err:
-        raise ModelFileError(f"{path!r}: a key is not valid UTF-8 ({err}); the file is damaged") from err
-
-
 def read_vectors_file(path, *, mmap=None):
     """Read a vectors file (``mmap``: ``None`` reads, ``"r"``/``"r+"``/``"c"`` memory-maps the vectors, and the
     n-gram arrays of a fastText file).
@@ -809,60 +562,6 @@ def format_for_path(path: PathType) -> tuple[VectorsFormat, bool]:
             f"end the name with one of {sorted(EXTENSIONS)} (optionally followed by .gz)"
         )
     return EXTENSIONS[ext], compressed
-
-
-def _read_head(path):
-    """(first bytes as stored, first bytes after decompression, gzip?) of `path`, or ModelFileError."""
-    if not os.path.exists(path):
-        raise ModelFileNotFoundError(filename=os.fspath(path), message=f"no such file: {path!r}; expected a word-vector file (.kv, .model, .txt, .vec, "
-                             ".bin, .safetensors, optionally .gz)")
-    if os.path.isdir(path):
-        raise ModelFileError(f"{path!r} is a directory; expected a word-vector file")
-    if os.path.getsize(path) == 0:
-        raise ModelFileError(f"{path!r} is empty (0 bytes); expected a word-vector file — was the save "
-                             "interrupted?")
-    with open(path, "rb") as fin:
-        raw = fin.read(_SNIFF_BYTES)
-    if not raw.startswith(_GZIP_MAGIC):
-        return raw, raw, False
-    try:
-        with gzip.open(path, "rb") as fin:
-            head = fin.read(_SNIFF_BYTES)
-    except (OSError, EOFError, zlib.error) as err:
-        raise ModelFileError(f"{path!r} starts like a gzip file but cannot be decompressed ({err}); is it "
-                             "truncated?") from err
-    return raw, head, True
-
-
-def _is_float(token):
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
-
-
-def _word2vec_kind(head):
-    """(format, no_header, n_values) of a word2vec-like file, judged from the header line and the first
-    record's structure (bytes, not their encoding: a Latin-1 word is still text), or None. `n_values` is None,
-    or the number of values of a text record whose count differs from the header's vector size."""
-    newline = head.find(b"\n")
-    first = head[:newline if newline >= 0 else len(head)]
-    tokens = first.split()
-    if len(tokens) == 2 and tokens[0].isdigit() and tokens[1].isdigit():
-        dim = int(tokens[1])
-        rest = head[newline + 1:] if newline >= 0 else b""
-        end = rest.find(b"\n")
-        parts = rest[:end if end >= 0 else len(rest)].rstrip(b"\r\n ").split(b" ")
-        is_text = len(parts) == dim + 1 and all(_is_float(p) for p in parts[1:])
-        if is_text or int(tokens[0]) == 0 or not rest:
-            return "word2vec-text", False, None
-        if end >= 0 and len(parts) >= 2 and all(_is_float(p) for p in parts[1:]):  # a text record, wrong length
-            return "word2vec-text", False, len(parts) - 1
-        return "word2vec-binary", False, None
-    if len(tokens) >= 2 and all(_is_float(t) for t in tokens[1:]):
-        return "word2vec-text", True, None  # GloVe-style text without the header line
-    return None
 
 
 def sniff(path: PathType) -> Sniffed:
@@ -1130,6 +829,345 @@ def read_word2vec(cls, fname, *, fvocab, binary, encoding, unicode_errors, limit
     return kv
 
 
+class _Progress:
+    """Logs at INFO, every PROGRESS_SECONDS, how many records of a word2vec file have been read."""
+
+    def __init__(self, fname, kv, total):
+        self.fname, self.kv, self.total = fname, kv, total
+        self.start = self.last = time.monotonic()
+
+    def tick(self, done):
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_SECONDS:
+            self.last = now
+            logger.info("loading %s: %d of %d words (%.0f%%), %.0f s", self.fname, done, self.total,
+                        100.0 * done / max(self.total, 1), now - self.start)
+
+
+_FASTTEXT_CLASSES = {("gensim.models.fasttext", "FastTextKeyedVectors"), ("gensim.models.fasttext", "FastText"),
+                     ("gensim_merge.fasttext", "MergeableFastTextKeyedVectors")}
+
+
+def is_fasttext_file(path: PathType) -> bool:
+    """True when `path` holds fastText vectors: a complete Facebook ``.bin`` file (its whole layout checked, in
+    either header version), or a gensim file of fastText vectors or of a FastText model (recognised from the
+    pickle's opcodes, without running it).
+
+    Examples
+    --------
+    >>> from gensim.test.utils import datapath
+    >>> is_fasttext_file(datapath("lee_fasttext.bin")), is_fasttext_file(datapath("lee_fasttext.vec"))
+    (True, False)
+    """
+    if not os.path.isfile(os.fspath(path)):
+        return False
+    return is_facebook_file(path) or pickled_class(path) in _FASTTEXT_CLASSES
+
+
+def _host_tag():
+    return f"{zlib.crc32(socket.gethostname().encode('utf8', 'replace')):08x}"
+
+
+def _current_umask():
+    """The process umask, read without changing it where the system allows.
+
+    Linux (4.7 and later) reports it in ``/proc/self/status``. Elsewhere the only way is to set it and set it
+    back (``os.umask`` is process-wide): another thread creating a file in that instant would get mode 0o666
+    masked by 0o022 instead of the umask; a lock keeps our own callers from racing each other.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fin:
+            for line in fin:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return umask
+
+
+def _final_mode(destination, umask):
+    """The mode `destination` should end with: its own if it exists, else what ``open()`` would give."""
+    try:
+        return stat.S_IMODE(os.stat(destination).st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~umask
+
+
+def _pid_alive(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # exists (another user's), or cannot tell: keep its files
+        return True
+    return True
+
+
+def _truncated(path, where, needed, size):
+    return ModelFileError(
+        f"{path} is not a complete fastText .bin file: it ends inside the {where} ({size} bytes, the header "
+        f"promises at least {needed}); the file is truncated (an interrupted download or copy?): fetch it again")
+
+
+@functools.lru_cache(maxsize=16)
+def _check_layout(path, size, _mtime_ns, _inode):
+    """:func:`check_facebook_file`'s walk (cached per file version: only successes are kept)."""
+    try:
+        fin = open(path, "rb")  # noqa: SIM115 - closed by the with block below
+    except OSError as err:
+        raise ModelFileError(f"cannot open fastText file {path}: {err}") from err
+    with fin:
+        head = fin.read(HEADER_BYTES)
+        if path.endswith(_COMPRESSED) or head[:2] == b"\x1f\x8b":
+            raise ModelFileError(f"{path} is compressed; fastText .bin files are read uncompressed (their layout "
+                                 "is checked against the file's size first): decompress it (e.g. gunzip) and "
+                                 "load the result")
+        header = facebook_header(head)
+        if header is None:
+            raise ModelFileError(f"{path} is not a fastText .bin file: its first {HEADER_BYTES} bytes are no "
+                                 f"fastText header (first bytes: {head[:16]!r})")
+        fin.seek(header.size)
+        reader = _Reader(fin, path, size)
+        vocab_size, _, nlabels = reader.read("<3i", "header")
+        reader.read("<q", "header")
+        prune = reader.read("<q", "header")[0] if header.new_format else 0
+        if min(vocab_size, nlabels) < 0 or prune < -1:  # fastText writes -1 for "not pruned"
+            raise ModelFileError(f"{path} is not a fastText .bin file, or its header is corrupt (vector size "
+                                 f"{header.dim}, {vocab_size} words, {nlabels} labels, {prune} pruned "
+                                 "entries); fetch the file again")
+        offset = _skip_words(fin, vocab_size, path, size) + 8 * max(prune, 0)
+        for part in ("input matrix", "output matrix"):
+            fin.seek(offset)
+            if header.new_format:
+                reader.read("<?", part)
+            rows, cols = reader.read("<2q", part)
+            if rows < 0 or cols != header.dim:
+                raise ModelFileError(f"{path} starts like a fastText .bin file, but its {part} is declared "
+                                     f"{rows}x{cols} for vector size {header.dim}: the file is corrupt, or no "
+                                     "fastText file; it is not read (nor unpickled). Fetch it again")
+            offset = fin.tell() + 4 * rows * cols
+            if offset > size:
+                raise _truncated(path, part, offset, size)
+        if offset != size:
+            raise ModelFileError(f"{path} holds {size - offset} bytes past the end of a fastText model: it is not "
+                                 "a fastText .bin file as fastText writes them (was something appended?)")
+
+
+def _skip_words(fin, n_words, path, size, block=1 << 20):
+    """Offset just past `n_words` vocabulary entries (NUL-terminated word + 9 bytes) from the current position."""
+    base = fin.tell()  # file offset of buf[0]
+    buf, pos = b"", 0
+    for done in range(n_words):
+        while True:
+            end = buf.find(b"\0", pos)
+            if end >= 0 and end + 1 + _ENTRY_TAIL <= len(buf):
+                break
+            more = fin.read(block)
+            if not more:
+                raise _truncated(path, f"vocabulary (word {done + 1} of {n_words})", base + len(buf) + 1, size)
+            base, buf, pos = base + pos, buf[pos:] + more, 0
+        pos = end + 1 + _ENTRY_TAIL
+    return base + pos
+
+
+def _damaged(path, problem):
+    return ModelFileError(f"{path!r} is not a readable gensim-merge safetensors file: {problem}; the file is "
+                          "damaged or was not written by gensim_merge.io.save_vectors: write it again")
+
+
+def _truncated_safetensors(path, needed, size):
+    return ModelFileError(f"{path!r} is a truncated safetensors file: its header describes {needed} bytes but the "
+                          f"file holds {size}; was the save interrupted or the copy cut short? Write or fetch it "
+                          "again")
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _read_header(path):
+    """The tensors' specs (name -> (numpy dtype, shape, absolute byte offset)) and the ``__metadata__`` of the
+    safetensors file `path`, every field checked against the format and the file's size."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fin:
+            raw = fin.read(8)
+            if len(raw) < 8:
+                raise _truncated_safetensors(path, 8, size)
+            (n_header,) = struct.unpack("<Q", raw)
+            if n_header > _MAX_HEADER:
+                raise _damaged(path, f"its header length ({n_header} bytes) exceeds the format's limit")
+            if 8 + n_header > size:
+                raise _truncated_safetensors(path, 8 + n_header, size)
+            text = fin.read(n_header)
+    except FileNotFoundError as err:
+        raise ModelFileNotFoundError(f"no such file: {path!r}", filename=path) from err
+    except OSError as err:
+        raise ModelFileError(f"cannot read {path!r}: {err}") from err
+    try:
+        header = json.loads(text.decode("utf8"))
+    except ValueError as err:  # UnicodeDecodeError included
+        raise _damaged(path, f"its header is not valid JSON ({err})") from err
+    if not isinstance(header, dict):
+        raise _damaged(path, f"its header is a JSON {type(header).__name__}, not an object")
+    metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise _damaged(path, "its __metadata__ is not a mapping of strings")
+    data_size, specs = size - 8 - n_header, {}
+    for name, spec in header.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("dtype"), str) \
+                or not isinstance(spec.get("shape"), list) or not all(map(_is_count, spec["shape"])) \
+                or not isinstance(spec.get("data_offsets"), list) or len(spec["data_offsets"]) != 2 \
+                or not all(map(_is_count, spec["data_offsets"])):
+            raise _damaged(path, f"tensor {name!r} has no valid dtype, shape and data_offsets ({spec!r:.200})")
+        if spec["dtype"] not in _NUMPY_DTYPES:
+            raise _damaged(path, f"tensor {name!r} has dtype {spec['dtype']}, which numpy cannot hold (gensim-merge "
+                                 f"reads {sorted(_NUMPY_DTYPES)}; vectors must be F16, F32 or F64)")
+        dtype, (begin, end) = np.dtype(_NUMPY_DTYPES[spec["dtype"]]), spec["data_offsets"]
+        n_bytes = dtype.itemsize * int(np.prod(spec["shape"], dtype=object))
+        if end - begin != n_bytes:
+            raise _damaged(path, f"tensor {name!r} of shape {spec['shape']} and dtype {spec['dtype']} needs "
+                                 f"{n_bytes} bytes but its data_offsets span {end - begin}")
+        if end > data_size:
+            raise _truncated_safetensors(path, 8 + n_header + end, size)
+        specs[name] = (dtype, tuple(spec["shape"]), 8 + n_header + begin)
+    return specs, metadata
+
+
+def _metadata(path, header):
+    if header.get("format") != FORMAT_NAME:
+        raise ModelFileError(
+            f"{path!r} is a safetensors file but not one of gensim-merge's word-vector files (metadata format="
+            f"{header.get('format')!r}, expected {FORMAT_NAME!r}); write one with "
+            "gensim_merge.io.save_vectors(kv, 'out.safetensors')")
+    if header.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(f"{path!r} has format_version {header.get('format_version')!r}; this "
+                             f"gensim-merge reads version {FORMAT_VERSION}: upgrade gensim-merge")
+    try:
+        meta = json.loads(header.get("gensim_merge", "{}"))
+    except ValueError as err:
+        raise _damaged(path, f"its gensim_merge metadata is not valid JSON ({err})") from err
+    if not isinstance(meta, dict):
+        raise _damaged(path, f"its gensim_merge metadata is a JSON {type(meta).__name__}, not an object")
+    attributes, events = meta.get("attributes", []), meta.get("lifecycle_events", [])
+    if not isinstance(attributes, list) or not all(isinstance(a, str) for a in attributes):
+        raise _damaged(path, "its metadata's attribute names are not a list of strings")
+    if events is not None and not isinstance(events, list):
+        raise _damaged(path, "its metadata's lifecycle_events are not a list")
+    return meta
+
+
+def _check_own_tensors(path, specs):
+    """The vectors are a float matrix and the keys a byte blob with one offset per row (plus one)."""
+    missing = [n for n in _OWN_TENSORS if n not in specs]
+    if missing:
+        raise ModelFileError(f"{path!r} has no tensor(s) {missing}; expected a file written by "
+                             "gensim_merge.io.save_vectors")
+    (vec_dtype, vec_shape, _), (blob_dtype, blob_shape, _), (off_dtype, off_shape, _) = (
+        specs[n] for n in ("vectors", "keys.utf8", "keys.offsets"))
+    if vec_dtype.kind != "f":
+        raise ModelFileError(f"{path!r}: its vectors are {vec_dtype.name}, not floats; gensim-merge reads float16, "
+                             "float32 or float64 vectors (convert them, e.g. vectors.astype('float32'))")
+    if len(vec_shape) != 2:
+        raise ModelFileError(f"{path!r}: vectors must be 2-D, got shape {vec_shape}")
+    if blob_dtype != np.uint8 or len(blob_shape) != 1 or off_dtype.kind not in "iu" or len(off_shape) != 1:
+        raise _damaged(path, f"keys.utf8 must be 1-D uint8 and keys.offsets 1-D integers, got {blob_dtype} "
+                             f"{blob_shape} and {off_dtype} {off_shape}")
+    if off_shape[0] != vec_shape[0] + 1:
+        raise _damaged(path, f"{off_shape[0] - 1 if off_shape[0] else 0} keys (keys.offsets holds {off_shape[0]} "
+                             f"entries) for {vec_shape[0]} vectors")
+
+
+def _mapped(path, spec, mode):
+    """A :class:`numpy.memmap` of the tensor of `spec` (an empty array for an empty tensor)."""
+    dtype, shape, offset = spec
+    if 0 in shape:
+        return np.zeros(shape, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode=mode, offset=offset, shape=shape)
+
+
+def _big_array(path, spec, mmap):
+    """A large float tensor: memory-mapped, or (``mmap=None``) copied once from the map, which is several
+    times faster on large models than the package's ``get_tensor`` (that copies twice)."""
+    mapped = _mapped(path, spec, mmap or "r")
+    return mapped if mmap is not None else np.array(mapped, dtype=mapped.dtype.newbyteorder("="))
+
+
+def _decode_keys(blob, offsets, path):
+    offsets = np.asarray(offsets, dtype=np.int64)
+    if offsets.ndim != 1 or offsets.size == 0 or offsets[0] != 0 or offsets[-1] != len(blob) \
+            or np.any(np.diff(offsets) < 0):
+        raise ModelFileError(f"{path!r}: keys.offsets does not describe keys.utf8 ({len(blob)} bytes); the file "
+                             "is damaged")
+    starts, ends = offsets[:-1].tolist(), offsets[1:].tolist()
+    try:
+        return [blob[a:b].decode("utf8", "surrogatepass") for a, b in zip(starts, ends)]
+    except UnicodeDecodeError as err:
+        raise ModelFileError(f"{path!r}: a key is not valid UTF-8 ({err}); the file is damaged") from err
+
+
+def _read_head(path):
+    """(first bytes as stored, first bytes after decompression, gzip?) of `path`, or ModelFileError."""
+    if not os.path.exists(path):
+        raise ModelFileNotFoundError(
+            filename=os.fspath(path),
+            message=f"no such file: {path!r}; expected a word-vector file (.kv, .model, .txt, .vec, "
+            ".bin, .safetensors, optionally .gz)",
+        )
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path!r} is a directory; expected a word-vector file")
+    if os.path.getsize(path) == 0:
+        raise ModelFileError(f"{path!r} is empty (0 bytes); expected a word-vector file — was the save "
+                             "interrupted?")
+    with open(path, "rb") as fin:
+        raw = fin.read(_SNIFF_BYTES)
+    if not raw.startswith(_GZIP_MAGIC):
+        return raw, raw, False
+    try:
+        with gzip.open(path, "rb") as fin:
+            head = fin.read(_SNIFF_BYTES)
+    except (OSError, EOFError, zlib.error) as err:
+        raise ModelFileError(f"{path!r} starts like a gzip file but cannot be decompressed ({err}); is it "
+                             "truncated?") from err
+    return raw, head, True
+
+
+def _is_float(token):
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _word2vec_kind(head):
+    """(format, no_header, n_values) of a word2vec-like file, judged from the header line and the first
+    record's structure (bytes, not their encoding: a Latin-1 word is still text), or None. `n_values` is None,
+    or the number of values of a text record whose count differs from the header's vector size."""
+    newline = head.find(b"\n")
+    first = head[:newline if newline >= 0 else len(head)]
+    tokens = first.split()
+    if len(tokens) == 2 and tokens[0].isdigit() and tokens[1].isdigit():
+        dim = int(tokens[1])
+        rest = head[newline + 1:] if newline >= 0 else b""
+        end = rest.find(b"\n")
+        parts = rest[:end if end >= 0 else len(rest)].rstrip(b"\r\n ").split(b" ")
+        is_text = len(parts) == dim + 1 and all(_is_float(p) for p in parts[1:])
+        if is_text or int(tokens[0]) == 0 or not rest:
+            return "word2vec-text", False, None
+        if end >= 0 and len(parts) >= 2 and all(_is_float(p) for p in parts[1:]):  # a text record, wrong length
+            return "word2vec-text", False, len(parts) - 1
+        return "word2vec-binary", False, None
+    if len(tokens) >= 2 and all(_is_float(t) for t in tokens[1:]):
+        return "word2vec-text", True, None  # GloVe-style text without the header line
+    return None
+
+
 def _is_gzip(fname):
     with open(fname, "rb") as fin:
         return fin.read(2) == b"\x1f\x8b"
@@ -1186,21 +1224,6 @@ def _read_counts(fvocab, unicode_errors):
     return counts
 
 
-class _Progress:
-    """Logs at INFO, every PROGRESS_SECONDS, how many records of a word2vec file have been read."""
-
-    def __init__(self, fname, kv, total):
-        self.fname, self.kv, self.total = fname, kv, total
-        self.start = self.last = time.monotonic()
-
-    def tick(self, done):
-        now = time.monotonic()
-        if now - self.last >= PROGRESS_SECONDS:
-            self.last = now
-            logger.info("loading %s: %d of %d words (%.0f%%), %.0f s", self.fname, done, self.total,
-                        100.0 * done / max(self.total, 1), now - self.start)
-
-
 def _read_text(fname, fin, kv, counts, wanted, vector_size, datatype, unicode_errors, encoding, progress):
     """gensim's text record loop, one line at a time, with the record number in its errors."""
     parse, add = gensim_keyedvectors._word2vec_line_to_vector, gensim_keyedvectors._add_word_to_kv
@@ -1242,23 +1265,3 @@ def _read_binary(fname, fin, kv, counts, wanted, vector_size, datatype, unicode_
                              f"words, but the file ends after {done} records; the file is truncated or the "
                              "header's word count is wrong")
     return chunk
-
-
-_FASTTEXT_CLASSES = {("gensim.models.fasttext", "FastTextKeyedVectors"), ("gensim.models.fasttext", "FastText"),
-                     ("gensim_merge.fasttext", "MergeableFastTextKeyedVectors")}
-
-
-def is_fasttext_file(path: PathType) -> bool:
-    """True when `path` holds fastText vectors: a complete Facebook ``.bin`` file (its whole layout checked, in
-    either header version), or a gensim file of fastText vectors or of a FastText model (recognised from the
-    pickle's opcodes, without running it).
-
-    Examples
-    --------
-    >>> from gensim.test.utils import datapath
-    >>> is_fasttext_file(datapath("lee_fasttext.bin")), is_fasttext_file(datapath("lee_fasttext.vec"))
-    (True, False)
-    """
-    if not os.path.isfile(os.fspath(path)):
-        return False
-    return is_facebook_file(path) or pickled_class(path) in _FASTTEXT_CLASSES

@@ -51,17 +51,6 @@ def prepared(X, mean, normalize, dtype=np.float64):
     return out.astype(dtype, copy=False)
 
 
-def _blocks(n, size=None):
-    """(start, stop) of consecutive blocks of `size` rows (default :data:`_BLOCK_ROWS`) covering n rows."""
-    size = size or _BLOCK_ROWS
-    return ((start, min(start + size, n)) for start in range(0, n, size))
-
-
-def _block_index(start, stop, rows):
-    """Selects block ``start:stop`` of all rows (`rows` None: a slice, a view) or of the given `rows`."""
-    return slice(start, stop) if rows is None else rows[start:stop]
-
-
 def as_work(X, mean, dtype):
     """Rows X as `dtype` minus `mean` (None: nothing): a new array only where a conversion is needed.
 
@@ -70,12 +59,6 @@ def as_work(X, mean, dtype):
     if mean is None:
         return np.asarray(X, dtype=dtype)
     return prepared(X, mean, False, dtype)
-
-
-def _inverse_lengths(x_sq, y_sq):
-    """``1 / (|x_i| |y_i|)`` from squared norms, 0 where a row is zero."""
-    lengths = np.sqrt(x_sq * y_sq)
-    return np.divide(1.0, lengths, out=np.zeros_like(lengths), where=lengths > 0)
 
 
 def cross_product(A, B, *, means=None, normalize=False, rows=None, norms=None):
@@ -266,39 +249,6 @@ MIN_RESIDUAL_SIGMA = 0.01
 _COSINE_ROUNDING = 1e-4
 
 
-def _trim_cutoff(residual, mask, trim_threshold):
-    """The robust rule's cut-off: median + k·σ of the kept residuals, σ = max(1.4826·MAD, floor)."""
-    kept = residual[mask]
-    med = np.median(kept)
-    sigma = max(_MAD_TO_SIGMA * float(np.median(np.abs(kept - med))), MIN_RESIDUAL_SIGMA)
-    return med + trim_threshold * sigma
-
-
-def _cosines_for_report(A, B, matrix, previous, mask, valid, n_lowest):
-    """Cosines under `matrix`, from the previous round's ``(map, cosines)``, exact where the report reads them.
-
-    The new map differs from the previous one by ``delta = ‖R_new − R_old‖₂``, which moves every cosine by at
-    most delta. The report names the trimmed anchors and the `n_lowest` lowest, and an anchor can only be
-    among those if its previous cosine is within 2·delta of the previous `n_lowest`-th lowest: those are
-    recomputed; the others keep their previous value, which only serves to order them after the named ones.
-    The Frobenius norm bounds delta first (free); the spectral norm (an SVD of the difference) only where
-    that bound leaves many anchors to recompute.
-    """
-    old_matrix, cosines = previous
-    k = min(n_lowest, int(valid.sum()))
-    kth_lowest = np.partition(cosines[valid], k - 1)[k - 1] if k else -np.inf
-
-    def wanted(delta):
-        return valid & (~mask | (cosines <= kth_lowest + 2.0 * (delta + _COSINE_ROUNDING)))
-
-    rows = np.flatnonzero(wanted(np.linalg.norm(matrix - old_matrix)))
-    if rows.size > max(4 * A.shape[1], valid.size // 20):
-        rows = np.flatnonzero(wanted(scipy.linalg.svdvals(matrix - old_matrix, check_finite=False)[0]))
-    cosines = cosines.copy()
-    cosines[rows] = exact_cosines(A, B, matrix, rows=rows)
-    return cosines
-
-
 def robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim_threshold, max_rounds, n_lowest):
     """Fit on the `valid` anchor pairs (rows of A and B), trim those far out (median + k·MAD) and refit.
 
@@ -374,3 +324,53 @@ def robust_fit(A, B, norms, valid, method, center, normalize, ridge, trim, trim_
     mapped_norm = np.sqrt(mapped_sq[mask].sum())
     scale = float(np.sqrt(centred_target_sq[mask].sum()) / mapped_norm) if mapped_norm > 0 else 1.0
     return matrix, scale, mu_s, mu_t, mask, cosines, float(cosines[mask].mean())
+
+
+def _blocks(n, size=None):
+    """(start, stop) of consecutive blocks of `size` rows (default :data:`_BLOCK_ROWS`) covering n rows."""
+    size = size or _BLOCK_ROWS
+    return ((start, min(start + size, n)) for start in range(0, n, size))
+
+
+def _block_index(start, stop, rows):
+    """Selects block ``start:stop`` of all rows (`rows` None: a slice, a view) or of the given `rows`."""
+    return slice(start, stop) if rows is None else rows[start:stop]
+
+
+def _inverse_lengths(x_sq, y_sq):
+    """``1 / (|x_i| |y_i|)`` from squared norms, 0 where a row is zero."""
+    lengths = np.sqrt(x_sq * y_sq)
+    return np.divide(1.0, lengths, out=np.zeros_like(lengths), where=lengths > 0)
+
+
+def _trim_cutoff(residual, mask, trim_threshold):
+    """The robust rule's cut-off: median + k·σ of the kept residuals, σ = max(1.4826·MAD, floor)."""
+    kept = residual[mask]
+    med = np.median(kept)
+    sigma = max(_MAD_TO_SIGMA * float(np.median(np.abs(kept - med))), MIN_RESIDUAL_SIGMA)
+    return med + trim_threshold * sigma
+
+
+def _cosines_for_report(A, B, matrix, previous, mask, valid, n_lowest):
+    """Cosines under `matrix`, from the previous round's ``(map, cosines)``, exact where the report reads them.
+
+    The new map differs from the previous one by ``delta = ‖R_new − R_old‖₂``, which moves every cosine by at
+    most delta. The report names the trimmed anchors and the `n_lowest` lowest, and an anchor can only be
+    among those if its previous cosine is within 2·delta of the previous `n_lowest`-th lowest: those are
+    recomputed; the others keep their previous value, which only serves to order them after the named ones.
+    The Frobenius norm bounds delta first (free); the spectral norm (an SVD of the difference) only where
+    that bound leaves many anchors to recompute.
+    """
+    old_matrix, cosines = previous
+    k = min(n_lowest, int(valid.sum()))
+    kth_lowest = np.partition(cosines[valid], k - 1)[k - 1] if k else -np.inf
+
+    def wanted(delta):
+        return valid & (~mask | (cosines <= kth_lowest + 2.0 * (delta + _COSINE_ROUNDING)))
+
+    rows = np.flatnonzero(wanted(np.linalg.norm(matrix - old_matrix)))
+    if rows.size > max(4 * A.shape[1], valid.size // 20):
+        rows = np.flatnonzero(wanted(scipy.linalg.svdvals(matrix - old_matrix, check_finite=False)[0]))
+    cosines = cosines.copy()
+    cosines[rows] = exact_cosines(A, B, matrix, rows=rows)
+    return cosines

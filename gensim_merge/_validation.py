@@ -139,53 +139,6 @@ def check_word2vec_keys(keys, fmt):
             ".safetensors (or .kv) instead, or repair the key") from None
 
 
-def _encodable(key):
-    try:
-        key.encode("utf8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _shown(value):
-    """`value` as a message shows it: numpy scalars as the Python number they hold."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    return repr(value)
-
-
-def _is_bool(value):
-    return isinstance(value, (bool, np.bool_))
-
-
-def _number(bound):
-    """A bound as a message shows it: long integers with ``_`` between thousands (as Python and ``int()`` read
-    them), large reals in exponent form."""
-    if isinstance(bound, numbers.Integral) and abs(bound) >= 100_000:
-        return f"{bound:_}"
-    if isinstance(bound, float) and abs(bound) >= 1e6:
-        return f"{bound:g}"
-    return str(bound)
-
-
-def _bounds(low, high, low_open, high_open):
-    """A range in words: "in [0, 1)", ">= 2", "> 0"."""
-    low, high = (None if b is None else _number(b) for b in (low, high))
-    if low is not None and high is not None:
-        return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-    if low is not None:
-        return f"{'>' if low_open else '>='} {low}"
-    if high is not None:
-        return f"{'<' if high_open else '<='} {high}"
-    return ""
-
-
-def _inside(value, low, high, low_open, high_open):
-    if low is not None and not (value > low if low_open else value >= low):
-        return False
-    return high is None or (value < high if high_open else value <= high)
-
-
 def describe_integer(*, low=None, high=None, none=False):
     """The range :func:`check_integer` accepts, in words ("None or an integer >= 2")."""
     bounds = _bounds(low, high, False, False)
@@ -505,3 +458,50 @@ def check_options_of(entry: str, spell=None, **values: Any) -> dict[str, Any]:
     """
     spell = spell or (lambda name: name)
     return {option: check_option_of(entry, option, value, spell(option)) for option, value in values.items()}
+
+
+def _encodable(key):
+    try:
+        key.encode("utf8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(value):
+    """`value` as a message shows it: numpy scalars as the Python number they hold."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
+def _is_bool(value):
+    return isinstance(value, (bool, np.bool_))
+
+
+def _number(bound):
+    """A bound as a message shows it: long integers with ``_`` between thousands (as Python and ``int()`` read
+    them), large reals in exponent form."""
+    if isinstance(bound, numbers.Integral) and abs(bound) >= 100_000:
+        return f"{bound:_}"
+    if isinstance(bound, float) and abs(bound) >= 1e6:
+        return f"{bound:g}"
+    return str(bound)
+
+
+def _bounds(low, high, low_open, high_open):
+    """A range in words: "in [0, 1)", ">= 2", "> 0"."""
+    low, high = (None if b is None else _number(b) for b in (low, high))
+    if low is not None and high is not None:
+        return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low}"
+    if high is not None:
+        return f"{'<' if high_open else '<='} {high}"
+    return ""
+
+
+def _inside(value, low, high, low_open, high_open):
+    if low is not None and not (value > low if low_open else value >= low):
+        return False
+    return high is None or (value < high if high_open else value <= high)

@@ -83,16 +83,6 @@ _TABLE = OPTIONS["align"]
 ON_MISSING = _TABLE["on_missing"].choices
 
 
-def _check_anchors(value, name):
-    """None, a pair file path, a dict, or a list of words or pairs; a one-pass iterable is read into a tuple."""
-    if value is None or isinstance(value, (str, os.PathLike, Mapping, list, tuple)):
-        return value
-    if isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
-        raise OptionTypeError(f"{name} must be {allowed('anchors')}, got a {type(value).__name__}", option=name,
-                              value=value, allowed=allowed("anchors"))
-    return tuple(value)  # a generator would be used up by the first fit made with these options
-
-
 def allowed(option: str) -> str:
     """The values an option accepts, in words (e.g. ``allowed("heldout") == "in [0, 1)"``)."""
     if option in _TABLE:
@@ -524,15 +514,6 @@ class Anchors:
     def __len__(self) -> int:
         return len(self.source_words)
 
-    def subset(self, mask_or_index: np.ndarray) -> Anchors:
-        """Return the anchors selected by a boolean mask or an index array."""
-        idx = np.arange(len(self))[mask_or_index]
-        return Anchors(
-            self.source_index[idx], self.target_index[idx],
-            tuple(self.source_words[i] for i in idx), tuple(self.target_words[i] for i in idx),
-            self.n_missing,
-        )
-
 
 def frequency_ranks(kv: KeyedVectors) -> np.ndarray:
     """Rank of every word of `kv` by frequency (0 = most frequent).
@@ -557,31 +538,6 @@ def frequency_ranks(kv: KeyedVectors) -> np.ndarray:
     ranks = np.empty(n, dtype=np.int64)
     ranks[order] = np.arange(n)
     return ranks
-
-
-def _filter_counts(source, target):
-    """The counts the ``min_count`` filter reads on each side, or None when it cannot apply.
-
-    Real counts are used as they are. Rank stand-ins facing real counts are put on the real side's frequency
-    curve (:func:`gensim_merge.counts.frequency_curve`), as a merge weighs them: filtering on the ranks
-    themselves would keep nearly every word (measured: 4411 anchors instead of 2857, pair-cosine correlation
-    with joint training .70 instead of .79 in ``benchmarks/fidelity_counts.py``). Missing counts, or stand-ins
-    on both sides, give nothing to filter on.
-    """
-    src, tgt = read_model_counts(source, "source"), read_model_counts(target, "target")
-    if src.kind == "real" and tgt.kind == "stand-in":
-        return src.values, frequency_curve(src.values, len(tgt.values))
-    if tgt.kind == "real" and src.kind == "stand-in":
-        return frequency_curve(tgt.values, len(src.values)), tgt.values
-    if src.kind == tgt.kind == "real":
-        return src.values, tgt.values
-    return None
-
-
-def _checked_counts(n_anchors, min_count):
-    """`n_anchors` (None or an int >= 1: a cap, not an alignment, so 1 will do) and `min_count` (an int >= 0)."""
-    return check_option_of("shared_anchors", "n_anchors", n_anchors), check_option("anchor_min_count", min_count,
-                                                                                 "min_count")
 
 
 def shared_anchors(source: KeyedVectors, target: KeyedVectors, *, n_anchors: int | None = AlignOptions.n_anchors,
@@ -641,55 +597,6 @@ def shared_anchors(source: KeyedVectors, target: KeyedVectors, *, n_anchors: int
     return Anchors(src_idx.astype(np.intp), tgt_idx.astype(np.intp), src_words, tgt_words)
 
 
-def _scan_shared(source, target, n_anchors, min_count):
-    """Rows of the shared words (frequent enough) that can be among the `n_anchors` of highest priority.
-
-    Source words are looked up in the target a chunk at a time, most frequent first, and the scan stops
-    once the `n_anchors`-th best priority found is better than the rank of every word not yet looked up
-    (a word's priority is at least its source rank): on two large vocabularies this looks up a few
-    multiples of `n_anchors` words instead of all of them (one dict lookup each, ~0.6 us on 1M words).
-
-    Returns
-    -------
-    src_idx, tgt_idx : ndarray of intp
-        The candidates, in no particular order.
-    priority : ndarray of int64
-        Their priorities (the worse of the two frequency ranks).
-    n_shared : int
-        Shared words seen by the scan (before the `min_count` filter).
-    """
-    src_ranks, tgt_ranks = frequency_ranks(source), frequency_ranks(target)
-    by_rank = np.argsort(src_ranks, kind="stable")
-    counted = _filter_counts(source, target) if min_count else None
-    filter_counts = counted is not None
-    src_counts, tgt_counts = counted or (None, None)
-    lookup, keys = target.key_to_index.get, source.index_to_key
-    found_src, found_tgt, n_shared, n_found = [], [], 0, 0
-    start, step = 0, max(2 * (n_anchors or 0), _FIRST_SCAN)
-    while start < by_rank.size:
-        rows = by_rank[start:start + step]
-        start += rows.size
-        step *= 2
-        tgt = np.fromiter(
-            map(lookup, map(keys.__getitem__, rows.tolist()), itertools.repeat(-1)), dtype=np.intp, count=rows.size
-        )
-        shared = tgt >= 0
-        n_shared += int(shared.sum())
-        rows, tgt = rows[shared], tgt[shared]
-        if filter_counts:
-            frequent = (src_counts[rows] >= min_count) & (tgt_counts[tgt] >= min_count)
-            rows, tgt = rows[frequent], tgt[frequent]
-        found_src.append(rows)
-        found_tgt.append(tgt)
-        n_found += rows.size
-        if n_anchors is not None and n_found >= n_anchors:
-            priority = np.maximum(src_ranks[np.concatenate(found_src)], tgt_ranks[np.concatenate(found_tgt)])
-            if np.partition(priority, n_anchors - 1)[n_anchors - 1] < start:
-                break
-    src_idx, tgt_idx = np.concatenate(found_src).astype(np.intp), np.concatenate(found_tgt).astype(np.intp)
-    return src_idx, tgt_idx, np.maximum(src_ranks[src_idx], tgt_ranks[tgt_idx]), n_shared
-
-
 def read_pairs_file(path: PathType, *, encoding: str = "utf8") -> list[tuple[str, str]]:
     """Read word pairs from a two-column text file (whitespace separated, one pair a line).
 
@@ -727,26 +634,6 @@ def read_pairs_file(path: PathType, *, encoding: str = "utf8") -> list[tuple[str
         raise AnchorFileEncodingError(f"the anchor pair file {path} is not valid {encoding} ({err.reason} at byte "
                                       f"{err.start}); pass its encoding", err.encoding, err.object, err.start,
                                       err.end, err.reason) from err
-    return pairs
-
-
-def _as_pairs(anchors):
-    """Normalise the accepted anchor spellings to a list of (source, target) tuples."""
-    if isinstance(anchors, (str, os.PathLike)):
-        return read_pairs_file(anchors)
-    if isinstance(anchors, dict):
-        return list(anchors.items())
-    pairs = []
-    for item in anchors:
-        if isinstance(item, str):
-            pairs.append((item, item))
-        elif isinstance(item, (tuple, list)) and len(item) == 2:
-            pairs.append((item[0], item[1]))
-        else:
-            raise AnchorError(
-                f"each anchor must be a word (the same word in both models) or a (source_word, target_word) "
-                f"pair, got {item!r}"
-            )
     return pairs
 
 
@@ -846,44 +733,6 @@ def resolve_anchors(source: KeyedVectors, target: KeyedVectors, anchors: Anchors
 
 #: Below this many anchors, robust trimming and the held-out estimate are skipped (too few to spare).
 MIN_ANCHORS_FOR_STATISTICS = 50
-
-
-def _precision_at_1(mapped, targets, target_words=None):
-    """Share of the mapped rows whose nearest row of `targets` (by cosine) is their own pair.
-
-    Row ``i`` of `mapped` pairs with row ``i`` of `targets` (the held-out target anchors, already centred
-    where the fit centres). A retrieved row naming the same target word counts as a hit (a dictionary may
-    pair one target word with several source words). Scored in float32; ties go to the first candidate.
-    """
-    best = (unit_rows(mapped) @ unit_rows(targets).T).argmax(axis=1)
-    if target_words is None:
-        return float(np.mean(best == np.arange(best.size)))
-    return sum(target_words[b] == target_words[i] for i, b in enumerate(best)) / best.size
-
-
-def _working_dtype(*arrays):
-    """float32 when every array is float32 or narrower (vectors as gensim stores them), else float64."""
-    if all(a.dtype.kind == "f" and a.dtype.itemsize <= 4 for a in arrays):
-        return np.dtype(np.float32)
-    return np.dtype(np.float64)
-
-
-def _word(words, i):
-    return f"#{i}" if words is None else words[i]
-
-
-def _anchor_rows(X, rows, dtype):
-    """The rows `rows` of X as a `dtype` array: a view where they are consecutive (no copy), else gathered."""
-    consecutive = rows.size > 0 and rows[-1] - rows[0] + 1 == rows.size and bool(np.all(np.diff(rows) == 1))
-    return np.asarray(X[rows[0]:rows[-1] + 1] if consecutive else X[rows], dtype=dtype)
-
-
-def _checked_norms(X, words, what):
-    """Squared norms of the rows of X (float64); a row holding NaN or inf raises, naming its word."""
-    sq = row_dots(X, X)
-    if not np.isfinite(sq).all():
-        check_finite_rows(X, words, what)
-    return sq
 
 
 def fit_alignment(
@@ -1059,50 +908,6 @@ def fit_alignment(
     return Alignment(method, matrix, scale, mu_s, mu_t, report)
 
 
-def _check_ridge(ridge, A, source_sq, rows, center, normalize):
-    """Refuse a ridge so large against the fitted anchors' total squared norm that the linear map vanishes.
-
-    The map is ``(AᵀA + ridge·I)⁻¹ AᵀB``: once ridge is far above ``trace(AᵀA)`` it is ``AᵀB / ridge``, the same
-    map shrunk, and mapped vectors underflow to zero (every word then maps onto the same point). Up to
-    :data:`RIDGE_PER_SQUARED_NORM` times the trace they keep ~1e-8 of their length, which the global scale
-    restores; a larger ridge would change nothing but that.
-    """
-    if normalize:
-        trace = float(np.count_nonzero(rows))
-    else:
-        trace = float(source_sq[rows].sum())
-        if center:
-            mean = A[np.flatnonzero(rows)].mean(axis=0, dtype=np.float64)
-            trace -= np.count_nonzero(rows) * float(mean @ mean)
-    limit = RIDGE_PER_SQUARED_NORM * trace
-    if not ridge <= limit:
-        raise OptionError(
-            f"ridge={ridge:g} is more than {RIDGE_PER_SQUARED_NORM:g} times the fitted anchors' total squared norm "
-            f"({trace:.6g}): the linear map would shrink every vector to zero (a larger ridge changes nothing but "
-            f"that); use ridge <= {limit:.6g}", option="ridge", value=ridge, allowed=f"in [0, {limit:.6g}]")
-
-
-def _drop_zero_pairs(nonzero, held, source_words, target_words):
-    """Log the pairs with an all-zero vector (they have no direction to fit); raise when fewer than 2 are left."""
-    n_zero = int((~nonzero).sum())
-    if not n_zero:
-        return
-    first = int(np.argmin(nonzero))
-    example = (_word(source_words, first), _word(target_words, first))
-    if n_zero == nonzero.size:
-        raise AnchorError(
-            f"all {nonzero.size} anchor pairs have an all-zero vector in the source or the target model (e.g. "
-            f"{example}); a zero vector has no direction to align: check that the models are trained and loaded "
-            "correctly, or pass anchors=... naming words with non-zero vectors"
-        )
-    logger.warning("dropping %i of %i anchor pairs with an all-zero vector (e.g. %s)", n_zero, nonzero.size, example)
-    if (nonzero & ~held).sum() < 2:
-        raise AnchorError(
-            f"only {int((nonzero & ~held).sum())} anchor pair(s) without an all-zero vector are left to fit on; "
-            "an alignment needs at least 2: pass more anchors"
-        )
-
-
 def fit_between(source: KeyedVectors, target: KeyedVectors, options: AlignOptionsLike = None) -> Alignment:
     """Fit the map from `source`'s space into `target`'s: resolve the anchors, then :func:`fit_alignment`.
 
@@ -1149,3 +954,188 @@ def fit_between(source: KeyedVectors, target: KeyedVectors, options: AlignOption
         trim=options.trim, trim_threshold=options.trim_threshold, heldout=options.heldout, seed=options.seed,
         source_words=resolved.source_words, target_words=resolved.target_words, n_missing=resolved.n_missing,
     )
+
+
+def _check_anchors(value, name):
+    """None, a pair file path, a dict, or a list of words or pairs; a one-pass iterable is read into a tuple."""
+    if value is None or isinstance(value, (str, os.PathLike, Mapping, list, tuple)):
+        return value
+    if isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
+        raise OptionTypeError(f"{name} must be {allowed('anchors')}, got a {type(value).__name__}", option=name,
+                              value=value, allowed=allowed("anchors"))
+    return tuple(value)  # a generator would be used up by the first fit made with these options
+
+
+def _filter_counts(source, target):
+    """The counts the ``min_count`` filter reads on each side, or None when it cannot apply.
+
+    Real counts are used as they are. Rank stand-ins facing real counts are put on the real side's frequency
+    curve (:func:`gensim_merge.counts.frequency_curve`), as a merge weighs them: filtering on the ranks
+    themselves would keep nearly every word and fit worse (measured by ``benchmarks/fidelity_counts.py``).
+    Missing counts, or stand-ins on both sides, give nothing to filter on.
+    """
+    src, tgt = read_model_counts(source, "source"), read_model_counts(target, "target")
+    if src.kind == "real" and tgt.kind == "stand-in":
+        return src.values, frequency_curve(src.values, len(tgt.values))
+    if tgt.kind == "real" and src.kind == "stand-in":
+        return frequency_curve(tgt.values, len(src.values)), tgt.values
+    if src.kind == tgt.kind == "real":
+        return src.values, tgt.values
+    return None
+
+
+def _checked_counts(n_anchors, min_count):
+    """`n_anchors` (None or an int >= 1: a cap, not an alignment, so 1 will do) and `min_count` (an int >= 0)."""
+    return check_option_of("shared_anchors", "n_anchors", n_anchors), check_option("anchor_min_count", min_count,
+                                                                                 "min_count")
+
+
+def _scan_shared(source, target, n_anchors, min_count):
+    """Rows of the shared words (frequent enough) that can be among the `n_anchors` of highest priority.
+
+    Source words are looked up in the target a chunk at a time, most frequent first, and the scan stops
+    once the `n_anchors`-th best priority found is better than the rank of every word not yet looked up
+    (a word's priority is at least its source rank): on two large vocabularies this looks up a few
+    multiples of `n_anchors` words instead of all of them (one dict lookup each, ~0.6 us on 1M words).
+
+    Returns
+    -------
+    src_idx, tgt_idx : ndarray of intp
+        The candidates, in no particular order.
+    priority : ndarray of int64
+        Their priorities (the worse of the two frequency ranks).
+    n_shared : int
+        Shared words seen by the scan (before the `min_count` filter).
+    """
+    src_ranks, tgt_ranks = frequency_ranks(source), frequency_ranks(target)
+    by_rank = np.argsort(src_ranks, kind="stable")
+    counted = _filter_counts(source, target) if min_count else None
+    filter_counts = counted is not None
+    src_counts, tgt_counts = counted or (None, None)
+    lookup, keys = target.key_to_index.get, source.index_to_key
+    found_src, found_tgt, n_shared, n_found = [], [], 0, 0
+    start, step = 0, max(2 * (n_anchors or 0), _FIRST_SCAN)
+    while start < by_rank.size:
+        rows = by_rank[start:start + step]
+        start += rows.size
+        step *= 2
+        tgt = np.fromiter(
+            map(lookup, map(keys.__getitem__, rows.tolist()), itertools.repeat(-1)), dtype=np.intp, count=rows.size
+        )
+        shared = tgt >= 0
+        n_shared += int(shared.sum())
+        rows, tgt = rows[shared], tgt[shared]
+        if filter_counts:
+            frequent = (src_counts[rows] >= min_count) & (tgt_counts[tgt] >= min_count)
+            rows, tgt = rows[frequent], tgt[frequent]
+        found_src.append(rows)
+        found_tgt.append(tgt)
+        n_found += rows.size
+        if n_anchors is not None and n_found >= n_anchors:
+            priority = np.maximum(src_ranks[np.concatenate(found_src)], tgt_ranks[np.concatenate(found_tgt)])
+            if np.partition(priority, n_anchors - 1)[n_anchors - 1] < start:
+                break
+    src_idx, tgt_idx = np.concatenate(found_src).astype(np.intp), np.concatenate(found_tgt).astype(np.intp)
+    return src_idx, tgt_idx, np.maximum(src_ranks[src_idx], tgt_ranks[tgt_idx]), n_shared
+
+
+def _as_pairs(anchors):
+    """Normalise the accepted anchor spellings to a list of (source, target) tuples."""
+    if isinstance(anchors, (str, os.PathLike)):
+        return read_pairs_file(anchors)
+    if isinstance(anchors, dict):
+        return list(anchors.items())
+    pairs = []
+    for item in anchors:
+        if isinstance(item, str):
+            pairs.append((item, item))
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            pairs.append((item[0], item[1]))
+        else:
+            raise AnchorError(
+                f"each anchor must be a word (the same word in both models) or a (source_word, target_word) "
+                f"pair, got {item!r}"
+            )
+    return pairs
+
+
+def _precision_at_1(mapped, targets, target_words=None):
+    """Share of the mapped rows whose nearest row of `targets` (by cosine) is their own pair.
+
+    Row ``i`` of `mapped` pairs with row ``i`` of `targets` (the held-out target anchors, already centred
+    where the fit centres). A retrieved row naming the same target word counts as a hit (a dictionary may
+    pair one target word with several source words). Scored in float32; ties go to the first candidate.
+    """
+    best = (unit_rows(mapped) @ unit_rows(targets).T).argmax(axis=1)
+    if target_words is None:
+        return float(np.mean(best == np.arange(best.size)))
+    return sum(target_words[b] == target_words[i] for i, b in enumerate(best)) / best.size
+
+
+def _working_dtype(*arrays):
+    """float32 when every array is float32 or narrower (vectors as gensim stores them), else float64."""
+    if all(a.dtype.kind == "f" and a.dtype.itemsize <= 4 for a in arrays):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def _word(words, i):
+    return f"#{i}" if words is None else words[i]
+
+
+def _anchor_rows(X, rows, dtype):
+    """The rows `rows` of X as a `dtype` array: a view where they are consecutive (no copy), else gathered."""
+    consecutive = rows.size > 0 and rows[-1] - rows[0] + 1 == rows.size and bool(np.all(np.diff(rows) == 1))
+    return np.asarray(X[rows[0]:rows[-1] + 1] if consecutive else X[rows], dtype=dtype)
+
+
+def _checked_norms(X, words, what):
+    """Squared norms of the rows of X (float64); a row holding NaN or inf raises, naming its word."""
+    sq = row_dots(X, X)
+    if not np.isfinite(sq).all():
+        check_finite_rows(X, words, what)
+    return sq
+
+
+def _check_ridge(ridge, A, source_sq, rows, center, normalize):
+    """Refuse a ridge so large against the fitted anchors' total squared norm that the linear map vanishes.
+
+    The map is ``(AᵀA + ridge·I)⁻¹ AᵀB``: once ridge is far above ``trace(AᵀA)`` it is ``AᵀB / ridge``, the same
+    map shrunk, and mapped vectors underflow to zero (every word then maps onto the same point). Up to
+    :data:`RIDGE_PER_SQUARED_NORM` times the trace they keep ~1e-8 of their length, which the global scale
+    restores; a larger ridge would change nothing but that.
+    """
+    if normalize:
+        trace = float(np.count_nonzero(rows))
+    else:
+        trace = float(source_sq[rows].sum())
+        if center:
+            mean = A[np.flatnonzero(rows)].mean(axis=0, dtype=np.float64)
+            trace -= np.count_nonzero(rows) * float(mean @ mean)
+    limit = RIDGE_PER_SQUARED_NORM * trace
+    if not ridge <= limit:
+        raise OptionError(
+            f"ridge={ridge:g} is more than {RIDGE_PER_SQUARED_NORM:g} times the fitted anchors' total squared norm "
+            f"({trace:.6g}): the linear map would shrink every vector to zero (a larger ridge changes nothing but "
+            f"that); use ridge <= {limit:.6g}", option="ridge", value=ridge, allowed=f"in [0, {limit:.6g}]")
+
+
+def _drop_zero_pairs(nonzero, held, source_words, target_words):
+    """Log the pairs with an all-zero vector (they have no direction to fit); raise when fewer than 2 are left."""
+    n_zero = int((~nonzero).sum())
+    if not n_zero:
+        return
+    first = int(np.argmin(nonzero))
+    example = (_word(source_words, first), _word(target_words, first))
+    if n_zero == nonzero.size:
+        raise AnchorError(
+            f"all {nonzero.size} anchor pairs have an all-zero vector in the source or the target model (e.g. "
+            f"{example}); a zero vector has no direction to align: check that the models are trained and loaded "
+            "correctly, or pass anchors=... naming words with non-zero vectors"
+        )
+    logger.warning("dropping %i of %i anchor pairs with an all-zero vector (e.g. %s)", n_zero, nonzero.size, example)
+    if (nonzero & ~held).sum() < 2:
+        raise AnchorError(
+            f"only {int((nonzero & ~held).sum())} anchor pair(s) without an all-zero vector are left to fit on; "
+            "an alignment needs at least 2: pass more anchors"
+        )

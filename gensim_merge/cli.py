@@ -133,24 +133,6 @@ def saver_refusal(kind, name):
     return None
 
 
-def _probe_model(kind):
-    """A two-word model of `kind` ("word2vec" or "fasttext"), with counts, for :func:`saver_refusal`."""
-    import numpy as np
-
-    if kind == "fasttext":
-        from gensim.models import FastText
-
-        return FastText([["a", "b"]], vector_size=2, min_count=1, bucket=8, min_n=1, max_n=2, epochs=1, workers=1,
-                        seed=1).wv
-    from gensim.models import KeyedVectors
-
-    kv = KeyedVectors(2)
-    kv.add_vectors(["a", "b"], np.eye(2, dtype=np.float32))
-    kv.set_vecattr("a", "count", 2)
-    kv.set_vecattr("b", "count", 1)
-    return kv
-
-
 def file_kind(path):
     """"fasttext" or "word2vec": the kind of model in the file at `path`, read from its bytes (nothing is
     unpickled); None when the bytes do not tell (a missing or unreadable file: the loader will say why)."""
@@ -835,102 +817,6 @@ WORD2VEC_ONLY_FLAGS = ("min_count", "rehearsal", "warm_start_epochs", "window", 
                        "members")
 
 
-def _refuse_word2vec_only_flags(args):
-    from gensim_merge.errors import OptionError
-
-    given = ["--" + name.replace("_", "-") for name in WORD2VEC_ONLY_FLAGS if getattr(args, name) is not None]
-    if given:
-        raise OptionError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to word2vec models "
-                          f"only; {args.model} is a fastText model, "
-                          "continued with --epochs, --alpha, --min-alpha, --workers, --min-count-rule and --no-resort",
-                          option=given[0].lstrip("-").replace("-", "_"))
-
-
-def _load_facebook_model(path):
-    """A full FastText model from Facebook's .bin (no pickle), its structure checked first."""
-    from gensim.models.fasttext import load_facebook_model
-
-    from gensim_merge._files import check_facebook_file
-
-    check_facebook_file(path)  # the whole layout: both matrices, so a full model
-    return load_facebook_model(path)
-
-
-def _continue_fasttext(model, args, options, console):
-    from gensim_merge.continuation import continue_fasttext
-    from gensim_merge.fasttext import MergeableFastTextKeyedVectors
-
-    fasttext_options = {k: v for k, v in options.items()
-                        if k in ("epochs", "alpha", "min_alpha", "workers", "min_count_rule", "resort")}
-    with TrainingProgress(console, args.epochs if args.epochs is not None else model.epochs, "continue"):
-        continued, report = continue_fasttext(model, args.corpus, **fasttext_options)
-    console.out(str(report))
-    save(MergeableFastTextKeyedVectors.from_keyed_vectors(continued.wv, copy=False), args.output, console)
-    _save_full_model(continued, args.save_model, console)
-    return 0
-
-
-def _continue_word2vec(model, args, options, warm_options, console):
-    from gensim_merge.continuation import continue_training
-    from gensim_merge.errors import OptionError
-    from gensim_merge.keyedvectors import MergeableKeyedVectors
-
-    if model is None:
-        source = load(args.model, "vectors (warm start: the output layer is learned afresh)", console)
-        word2vec_kwargs, warm = warm_options, True
-    else:
-        given = [f"--{k}" for k in warm_options if k != "seed"]
-        given += ["--warm-start-epochs"] * (args.warm_start_epochs is not None)
-        if given:
-            raise OptionError(f"{', '.join(given)} apply to a warm start from vectors only; "
-                              f"{args.model} is a full model that keeps its own training parameters")
-        source, word2vec_kwargs, warm = model, None, False
-        if args.seed is not None:
-            options["seed"] = args.seed  # a full model: the continuation's seed
-    if args.new_model is not None:
-        options["new_model"] = "train" if args.new_model == "train" else load(args.new_model, "new corpus model",
-                                                                                  console)
-    epochs = args.epochs if args.epochs is not None else (model.epochs if model is not None else 5)
-    total = epochs + ((1 if args.warm_start_epochs is None else args.warm_start_epochs) if warm else 0)
-    total *= options.get("members", 1)
-    with TrainingProgress(console, total, "continue"):
-        result = continue_training(source, args.corpus, word2vec_kwargs=word2vec_kwargs,
-                                   inplace=model is not None and options.get("members", 1) == 1, **options)
-    console.out(str(result.report))
-    vectors = MergeableKeyedVectors.from_word2vec(result.model, copy=False)
-    if result.evidence is not None:
-        vectors.expandos = {**vectors.expandos, "provenance": result.evidence.provenance,
-                            "estimates": result.evidence.estimates}
-        vectors.sources = list(result.evidence.sources)
-    save(vectors, args.output, console)
-    _save_full_model(result.model, args.save_model, console)
-    return 0
-
-
-def _save_full_model(model, path, console):
-    """--save-model: the full model in gensim's native format (atomically), to continue it again later."""
-    if not path:
-        return
-    from gensim_merge._files import atomic_output
-
-    with atomic_output(path) as tmp:
-        model.save(tmp)
-    console.say(f"saved the full model (for further training) to {path} as gensim native")
-
-
-@contextlib.contextmanager
-def _row_progress(console, rows, desc):
-    """A progress bar over `rows` rows when there are more than PROGRESS_MIN_WORDS; yields its update, or None."""
-    if rows <= PROGRESS_MIN_WORDS:
-        yield None
-        return
-    bar = console.progress(total=rows, desc=desc, unit=" rows", unit_scale=True)
-    try:
-        yield bar.update
-    finally:
-        bar.close()
-
-
 FORMATS_EPILOG = (
     "Formats: inputs are detected from the file (gensim native .kv/.model — a pickle, refused unless "
     "--allow-pickle: load only files you trust —, word2vec text .txt/.vec, binary .bin, gzip, pickle-free "
@@ -1140,3 +1026,117 @@ def main(argv: Sequence[str] | None = None) -> int:
             message = spell(one_line(err))
             print(f"gensim-merge {args.command}: error: {kind}{message}{hint}", file=sys.stderr)
             return 1
+
+
+def _probe_model(kind):
+    """A two-word model of `kind` ("word2vec" or "fasttext"), with counts, for :func:`saver_refusal`."""
+    import numpy as np
+
+    if kind == "fasttext":
+        from gensim.models import FastText
+
+        return FastText([["a", "b"]], vector_size=2, min_count=1, bucket=8, min_n=1, max_n=2, epochs=1, workers=1,
+                        seed=1).wv
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b"], np.eye(2, dtype=np.float32))
+    kv.set_vecattr("a", "count", 2)
+    kv.set_vecattr("b", "count", 1)
+    return kv
+
+
+def _refuse_word2vec_only_flags(args):
+    from gensim_merge.errors import OptionError
+
+    given = ["--" + name.replace("_", "-") for name in WORD2VEC_ONLY_FLAGS if getattr(args, name) is not None]
+    if given:
+        raise OptionError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to word2vec models "
+                          f"only; {args.model} is a fastText model, "
+                          "continued with --epochs, --alpha, --min-alpha, --workers, --min-count-rule and --no-resort",
+                          option=given[0].lstrip("-").replace("-", "_"))
+
+
+def _load_facebook_model(path):
+    """A full FastText model from Facebook's .bin (no pickle), its structure checked first."""
+    from gensim.models.fasttext import load_facebook_model
+
+    from gensim_merge._files import check_facebook_file
+
+    check_facebook_file(path)  # the whole layout: both matrices, so a full model
+    return load_facebook_model(path)
+
+
+def _continue_fasttext(model, args, options, console):
+    from gensim_merge.continuation import continue_fasttext
+    from gensim_merge.fasttext import MergeableFastTextKeyedVectors
+
+    fasttext_options = {k: v for k, v in options.items()
+                        if k in ("epochs", "alpha", "min_alpha", "workers", "min_count_rule", "resort")}
+    with TrainingProgress(console, args.epochs if args.epochs is not None else model.epochs, "continue"):
+        continued, report = continue_fasttext(model, args.corpus, **fasttext_options)
+    console.out(str(report))
+    save(MergeableFastTextKeyedVectors.from_keyed_vectors(continued.wv, copy=False), args.output, console)
+    _save_full_model(continued, args.save_model, console)
+    return 0
+
+
+def _continue_word2vec(model, args, options, warm_options, console):
+    from gensim_merge.continuation import continue_training
+    from gensim_merge.errors import OptionError
+    from gensim_merge.keyedvectors import MergeableKeyedVectors
+
+    if model is None:
+        source = load(args.model, "vectors (warm start: the output layer is learned afresh)", console)
+        word2vec_kwargs, warm = warm_options, True
+    else:
+        given = [f"--{k}" for k in warm_options if k != "seed"]
+        given += ["--warm-start-epochs"] * (args.warm_start_epochs is not None)
+        if given:
+            raise OptionError(f"{', '.join(given)} apply to a warm start from vectors only; "
+                              f"{args.model} is a full model that keeps its own training parameters")
+        source, word2vec_kwargs, warm = model, None, False
+        if args.seed is not None:
+            options["seed"] = args.seed  # a full model: the continuation's seed
+    if args.new_model is not None:
+        options["new_model"] = "train" if args.new_model == "train" else load(args.new_model, "new corpus model",
+                                                                                  console)
+    epochs = args.epochs if args.epochs is not None else (model.epochs if model is not None else 5)
+    total = epochs + ((1 if args.warm_start_epochs is None else args.warm_start_epochs) if warm else 0)
+    total *= options.get("members", 1)
+    with TrainingProgress(console, total, "continue"):
+        result = continue_training(source, args.corpus, word2vec_kwargs=word2vec_kwargs,
+                                   inplace=model is not None and options.get("members", 1) == 1, **options)
+    console.out(str(result.report))
+    vectors = MergeableKeyedVectors.from_word2vec(result.model, copy=False)
+    if result.evidence is not None:
+        vectors.expandos = {**vectors.expandos, "provenance": result.evidence.provenance,
+                            "estimates": result.evidence.estimates}
+        vectors.sources = list(result.evidence.sources)
+    save(vectors, args.output, console)
+    _save_full_model(result.model, args.save_model, console)
+    return 0
+
+
+def _save_full_model(model, path, console):
+    """--save-model: the full model in gensim's native format (atomically), to continue it again later."""
+    if not path:
+        return
+    from gensim_merge._files import atomic_output
+
+    with atomic_output(path) as tmp:
+        model.save(tmp)
+    console.say(f"saved the full model (for further training) to {path} as gensim native")
+
+
+@contextlib.contextmanager
+def _row_progress(console, rows, desc):
+    """A progress bar over `rows` rows when there are more than PROGRESS_MIN_WORDS; yields its update, or None."""
+    if rows <= PROGRESS_MIN_WORDS:
+        yield None
+        return
+    bar = console.progress(total=rows, desc=desc, unit=" rows", unit_scale=True)
+    try:
+        yield bar.update
+    finally:
+        bar.close()

@@ -149,97 +149,8 @@ def check_client(client):
                               option="client", value=client, allowed="a dask.distributed Client")
 
 
-def _vectors_only(run_once, seed):
-    """Run one member and keep only what travels back: keys, vectors, counts."""
-    wv = run_once(seed)[0].model.wv
-    return list(wv.index_to_key), np.asarray(wv.vectors), np.asarray(wv.expandos["count"])
-
-
-def _run_members(run_once, seeds, client):
-    """The first member's full result, and (keys, vectors, counts) of the others (on `client` if given)."""
-    futures = [client.submit(_vectors_only, run_once, s, pure=False) for s in seeds[1:]] if client else []
-    first = run_once(seeds[0])  # runs here while the cluster trains the others
-    others = client.gather(futures) if client else [_vectors_only(run_once, s) for s in seeds[1:]]
-    return first, others
-
-
-def _as_kv(keys, vectors):
-    kv = KeyedVectors(vectors.shape[1], dtype=vectors.dtype)
-    kv.add_vectors(keys, vectors)
-    return kv
-
-
-def _average_members(wv, others, align_options):
-    """`wv`'s vectors averaged with the other members' (aligned onto it), word by word: a new array, the
-    number of members holding each word, and their bit mask (bit 0: the first member)."""
-    total = np.array(wv.vectors, dtype=np.float32, copy=True)
-    weight = np.ones(len(wv), dtype=np.float64)
-    held = np.ones(len(wv), dtype=np.int32)
-    bits = np.ones(len(wv), dtype=np.uint64)
-    for member, (keys, vectors, _) in enumerate(others, start=1):
-        alignment = fit_between(_as_kv(keys, vectors), wv, align_options)
-        rows = np.fromiter((wv.key_to_index.get(k, -1) for k in keys), np.int64, len(keys))
-        inside = rows >= 0
-        accumulate(total, weight, rows[inside], vectors[inside], np.ones(int(inside.sum())),
-                   transform=alignment.apply)
-        held[rows[inside]] += 1
-        bits[rows[inside]] |= np.uint64(1 << member)
-    return (total / weight[:, None]).astype(np.float32), held, bits
-
-
-def _new_corpus_model(new_model, model, corpus, corpus_file, seed, client):
-    """The new corpus's model as KeyedVectors: given, or trained with the continued model's parameters."""
-    if new_model != "train":
-        return new_model.wv if isinstance(new_model, Word2Vec) else new_model
-    params = {name: getattr(model, name) for name in _PARAMS if hasattr(model, name)}
-    params.update(hs=0, seed=seed)
-    if client is not None:
-        keys, vectors, counts = client.submit(_train_vectors, params, corpus, corpus_file, pure=False).result()
-        kv = _as_kv(keys, vectors)
-        kv.expandos["count"] = counts
-        return kv
-    return Word2Vec(sentences=corpus, corpus_file=corpus_file, **params).wv
-
-
-def _train_vectors(params, corpus, corpus_file):
-    wv = Word2Vec(sentences=corpus, corpus_file=corpus_file, **params).wv
-    return list(wv.index_to_key), np.asarray(wv.vectors), np.asarray(wv.expandos["count"])
-
-
-def _counts(kv):
-    """Real counts, else equal weights (missing counts or rank stand-ins; see :mod:`gensim_merge.counts`)."""
-    counts = read_model_counts(kv, "new_model").real if hasattr(kv, "expandos") else None
-    return np.ones(len(kv), dtype=np.int64) if counts is None else counts
-
-
-def _combine_new_model(model, vectors, other_kv, groups, new_counts, rules, align_options, held):
-    """Align the new corpus's model onto `vectors` (the continued model's) and combine per group.
-
-    The continued vector of a word averages `held` member estimates, each of which saw the word's count: its
-    evidence is ``held * count`` (one estimate's worth per member), the new model's its own count."""
-    wv = model.wv
-    check_same_dim(other_kv, wv, "new_model", "the continued model")
-    rows = np.fromiter((wv.key_to_index.get(k, -1) for k in other_kv.index_to_key), np.int64, len(other_kv))
-    seen = rows >= 0
-    seen[seen] = new_counts[rows[seen]] > 0
-    if not seen.any():
-        raise NoSharedVocabularyError(
-            f"new_model holds none of the words of the new corpus ({len(other_kv)} words, e.g. "
-            f"{other_kv.index_to_key[:3]}); it must be a model of the new corpus: pass the right model, or "
-            "new_model='train' to train one here")
-    continued = _as_kv(wv.index_to_key, vectors)
-    continued.expandos["count"] = np.asarray(wv.expandos["count"])
-    alignment = fit_between(other_kv, continued, align_options)
-    aligned = alignment.apply(other_kv.vectors, keys=other_kv.index_to_key)
-    evidence = np.asarray(wv.expandos["count"], dtype=np.float64) * held
-    combined, used = combine_groups(vectors, evidence, aligned, np.where(seen, rows, -1),
-                                    _counts(other_kv), groups=groups, rules={code: rules[name]
-                                                                             for code, name in GROUPS.items()})
-    return combined.astype(np.float32), used, int(np.count_nonzero(rows < 0))
-
-
 def continue_with_estimates(run_once, *, seed, members, new_model, corpus, corpus_file, client, rules,
-                            align_options, pool_members=True):
+                            align_options):
     """Run `members` continuations (``run_once(seed) -> ContinuationResult``) and combine every estimate.
 
     Returns the first member's ContinuationResult with its model's input vectors replaced by the combined
@@ -257,7 +168,7 @@ def continue_with_estimates(run_once, *, seed, members, new_model, corpus, corpu
     if new_model is not None:
         other = _new_corpus_model(new_model, model, corpus, corpus_file, seed + members, client)
         vectors, used, ignored = _combine_new_model(model, vectors, other, groups, new_counts, rules, align_options,
-                                                    held if pool_members else np.ones_like(held))
+                                                    held)
         sources.append("new corpus model (trained)" if new_model == "train" else "new corpus model")
         provenance[used] |= np.uint64(1 << members)
         estimates += used
@@ -414,13 +325,6 @@ class VocabularyGrowth:
     new_words: int
 
 
-def _combined_rule(prior_raw):
-    """gensim ``trim_rule`` keeping a word whose old raw count plus its new count reaches ``min_count``."""
-    def rule(word, count, min_count):
-        return RULE_KEEP if count + prior_raw.get(word, 0) >= min_count else RULE_DEFAULT
-    return rule
-
-
 def grow_vocabulary(model, corpus, corpus_file, *, min_count, rule):
     """Grow `model`'s vocabulary with the new corpus through gensim's ``build_vocab(update=True)`` (in place).
 
@@ -570,11 +474,6 @@ def training_schedule(model, epochs=None, alpha=None, min_alpha=None):
         raise OptionError(f"min_alpha={end_alpha:g} is out of range: allowed [0, alpha={start_alpha:g}] (a "
                           "default comes from the source model); pass both alpha and min_alpha")
     return epochs, start_alpha, end_alpha
-
-
-def _python(value):
-    """A numpy scalar as the Python number it holds (models loaded from files may hold numpy numbers)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -738,12 +637,6 @@ class ContinuationResult:
     evidence: object = None
 
 
-def _table(title, rows):
-    """`title`, then one ``name  value`` line per row, names aligned."""
-    width = max(len(name) for name, _ in rows)
-    return "\n".join([title] + [f"  {name:<{width}}  {value}" for name, value in rows])
-
-
 #: How much of a corpus file is read to tell text from a word2vec vectors file.
 _SNIFF_BYTES = 64 * 1024
 _HEADER = re.compile(rb"\A\s*(\d+)[ \t]+(\d+)[ \t]*\r?\n")
@@ -787,94 +680,6 @@ class _TokenListsOnly:
                     f"{self.name} item {i} is a string ({str(sentence)[:40]!r}) where a token list is needed: "
                     "word2vec would train on single characters; split every sentence into tokens")
             yield sentence
-
-
-def _head(path):
-    """The first bytes of a corpus file, decompressed when it is gzip."""
-    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(os.path.splitext(path)[1], open)  # as LineSentence does
-    with opener(path, "rb") as fh:
-        return fh.read(_SNIFF_BYTES)
-
-
-def _looks_like_text_vectors(head, dim):
-    """Whether the line after a word2vec header is ``word`` followed by `dim` numbers."""
-    lines = head.split(b"\n", 2)
-    if len(lines) < 3:
-        return False
-    fields = lines[1].split()
-    if len(fields) != dim + 1:
-        return False
-    try:
-        [float(x) for x in fields[1:]]
-    except ValueError:
-        return False
-    return True
-
-
-def _sniff_corpus_file(path, name):
-    """Refuse a vectors file (any format the package reads) or another binary file given as a corpus, and a
-    file that is not UTF-8 text."""
-    head = _head(path)
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(head, final=False)  # a character cut at the end of the sample is not an error
-        bad = None
-    except UnicodeDecodeError as exc:
-        bad = exc
-    _refuse_binary(path, name, head, bad)
-    header = _HEADER.match(head)
-    if header is not None and (bad is not None or _looks_like_text_vectors(head, int(header.group(2)))):
-        words, dim = int(header.group(1)), int(header.group(2))
-        kind = "binary" if bad is not None else "text"
-        message = (f"{name} file {path!r} looks like a word2vec {kind} vectors file ({words} words x {dim} "
-                   "dimensions), not text: a corpus is one whitespace-tokenised sentence per line. Pass the "
-                   "model as the source and the training text as the corpus")
-        if bad is None:
-            raise CorpusError(message)
-        raise CorpusDecodeError(message, bad.encoding, bad.object, bad.start, bad.end, bad.reason)
-    if bad is not None:
-        raise CorpusDecodeError(
-            f"{name} file {path!r} is not UTF-8 text (byte {bad.object[bad.start]:#04x} at offset {bad.start}: "
-            f"{bad.reason}); gensim reads corpora as UTF-8: convert it, e.g. iconv -f latin1 -t utf-8",
-            bad.encoding, bad.object, bad.start, bad.end, bad.reason)
-
-
-def _refuse_binary(path, name, head, bad):
-    """Refuse a model file (safetensors, pickle, fastText or word2vec binary) or a file holding NUL bytes; a
-    :class:`CorpusDecodeError` (a UnicodeDecodeError) when its bytes are not UTF-8 (`bad`), as for any binary."""
-    from gensim_merge._files import describe_format, sniff
-
-    try:
-        found = sniff(path)
-    except (OSError, ValueError):
-        found = None  # not a vectors file: text is checked next
-    if found is not None and found.fmt == "word2vec-binary":
-        return  # named with its size by the caller
-    if found is not None and found.fmt != "word2vec-text":
-        kind = describe_format(found.fmt, compressed=found.compressed).split(" (")[0]
-        message = (f"{name} file {path!r} is a {kind} vectors file, not text: a corpus is one whitespace-tokenised "
-                   "sentence per line. Pass the model as the source and the training text as the corpus")
-    elif b"\0" in head:
-        message = (f"{name} file {path!r} is a binary file (it holds NUL bytes), not text: a corpus is one "
-                   "whitespace-tokenised sentence per line")
-    else:
-        return
-    if bad is None:
-        raise CorpusError(message)
-    raise CorpusDecodeError(message, bad.encoding, bad.object, bad.start, bad.end, bad.reason)
-
-
-def _check_path(corpus, name):
-    path = os.fspath(corpus)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if not os.path.isfile(path):
-        raise CorpusError(f"{name} path {path!r} is not a file; pass an existing text or .gz file "
-                          "(one whitespace-tokenised sentence per line) or an iterable of token lists")
-    if os.path.getsize(path) == 0:
-        raise CorpusError(f"{name} file {path!r} is empty; a continuation needs at least one sentence")
-    _sniff_corpus_file(path, name)
-    return path
 
 
 def check_corpus(corpus, name):
@@ -1001,35 +806,6 @@ def check_word2vec_kwargs(word2vec_kwargs, name=None):
 
 
 # ----------------------------------------------------------------------------------------------------------
-# the steps
-def _working_model(source, word2vec_kwargs, inplace):
-    """The Word2Vec model to continue (a deep copy unless `inplace`), and whether it is a warm start.
-
-    `source` is a model or vectors: a path was loaded (once) by :func:`continue_training`."""
-    if isinstance(source, KeyedVectors):
-        return model_from_vectors(source, word2vec_kwargs), True
-    if word2vec_kwargs:
-        raise OptionError("word2vec_kwargs apply to a warm start from vectors only; a Word2Vec source keeps "
-                          f"its own parameters (got {sorted(word2vec_kwargs)})")
-    check_word2vec(source)
-    return (source if inplace else copy.deepcopy(source)), False
-
-
-def _train(model, train_args, *, warm_epochs, held_rows, epochs, start_alpha, end_alpha):
-    """Warm-start epochs (input vectors of `held_rows` held), then the continuation proper; alpha restored."""
-    try:
-        with restarted_learning_rate(start_alpha, model=model):  # puts back alpha/min_alpha, which train overwrites
-            if warm_epochs:
-                model.wv.vectors_lockf = np.where(held_rows, 0.0, 1.0).astype(_REAL)
-                model.train(epochs=warm_epochs, start_alpha=start_alpha, end_alpha=start_alpha, **train_args)
-                model.wv.vectors_lockf = np.ones(1, dtype=_REAL)
-            model.train(epochs=epochs, start_alpha=start_alpha, end_alpha=end_alpha, **train_args)
-    finally:
-        model.wv.vectors_lockf = np.ones(1, dtype=_REAL)
-    model.wv.norms = None
-
-
-# ----------------------------------------------------------------------------------------------------------
 # the public entry point
 def continue_training(
     source,
@@ -1096,7 +872,8 @@ def continue_training(
         Update `source` itself instead of a deep copy (only when it is a Word2Vec model; not with `members`).
     seed : int, optional
         Seeds the continuation's random draws (new words' first vectors, negative samples, downsampling);
-        default the source's seed; in [0, 2**32 - 1 - members]. With several `workers` a training is not exactly reproducible anyway.
+        default the source's seed; in [0, 2**32 - 1 - members]. With several `workers` a training is not exactly
+        reproducible anyway.
     members : int, default=1
         Continued trainings to run (in [1, 64]), with seeds ``seed, seed + 1, ...``; members 2..k are aligned
         onto the first and every word averaged over the members. **k times the cost of one continuation**
@@ -1206,6 +983,308 @@ def continue_training(
                                    align_options=align_options)
 
 
+def continue_fasttext(source: FastText | PathType, corpus: Corpus, *, epochs: int | None = None,
+                      alpha: float | None = None, min_alpha: float | None = None,
+                      min_count_rule: Literal["combined", "new"] = "combined", resort: bool = True,
+                      workers: int | None = None,
+                      allow_pickle: bool = False) -> tuple[FastText, FastTextContinuationReport]:
+    """Continue training `source` on `corpus`: gensim's ``build_vocab(update=True)`` + ``train``, trap-free.
+
+    Parameters
+    ----------
+    source : gensim.models.FastText or str or os.PathLike
+        A full FastText model (left untouched: a deep copy is trained), or the path of one: Facebook's
+        ``.bin`` (read with ``load_facebook_model`` after its layout is checked; not a pickle), or a
+        ``FastText.save`` file (a pickle: refused unless `allow_pickle`).
+    corpus : iterable of list of str, or str or os.PathLike
+        The new corpus (restartable), or the path of a text file with one sentence per line.
+    epochs, alpha, min_alpha : optional
+        Training schedule (epochs in [1, 10000], alpha in (0, 1], min_alpha in [0, alpha]); default the
+        source's.
+    min_count_rule : {"combined", "new"}, optional
+        Judge ``min_count`` on old + new counts (default) or, as gensim does, on the new corpus's alone.
+    resort : bool, optional
+        Re-sort the vocabulary by combined count (default).
+    workers : int, optional
+        Training threads, in [1, 1024]; default the source's.
+    allow_pickle : bool, optional
+        Let a `source` path in gensim's native format be unpickled (loading a pickle runs code stored in the
+        file: only for files you trust). Default False: such a path is refused with
+        :class:`~gensim_merge.errors.PickleNotAllowedError`. The file is loaded once.
+
+    Returns
+    -------
+    (gensim.models.FastText, FastTextContinuationReport)
+
+    Examples
+    --------
+    >>> from gensim.test.utils import common_texts
+    >>> old = FastText(common_texts[:5], vector_size=8, min_count=1, bucket=500, workers=1, seed=1)
+    >>> model, report = continue_fasttext(old, common_texts[5:], epochs=2)
+    >>> "trees" in model.wv.key_to_index and "trees" not in old.wv.key_to_index
+    True
+    >>> model.alpha == old.alpha, report.added_words
+    (True, 3)
+    """
+    check_options(epochs=epochs, alpha=alpha, min_alpha=min_alpha, min_count_rule=min_count_rule,
+                  workers=workers, allow_pickle=allow_pickle)
+    check_option_of("continue_fasttext", "resort", resort)
+    corpus = check_corpus(corpus, "corpus")
+    loaded = isinstance(source, (str, bytes, os.PathLike))
+    model: FastText = _load(source, allow_pickle=allow_pickle) if loaded else source
+    _check_model(model)
+    model = model if loaded else copy.deepcopy(model)
+    epochs, start_alpha, end_alpha = training_schedule(model, epochs, alpha, min_alpha)
+    if workers is not None:
+        model.workers = int(workers)
+    old_corpus_count = int(model.corpus_count or 0)
+    growth = grow_vocabulary(model, corpus, None, min_count=int(model.min_count), rule=min_count_rule)
+    if growth.new_words == 0:
+        raise CorpusError("the new corpus holds no tokens; a continuation needs at least one word")
+    combine_counts(model, growth)
+    moved = _resort(model) if resort else 0
+    model.make_cum_table()
+    with restarted_learning_rate(start_alpha, model=model):
+        model.train(corpus, total_examples=growth.new_lines, total_words=growth.new_words, epochs=epochs,
+                    start_alpha=start_alpha, end_alpha=end_alpha)
+    wv = model.wv
+    wv.norms = None
+    model.corpus_count = old_corpus_count + growth.new_lines
+    model.corpus_total_words = int(np.sum(wv.expandos["count"]))
+    report = FastTextContinuationReport(
+        old_words=growth.n_old, final_words=len(wv), added_words=growth.added,
+        admitted_by_combined_count=growth.admitted_by_combined_count, moved_words=moved,
+        new_corpus_lines=growth.new_lines, new_corpus_words=growth.new_words, epochs=epochs,
+        start_alpha=start_alpha, end_alpha=end_alpha)
+    model.add_lifecycle_event("continue_fasttext", **report.to_dict())
+    logger.info("continued FastText training: %s -> %s words", growth.n_old, len(wv))
+    return model, report
+
+
+def _vectors_only(run_once, seed):
+    """Run one member and keep only what travels back: keys, vectors, counts."""
+    wv = run_once(seed)[0].model.wv
+    return list(wv.index_to_key), np.asarray(wv.vectors), np.asarray(wv.expandos["count"])
+
+
+def _run_members(run_once, seeds, client):
+    """The first member's full result, and (keys, vectors, counts) of the others (on `client` if given)."""
+    futures = [client.submit(_vectors_only, run_once, s, pure=False) for s in seeds[1:]] if client else []
+    first = run_once(seeds[0])  # runs here while the cluster trains the others
+    others = client.gather(futures) if client else [_vectors_only(run_once, s) for s in seeds[1:]]
+    return first, others
+
+
+def _as_kv(keys, vectors):
+    kv = KeyedVectors(vectors.shape[1], dtype=vectors.dtype)
+    kv.add_vectors(keys, vectors)
+    return kv
+
+
+def _average_members(wv, others, align_options):
+    """`wv`'s vectors averaged with the other members' (aligned onto it), word by word: a new array, the
+    number of members holding each word, and their bit mask (bit 0: the first member)."""
+    total = np.array(wv.vectors, dtype=np.float32, copy=True)
+    weight = np.ones(len(wv), dtype=np.float64)
+    held = np.ones(len(wv), dtype=np.int32)
+    bits = np.ones(len(wv), dtype=np.uint64)
+    for member, (keys, vectors, _) in enumerate(others, start=1):
+        alignment = fit_between(_as_kv(keys, vectors), wv, align_options)
+        rows = np.fromiter((wv.key_to_index.get(k, -1) for k in keys), np.int64, len(keys))
+        inside = rows >= 0
+        accumulate(total, weight, rows[inside], vectors[inside], np.ones(int(inside.sum())),
+                   transform=alignment.apply)
+        held[rows[inside]] += 1
+        bits[rows[inside]] |= np.uint64(1 << member)
+    return (total / weight[:, None]).astype(np.float32), held, bits
+
+
+def _new_corpus_model(new_model, model, corpus, corpus_file, seed, client):
+    """The new corpus's model as KeyedVectors: given, or trained with the continued model's parameters."""
+    if new_model != "train":
+        return new_model.wv if isinstance(new_model, Word2Vec) else new_model
+    params = {name: getattr(model, name) for name in _PARAMS if hasattr(model, name)}
+    params.update(hs=0, seed=seed)
+    if client is not None:
+        keys, vectors, counts = client.submit(_train_vectors, params, corpus, corpus_file, pure=False).result()
+        kv = _as_kv(keys, vectors)
+        kv.expandos["count"] = counts
+        return kv
+    return Word2Vec(sentences=corpus, corpus_file=corpus_file, **params).wv
+
+
+def _train_vectors(params, corpus, corpus_file):
+    wv = Word2Vec(sentences=corpus, corpus_file=corpus_file, **params).wv
+    return list(wv.index_to_key), np.asarray(wv.vectors), np.asarray(wv.expandos["count"])
+
+
+def _counts(kv):
+    """Real counts, else equal weights (missing counts or rank stand-ins; see :mod:`gensim_merge.counts`)."""
+    counts = read_model_counts(kv, "new_model").real if hasattr(kv, "expandos") else None
+    return np.ones(len(kv), dtype=np.int64) if counts is None else counts
+
+
+def _combine_new_model(model, vectors, other_kv, groups, new_counts, rules, align_options, held):
+    """Align the new corpus's model onto `vectors` (the continued model's) and combine per group.
+
+    The continued vector of a word averages `held` member estimates, each of which saw the word's count: its
+    evidence is ``held * count`` (one estimate's worth per member), the new model's its own count."""
+    wv = model.wv
+    check_same_dim(other_kv, wv, "new_model", "the continued model")
+    rows = np.fromiter((wv.key_to_index.get(k, -1) for k in other_kv.index_to_key), np.int64, len(other_kv))
+    seen = rows >= 0
+    seen[seen] = new_counts[rows[seen]] > 0
+    if not seen.any():
+        raise NoSharedVocabularyError(
+            f"new_model holds none of the words of the new corpus ({len(other_kv)} words, e.g. "
+            f"{other_kv.index_to_key[:3]}); it must be a model of the new corpus: pass the right model, or "
+            "new_model='train' to train one here")
+    continued = _as_kv(wv.index_to_key, vectors)
+    continued.expandos["count"] = np.asarray(wv.expandos["count"])
+    alignment = fit_between(other_kv, continued, align_options)
+    aligned = alignment.apply(other_kv.vectors, keys=other_kv.index_to_key)
+    evidence = np.asarray(wv.expandos["count"], dtype=np.float64) * held
+    combined, used = combine_groups(vectors, evidence, aligned, np.where(seen, rows, -1),
+                                    _counts(other_kv), groups=groups, rules={code: rules[name]
+                                                                             for code, name in GROUPS.items()})
+    return combined.astype(np.float32), used, int(np.count_nonzero(rows < 0))
+
+
+def _combined_rule(prior_raw):
+    """gensim ``trim_rule`` keeping a word whose old raw count plus its new count reaches ``min_count``."""
+    def rule(word, count, min_count):
+        return RULE_KEEP if count + prior_raw.get(word, 0) >= min_count else RULE_DEFAULT
+    return rule
+
+
+def _python(value):
+    """A numpy scalar as the Python number it holds (models loaded from files may hold numpy numbers)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _table(title, rows):
+    """`title`, then one ``name  value`` line per row, names aligned."""
+    width = max(len(name) for name, _ in rows)
+    return "\n".join([title] + [f"  {name:<{width}}  {value}" for name, value in rows])
+
+
+def _head(path):
+    """The first bytes of a corpus file, decompressed when it is gzip."""
+    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(os.path.splitext(path)[1], open)  # as LineSentence does
+    with opener(path, "rb") as fh:
+        return fh.read(_SNIFF_BYTES)
+
+
+def _looks_like_text_vectors(head, dim):
+    """Whether the line after a word2vec header is ``word`` followed by `dim` numbers."""
+    lines = head.split(b"\n", 2)
+    if len(lines) < 3:
+        return False
+    fields = lines[1].split()
+    if len(fields) != dim + 1:
+        return False
+    try:
+        [float(x) for x in fields[1:]]
+    except ValueError:
+        return False
+    return True
+
+
+def _sniff_corpus_file(path, name):
+    """Refuse a vectors file (any format the package reads) or another binary file given as a corpus, and a
+    file that is not UTF-8 text."""
+    head = _head(path)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)  # a character cut at the end of the sample is not an error
+        bad = None
+    except UnicodeDecodeError as exc:
+        bad = exc
+    _refuse_binary(path, name, head, bad)
+    header = _HEADER.match(head)
+    if header is not None and (bad is not None or _looks_like_text_vectors(head, int(header.group(2)))):
+        words, dim = int(header.group(1)), int(header.group(2))
+        kind = "binary" if bad is not None else "text"
+        message = (f"{name} file {path!r} looks like a word2vec {kind} vectors file ({words} words x {dim} "
+                   "dimensions), not text: a corpus is one whitespace-tokenised sentence per line. Pass the "
+                   "model as the source and the training text as the corpus")
+        if bad is None:
+            raise CorpusError(message)
+        raise CorpusDecodeError(message, bad.encoding, bad.object, bad.start, bad.end, bad.reason)
+    if bad is not None:
+        raise CorpusDecodeError(
+            f"{name} file {path!r} is not UTF-8 text (byte {bad.object[bad.start]:#04x} at offset {bad.start}: "
+            f"{bad.reason}); gensim reads corpora as UTF-8: convert it, e.g. iconv -f latin1 -t utf-8",
+            bad.encoding, bad.object, bad.start, bad.end, bad.reason)
+
+
+def _refuse_binary(path, name, head, bad):
+    """Refuse a model file (safetensors, pickle, fastText or word2vec binary) or a file holding NUL bytes; a
+    :class:`CorpusDecodeError` (a UnicodeDecodeError) when its bytes are not UTF-8 (`bad`), as for any binary."""
+    from gensim_merge._files import describe_format, sniff
+
+    try:
+        found = sniff(path)
+    except (OSError, ValueError):
+        found = None  # not a vectors file: text is checked next
+    if found is not None and found.fmt == "word2vec-binary":
+        return  # named with its size by the caller
+    if found is not None and found.fmt != "word2vec-text":
+        kind = describe_format(found.fmt, compressed=found.compressed).split(" (")[0]
+        message = (f"{name} file {path!r} is a {kind} vectors file, not text: a corpus is one whitespace-tokenised "
+                   "sentence per line. Pass the model as the source and the training text as the corpus")
+    elif b"\0" in head:
+        message = (f"{name} file {path!r} is a binary file (it holds NUL bytes), not text: a corpus is one "
+                   "whitespace-tokenised sentence per line")
+    else:
+        return
+    if bad is None:
+        raise CorpusError(message)
+    raise CorpusDecodeError(message, bad.encoding, bad.object, bad.start, bad.end, bad.reason)
+
+
+def _check_path(corpus, name):
+    path = os.fspath(corpus)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not os.path.isfile(path):
+        raise CorpusError(f"{name} path {path!r} is not a file; pass an existing text or .gz file "
+                          "(one whitespace-tokenised sentence per line) or an iterable of token lists")
+    if os.path.getsize(path) == 0:
+        raise CorpusError(f"{name} file {path!r} is empty; a continuation needs at least one sentence")
+    _sniff_corpus_file(path, name)
+    return path
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the steps
+def _working_model(source, word2vec_kwargs, inplace):
+    """The Word2Vec model to continue (a deep copy unless `inplace`), and whether it is a warm start.
+
+    `source` is a model or vectors: a path was loaded (once) by :func:`continue_training`."""
+    if isinstance(source, KeyedVectors):
+        return model_from_vectors(source, word2vec_kwargs), True
+    if word2vec_kwargs:
+        raise OptionError("word2vec_kwargs apply to a warm start from vectors only; a Word2Vec source keeps "
+                          f"its own parameters (got {sorted(word2vec_kwargs)})")
+    check_word2vec(source)
+    return (source if inplace else copy.deepcopy(source)), False
+
+
+def _train(model, train_args, *, warm_epochs, held_rows, epochs, start_alpha, end_alpha):
+    """Warm-start epochs (input vectors of `held_rows` held), then the continuation proper; alpha restored."""
+    try:
+        with restarted_learning_rate(start_alpha, model=model):  # puts back alpha/min_alpha, which train overwrites
+            if warm_epochs:
+                model.wv.vectors_lockf = np.where(held_rows, 0.0, 1.0).astype(_REAL)
+                model.train(epochs=warm_epochs, start_alpha=start_alpha, end_alpha=start_alpha, **train_args)
+                model.wv.vectors_lockf = np.ones(1, dtype=_REAL)
+            model.train(epochs=epochs, start_alpha=start_alpha, end_alpha=end_alpha, **train_args)
+    finally:
+        model.wv.vectors_lockf = np.ones(1, dtype=_REAL)
+    model.wv.norms = None
+
+
 def _continue_once(source, corpus, corpus_file, rehearsal, seed, *, epochs, alpha, min_alpha, min_count,
                    min_count_rule, resort, warm_start_epochs, word2vec_kwargs, workers, inplace):
     """One continued training (options checked): (ContinuationResult, was_old, new_counts) per final row."""
@@ -1284,15 +1363,27 @@ def _load(source: PathType, *, allow_pickle: bool) -> FastText:
         if fmt == "fasttext-binary":
             return load_facebook_model(path)
         return FastText.load(path)
-    except (pickle.UnpicklingError, AttributeError, EOFError, ValueError, TypeError, ImportError, AssertionError) as err:
-        raise ModelFileError(f"cannot read {path} as a full FastText model ({type(err).__name__}: {err}); vectors "
-                             "alone (a .wv file, load_facebook_vectors) cannot be trained further") from err
+    except (
+        pickle.UnpicklingError,
+        AttributeError,
+        EOFError,
+        ValueError,
+        TypeError,
+        ImportError,
+        AssertionError,
+    ) as err:
+        raise ModelFileError(
+            f"cannot read {path} as a full FastText model ({type(err).__name__}: {err}); vectors "
+            "alone (a .wv file, load_facebook_vectors) cannot be trained further"
+        ) from err
 
 
 def _check_model(model):
     if not isinstance(model, FastText):
-        raise IncompatibleModelError(f"continue_fasttext needs a gensim FastText model (or its path), got "
-                                     f"{type(model).__name__}; word2vec models go to MergeableKeyedVectors.continue_from")
+        raise IncompatibleModelError(
+            f"continue_fasttext needs a gensim FastText model (or its path), got "
+            f"{type(model).__name__}; word2vec models go to MergeableKeyedVectors.continue_from"
+        )
     if model.hs:
         raise IncompatibleModelError("the source uses hierarchical softmax (hs=1): gensim rebuilds its Huffman tree "
                                      "under the old output weights on a vocabulary update; continue negative-sampling "
@@ -1309,81 +1400,3 @@ def _resort(model):
     wv.vectors_vocab = vectors_vocab
     wv.buckets_word = [wv.buckets_word[i] for i in order.tolist()]
     return moved
-
-
-def continue_fasttext(source: FastText | PathType, corpus: Corpus, *, epochs: int | None = None,
-                      alpha: float | None = None, min_alpha: float | None = None,
-                      min_count_rule: Literal["combined", "new"] = "combined", resort: bool = True,
-                      workers: int | None = None,
-                      allow_pickle: bool = False) -> tuple[FastText, FastTextContinuationReport]:
-    """Continue training `source` on `corpus`: gensim's ``build_vocab(update=True)`` + ``train``, trap-free.
-
-    Parameters
-    ----------
-    source : gensim.models.FastText or str or os.PathLike
-        A full FastText model (left untouched: a deep copy is trained), or the path of one: Facebook's
-        ``.bin`` (read with ``load_facebook_model`` after its layout is checked; not a pickle), or a
-        ``FastText.save`` file (a pickle: refused unless `allow_pickle`).
-    corpus : iterable of list of str, or str or os.PathLike
-        The new corpus (restartable), or the path of a text file with one sentence per line.
-    epochs, alpha, min_alpha : optional
-        Training schedule (epochs in [1, 10000], alpha in (0, 1], min_alpha in [0, alpha]); default the
-        source's.
-    min_count_rule : {"combined", "new"}, optional
-        Judge ``min_count`` on old + new counts (default) or, as gensim does, on the new corpus's alone.
-    resort : bool, optional
-        Re-sort the vocabulary by combined count (default).
-    workers : int, optional
-        Training threads, in [1, 1024]; default the source's.
-    allow_pickle : bool, optional
-        Let a `source` path in gensim's native format be unpickled (loading a pickle runs code stored in the
-        file: only for files you trust). Default False: such a path is refused with
-        :class:`~gensim_merge.errors.PickleNotAllowedError`. The file is loaded once.
-
-    Returns
-    -------
-    (gensim.models.FastText, FastTextContinuationReport)
-
-    Examples
-    --------
-    >>> from gensim.test.utils import common_texts
-    >>> old = FastText(common_texts[:5], vector_size=8, min_count=1, bucket=500, workers=1, seed=1)
-    >>> model, report = continue_fasttext(old, common_texts[5:], epochs=2)
-    >>> "trees" in model.wv.key_to_index and "trees" not in old.wv.key_to_index
-    True
-    >>> model.alpha == old.alpha, report.added_words
-    (True, 3)
-    """
-    check_options(epochs=epochs, alpha=alpha, min_alpha=min_alpha, min_count_rule=min_count_rule,
-                  workers=workers, allow_pickle=allow_pickle)
-    check_option_of("continue_fasttext", "resort", resort)
-    corpus = check_corpus(corpus, "corpus")
-    loaded = isinstance(source, (str, bytes, os.PathLike))
-    model: FastText = _load(source, allow_pickle=allow_pickle) if loaded else source
-    _check_model(model)
-    model = model if loaded else copy.deepcopy(model)
-    epochs, start_alpha, end_alpha = training_schedule(model, epochs, alpha, min_alpha)
-    if workers is not None:
-        model.workers = int(workers)
-    old_corpus_count = int(model.corpus_count or 0)
-    growth = grow_vocabulary(model, corpus, None, min_count=int(model.min_count), rule=min_count_rule)
-    if growth.new_words == 0:
-        raise CorpusError("the new corpus holds no tokens; a continuation needs at least one word")
-    combine_counts(model, growth)
-    moved = _resort(model) if resort else 0
-    model.make_cum_table()
-    with restarted_learning_rate(start_alpha, model=model):
-        model.train(corpus, total_examples=growth.new_lines, total_words=growth.new_words, epochs=epochs,
-                    start_alpha=start_alpha, end_alpha=end_alpha)
-    wv = model.wv
-    wv.norms = None
-    model.corpus_count = old_corpus_count + growth.new_lines
-    model.corpus_total_words = int(np.sum(wv.expandos["count"]))
-    report = FastTextContinuationReport(
-        old_words=growth.n_old, final_words=len(wv), added_words=growth.added,
-        admitted_by_combined_count=growth.admitted_by_combined_count, moved_words=moved,
-        new_corpus_lines=growth.new_lines, new_corpus_words=growth.new_words, epochs=epochs,
-        start_alpha=start_alpha, end_alpha=end_alpha)
-    model.add_lifecycle_event("continue_fasttext", **report.to_dict())
-    logger.info("continued FastText training: %s -> %s words", growth.n_old, len(wv))
-    return model, report

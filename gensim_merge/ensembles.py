@@ -250,38 +250,6 @@ class EnsembleRecord:
     report: EnsembleReport
 
 
-def _members(models, reference, names):
-    """Checked members (KeyedVectors), reference index and names."""
-    if isinstance(models, (KeyedVectors, Word2Vec)) or not hasattr(models, "__len__"):
-        raise OptionTypeError(f"models must be a list of models, got {type(models).__name__}", option="models",
-                              value=models, allowed="a list of KeyedVectors or Word2Vec models")
-    if len(models) < 1:
-        raise OptionError("an ensemble needs at least 1 member, got 0 models; pass a list of models of one corpus",
-                          option="models", value=models, allowed="at least 1 model")
-    if len(models) > MAX_MEMBERS:
-        raise OptionError(f"an ensemble records at most {MAX_MEMBERS} members per word, got {len(models)}",
-                          option="models", value=len(models), allowed=f"at most {MAX_MEMBERS} models")
-    members = [m.wv if isinstance(m, Word2Vec) else m for m in models]
-    check_integer(reference, "reference", low=0, high=len(members) - 1)
-    names = [f"model{i}" for i in range(len(members))] if names is None else [str(n) for n in names]
-    if len(names) != len(members) or len(set(names)) != len(names):
-        raise OptionError(f"names must be {len(members)} distinct names, one per model, got {names}",
-                          option="names", value=names, allowed=f"{len(members)} distinct names")
-    for i, member in enumerate(members):
-        check_keyed_vectors(member, f"member {names[i]!r}")
-        check_same_dim(member, members[reference], f"member {names[i]!r}", f"reference {names[reference]!r}")
-    return members, reference, names
-
-
-def _counts(member):
-    """The member's real counts (all above 0), else None: the ensemble weighs its members equally (rank
-    stand-ins are an order, not counts; see :mod:`gensim_merge.counts`)."""
-    counts = read_model_counts(member, "member").real if hasattr(member, "expandos") else None
-    if counts is None or not np.all(counts > 0):
-        return None
-    return counts
-
-
 def ensemble_vectors(models, *, reference=0, names=None, align_options=None, chunk_size=DEFAULT_CHUNK_SIZE):
     """Align every member onto `reference` and average each word over the members holding it.
 
@@ -357,3 +325,35 @@ def ensemble_vectors(models, *, reference=0, names=None, align_options=None, chu
     return EnsembleRecord(keys=[keys[i] for i in order], vectors=total,
                           counts=None if counts is None else counts[order], provenance=provenance,
                           estimates=estimates, names=names, report=report)
+
+
+def _members(models, reference, names):
+    """Checked members (KeyedVectors), reference index and names."""
+    if isinstance(models, (KeyedVectors, Word2Vec)) or not hasattr(models, "__len__"):
+        raise OptionTypeError(f"models must be a list of models, got {type(models).__name__}", option="models",
+                              value=models, allowed="a list of KeyedVectors or Word2Vec models")
+    if len(models) < 1:
+        raise OptionError("an ensemble needs at least 1 member, got 0 models; pass a list of models of one corpus",
+                          option="models", value=models, allowed="at least 1 model")
+    if len(models) > MAX_MEMBERS:
+        raise OptionError(f"an ensemble records at most {MAX_MEMBERS} members per word, got {len(models)}",
+                          option="models", value=len(models), allowed=f"at most {MAX_MEMBERS} models")
+    members = [m.wv if isinstance(m, Word2Vec) else m for m in models]
+    check_integer(reference, "reference", low=0, high=len(members) - 1)
+    names = [f"model{i}" for i in range(len(members))] if names is None else [str(n) for n in names]
+    if len(names) != len(members) or len(set(names)) != len(names):
+        raise OptionError(f"names must be {len(members)} distinct names, one per model, got {names}",
+                          option="names", value=names, allowed=f"{len(members)} distinct names")
+    for i, member in enumerate(members):
+        check_keyed_vectors(member, f"member {names[i]!r}")
+        check_same_dim(member, members[reference], f"member {names[i]!r}", f"reference {names[reference]!r}")
+    return members, reference, names
+
+
+def _counts(member):
+    """The member's real counts (all above 0), else None: the ensemble weighs its members equally (rank
+    stand-ins are an order, not counts; see :mod:`gensim_merge.counts`)."""
+    counts = read_model_counts(member, "member").real if hasattr(member, "expandos") else None
+    if counts is None or not np.all(counts > 0):
+        return None
+    return counts

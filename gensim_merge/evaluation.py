@@ -219,10 +219,6 @@ class ClosenessReport:
         return "\n".join(lines)
 
 
-def _number(value, digits=3):
-    return "n/a" if value is None or math.isnan(value) else f"{value:.{digits}f}"
-
-
 def fidelity_ratio(candidate: ClosenessReport, noise_floor: ClosenessReport) -> dict[str, float]:
     """Divide a candidate's neighbour overlap by the noise floor's, group by group.
 
@@ -364,24 +360,6 @@ def shared_indices(model, reference):
     model_rows = np.asarray(model_rows, dtype=np.intp)[order]
     keys = [keys[i] for i in order]
     return keys, model_rows, reference_rows[order]
-
-
-def _checked_unit_rows(matrix, name):
-    """`matrix` at unit length (float32 at least); raise on NaN, infinite or all-zero rows."""
-    dtype = np.result_type(matrix.dtype, np.float32)
-    finite = np.isfinite(matrix).all(axis=1)
-    if not finite.all():
-        raise NonFiniteVectorsError(
-            f"{name} holds NaN or infinite values in {int((~finite).sum())} of the {len(matrix)} shared "
-            "vectors; repair or drop those vectors before evaluating"
-        )
-    zero = ~matrix.any(axis=1)
-    if zero.any():
-        raise NonFiniteVectorsError(
-            f"{name} holds {int(zero.sum())} all-zero vectors among the {len(matrix)} shared "
-            "words, which have no direction and cannot be normalised; drop them before evaluating"
-        )
-    return unit_rows(matrix, dtype=dtype)
 
 
 def spearman(x, y):
@@ -649,12 +627,6 @@ def check_noise_floor(floor: KeyedVectors, reference: KeyedVectors, *, min_share
     return share
 
 
-def _group_rng(seed, name):
-    # Seeded per group name (crc32 is stable across processes, unlike hash()), so adding or
-    # reordering groups leaves every other group's sample unchanged.
-    return np.random.default_rng([seed, zlib.crc32(name.encode("utf8"))])
-
-
 def closeness(model: KeyedVectors, reference: KeyedVectors, *, groups: Mapping[str, Iterable[str]] | None = None,
               topn: int = 10, max_words_per_group: int | None = 2000, n_pairs: int = 20000, seed: int = 0,
               chunk_size: int = 256) -> ClosenessReport:
@@ -746,73 +718,9 @@ def closeness(model: KeyedVectors, reference: KeyedVectors, *, groups: Mapping[s
     return report
 
 
-def _checked_groups(groups):
-    """`groups` as a dict of name to iterable of words; raise on a name that is not a str or is reserved."""
-    if groups is None:
-        return {}
-    if not isinstance(groups, Mapping):
-        raise OptionTypeError(f"groups must be a mapping of group name to words, got {type(groups).__name__}",
-                              option="groups", value=groups, allowed="a mapping of str to words")
-    checked = {}
-    for name, words in groups.items():
-        if not isinstance(name, str):
-            raise OptionTypeError(f"group names must be str, got {type(name).__name__} ({name!r})",
-                                  option="groups", value=name, allowed="str names")
-        if name == OVERALL:
-            raise OptionError(
-                f"the group name {OVERALL!r} is reserved for the row over the whole shared vocabulary; "
-                "rename that group", option="groups", value=name, allowed=f"any name but {OVERALL!r}")
-        checked[name] = [words] if isinstance(words, str) else words
-    return checked
-
-
-def _sample_groups(space, members, max_words_per_group, n_pairs, seed):
-    """Per group: the sample of words whose neighbours are compared, and the pair-cosine correlation."""
-    samples, correlations = {}, {}
-    for name, positions in members.items():
-        rng = _group_rng(seed, name)
-        if max_words_per_group is not None and len(positions) > max_words_per_group:
-            positions = np.sort(rng.choice(positions, size=max_words_per_group, replace=False))
-        samples[name] = positions
-        if len(members[name]) >= 2:
-            cosines = space.pair_cosines(members[name], n_pairs, rng)
-            correlations[name] = spearman(cosines[0], cosines[1])
-        else:
-            correlations[name] = math.nan
-    return samples, correlations
-
-
 class _BelowWarning(logging.Filter):
     def filter(self, record):
         return record.levelno >= logging.WARNING
-
-
-@contextlib.contextmanager
-def _quiet(logger_name):
-    """Drop INFO/DEBUG records of one logger for the duration (gensim logs every skipped pair)."""
-    target, drop = logging.getLogger(logger_name), _BelowWarning()
-    target.addFilter(drop)
-    try:
-        yield
-    finally:
-        target.removeFilter(drop)
-
-
-@functools.cache
-def _count_analogies(path):
-    with open(path, encoding="utf8") as handle:
-        return sum(1 for line in handle if line.strip() and not line.startswith(": "))
-
-
-def _evaluation_view(model):
-    """A plain KeyedVectors sharing the model's arrays, so gensim's evaluators (which fill norms and
-    temporarily swap key_to_index) never touch the caller's object."""
-    view = KeyedVectors(model.vector_size, count=0, dtype=model.vectors.dtype)
-    view.vectors = model.vectors
-    view.index_to_key = model.index_to_key
-    view.key_to_index = model.key_to_index
-    view.norms = None
-    return view
 
 
 def standard_scores(model: KeyedVectors, *, restrict_vocab: int = 300000,
@@ -892,3 +800,95 @@ def standard_scores(model: KeyedVectors, *, restrict_vocab: int = 300000,
         scores["analogies"], scores["analogies_coverage"],
     )
     return {key: scores[key] for key in sorted(scores)}
+
+
+def _number(value, digits=3):
+    return "n/a" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _checked_unit_rows(matrix, name):
+    """`matrix` at unit length (float32 at least); raise on NaN, infinite or all-zero rows."""
+    dtype = np.result_type(matrix.dtype, np.float32)
+    finite = np.isfinite(matrix).all(axis=1)
+    if not finite.all():
+        raise NonFiniteVectorsError(
+            f"{name} holds NaN or infinite values in {int((~finite).sum())} of the {len(matrix)} shared "
+            "vectors; repair or drop those vectors before evaluating"
+        )
+    zero = ~matrix.any(axis=1)
+    if zero.any():
+        raise NonFiniteVectorsError(
+            f"{name} holds {int(zero.sum())} all-zero vectors among the {len(matrix)} shared "
+            "words, which have no direction and cannot be normalised; drop them before evaluating"
+        )
+    return unit_rows(matrix, dtype=dtype)
+
+
+def _group_rng(seed, name):
+    # Seeded per group name (crc32 is stable across processes, unlike hash()), so adding or
+    # reordering groups leaves every other group's sample unchanged.
+    return np.random.default_rng([seed, zlib.crc32(name.encode("utf8"))])
+
+
+def _checked_groups(groups):
+    """`groups` as a dict of name to iterable of words; raise on a name that is not a str or is reserved."""
+    if groups is None:
+        return {}
+    if not isinstance(groups, Mapping):
+        raise OptionTypeError(f"groups must be a mapping of group name to words, got {type(groups).__name__}",
+                              option="groups", value=groups, allowed="a mapping of str to words")
+    checked = {}
+    for name, words in groups.items():
+        if not isinstance(name, str):
+            raise OptionTypeError(f"group names must be str, got {type(name).__name__} ({name!r})",
+                                  option="groups", value=name, allowed="str names")
+        if name == OVERALL:
+            raise OptionError(
+                f"the group name {OVERALL!r} is reserved for the row over the whole shared vocabulary; "
+                "rename that group", option="groups", value=name, allowed=f"any name but {OVERALL!r}")
+        checked[name] = [words] if isinstance(words, str) else words
+    return checked
+
+
+def _sample_groups(space, members, max_words_per_group, n_pairs, seed):
+    """Per group: the sample of words whose neighbours are compared, and the pair-cosine correlation."""
+    samples, correlations = {}, {}
+    for name, positions in members.items():
+        rng = _group_rng(seed, name)
+        if max_words_per_group is not None and len(positions) > max_words_per_group:
+            positions = np.sort(rng.choice(positions, size=max_words_per_group, replace=False))
+        samples[name] = positions
+        if len(members[name]) >= 2:
+            cosines = space.pair_cosines(members[name], n_pairs, rng)
+            correlations[name] = spearman(cosines[0], cosines[1])
+        else:
+            correlations[name] = math.nan
+    return samples, correlations
+
+
+@contextlib.contextmanager
+def _quiet(logger_name):
+    """Drop INFO/DEBUG records of one logger for the duration (gensim logs every skipped pair)."""
+    target, drop = logging.getLogger(logger_name), _BelowWarning()
+    target.addFilter(drop)
+    try:
+        yield
+    finally:
+        target.removeFilter(drop)
+
+
+@functools.cache
+def _count_analogies(path):
+    with open(path, encoding="utf8") as handle:
+        return sum(1 for line in handle if line.strip() and not line.startswith(": "))
+
+
+def _evaluation_view(model):
+    """A plain KeyedVectors sharing the model's arrays, so gensim's evaluators (which fill norms and
+    temporarily swap key_to_index) never touch the caller's object."""
+    view = KeyedVectors(model.vector_size, count=0, dtype=model.vectors.dtype)
+    view.vectors = model.vectors
+    view.index_to_key = model.index_to_key
+    view.key_to_index = model.key_to_index
+    view.norms = None
+    return view

@@ -98,12 +98,6 @@ def real_gensim_names():
         gensim_fasttext.FastTextKeyedVectors = found
 
 
-def _load_error(fname, err):
-    return ModelFileError(
-        f"cannot read {fname} as a gensim fastText file ({type(err).__name__}: {str(err)[:200]}); is it truncated? "
-        "For Facebook's .bin files use MergeableFastTextKeyedVectors.from_facebook")
-
-
 class FastTextFilesMixin(MetadataMixin):
     """Files for the fastText class: gensim's native format (a pickle) and Facebook's ``.bin``."""
 
@@ -337,11 +331,6 @@ def word2vec_name_error(fname, fmt):
         "vectors only: the n-gram buckets that give unseen words their vectors would be lost (and a .bin would read "
         "as Facebook's format). Save to .safetensors (pickle-free) or .wv/.kv/.model (gensim's native format) to keep "
         f"them, or call kv.save_word2vec_format({name!r}{binary}) to write the whole-word vectors on purpose")
-
-
-def _check_fasttext_rows(obj, fname):
-    """The word-token vectors one row per key and the buckets one row per bucket, else ModelFileError."""
-    check_rows(obj, fname, (("vectors_vocab", None), ("vectors_ngrams", int(obj.bucket)), ("vectors", None)))
 
 
 class MergeableFastTextKeyedVectors(FastTextFilesMixin, AlignmentMixin, EvidenceMixin, FastTextKeyedVectors):
@@ -616,3 +605,14 @@ class MergeableFastTextKeyedVectors(FastTextFilesMixin, AlignmentMixin, Evidence
         kv = cls.from_fasttext(model, copy=False)
         kv.model, kv.continuation_report = model, report
         return kv
+
+
+def _load_error(fname, err):
+    return ModelFileError(
+        f"cannot read {fname} as a gensim fastText file ({type(err).__name__}: {str(err)[:200]}); is it truncated? "
+        "For Facebook's .bin files use MergeableFastTextKeyedVectors.from_facebook")
+
+
+def _check_fasttext_rows(obj, fname):
+    """The word-token vectors one row per key and the buckets one row per bucket, else ModelFileError."""
+    check_rows(obj, fname, (("vectors_vocab", None), ("vectors_ngrams", int(obj.bucket)), ("vectors", None)))

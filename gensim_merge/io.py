@@ -380,7 +380,8 @@ def merge(models: Iterable[KeyedVectors], *, reference: int | str = 0, names: Se
     -------
     MergeableKeyedVectors or MergeableFastTextKeyedVectors
         The latter when every input is a fastText model. Every word of every input; real counts combined
-        into ``count`` (rank stand-ins never added to them: see :mod:`gensim_merge.merging`); ordered by combined count (ties: the reference's order, then by key); ``provenance``
+        into ``count`` (rank stand-ins never added to them: see :mod:`gensim_merge.merging`); ordered by combined
+        count (ties: the reference's order, then by key); ``provenance``
         attribute (bit mask) and ``sources`` say which inputs held each word (see
         :meth:`MergeableKeyedVectors.provenance`); ``merge_report`` says what was done.
 

@@ -71,26 +71,6 @@ def load_safetensors(cls: type[_Model], fname: PathType,
     return cls._from_vectors_file(content, os.fsdecode(fname))
 
 
-@contextlib.contextmanager
-def _gensim_names_own_class():
-    """Let gensim's methods find gensim's own KeyedVectors under its module name while they run.
-
-    gensim's ``load``/``save`` code calls ``super(KeyedVectors, self)`` with the *module-level* name. A user (or
-    gensim's own test-suite) who makes the subclass a drop-in by assigning it to
-    ``gensim.models.keyedvectors.KeyedVectors`` would otherwise break that call (``TypeError: super(type, obj)``
-    for a plain object, endless recursion for ours). The assignment is put back as found afterwards.
-    """
-    found = gensim_keyedvectors.KeyedVectors
-    if found is KeyedVectors:
-        yield
-        return
-    gensim_keyedvectors.KeyedVectors = KeyedVectors
-    try:
-        yield
-    finally:
-        gensim_keyedvectors.KeyedVectors = found
-
-
 if TYPE_CHECKING:  # the type checker sees the KeyedVectors methods the mixin extends; at run time a plain mixin
     from gensim.models import KeyedVectors as _MixinBase
 else:
@@ -746,3 +726,23 @@ class MergeableKeyedVectors(FilesMixin, AlignmentMixin, EvidenceMixin, KeyedVect
                                 "estimates": result.evidence.estimates}
             vectors.sources = list(result.evidence.sources)
         return vectors
+
+
+@contextlib.contextmanager
+def _gensim_names_own_class():
+    """Let gensim's methods find gensim's own KeyedVectors under its module name while they run.
+
+    gensim's ``load``/``save`` code calls ``super(KeyedVectors, self)`` with the *module-level* name. A user (or
+    gensim's own test-suite) who makes the subclass a drop-in by assigning it to
+    ``gensim.models.keyedvectors.KeyedVectors`` would otherwise break that call (``TypeError: super(type, obj)``
+    for a plain object, endless recursion for ours). The assignment is put back as found afterwards.
+    """
+    found = gensim_keyedvectors.KeyedVectors
+    if found is KeyedVectors:
+        yield
+        return
+    gensim_keyedvectors.KeyedVectors = KeyedVectors
+    try:
+        yield
+    finally:
+        gensim_keyedvectors.KeyedVectors = found

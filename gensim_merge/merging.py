@@ -121,10 +121,6 @@ def ngram_matrix(kv, buckets_word=None):
     return scipy.sparse.csr_matrix((data, indices, indptr), shape=(len(hashes), int(kv.bucket)))
 
 
-def _n_ngrams(S):
-    return np.diff(S.indptr).astype(np.float32)
-
-
 def compose(vectors_vocab, S, vectors_ngrams):
     """gensim's ``adjust_vectors`` in one sparse product: ``(vectors_vocab + S @ vectors_ngrams) / (1 + n)``.
 
@@ -376,26 +372,6 @@ def union_rows(key_lists):
     return union.keys[order].tolist(), [rank[np.asarray(p, dtype=np.int64)] for p in union.positions]
 
 
-def _finish(keys, positions, reference):
-    n_union = len(keys)
-    in_reference = np.full(n_union, len(positions[reference]), dtype=np.int64)
-    in_reference[positions[reference]] = np.arange(len(positions[reference]))
-    holders = np.zeros(n_union, dtype=np.int64)
-    for pos in positions:
-        holders[pos] += 1  # unique within one input, so fancy-index += is exact
-    return Union(keys=keys, positions=positions, in_reference=in_reference, holders=holders)
-
-
-def _union_by_dict(key_lists, reference):
-    """The exact union through a dict (the fallback when two different keys share a hash)."""
-    index = {}
-    positions = []
-    for keys in key_lists:
-        positions.append(np.fromiter((index.setdefault(key, len(index)) for key in keys), dtype=np.int64,
-                                     count=len(keys)))
-    return _finish(np.fromiter(index, dtype=object, count=len(index)), positions, reference)
-
-
 def merged_order(keys, counts, in_reference, n_reference):
     """The merged model's order: `counts` descending, ties by `in_reference`, then by key.
 
@@ -431,23 +407,6 @@ def merged_order(keys, counts, in_reference, n_reference):
 
 #: Rows combined per step at most (whatever chunk_size allows): steps that stay in cache measured faster.
 _STEP_ROWS = 8192
-
-
-def _without_translation(alignment):
-    """The same fitted map with its centring means dropped: ``y = x · matrix · scale``."""
-    return dataclasses.replace(alignment, source_mean=np.zeros_like(alignment.source_mean),
-                               target_mean=np.zeros_like(alignment.target_mean))
-
-
-def _fit_alignments(models, reference, names, align_options, center_fit):
-    """The fitted map of every input onto the reference (None for the reference itself)."""
-    alignments = [None] * len(models)
-    for i, source in enumerate(models):
-        if i != reference:
-            logger.info("aligning %s onto %s", names[i], names[reference])
-            alignment = fit_between(source, models[reference], align_options)
-            alignments[i] = _without_translation(alignment) if center_fit else alignment
-    return alignments
 
 
 @dataclass(frozen=True, eq=False)
@@ -594,6 +553,182 @@ def merge_vectors(models: Iterable[KeyedVectors], *, reference: int | str = 0,
         keys=union.keys[order].tolist(), vectors=vectors, counts=result_counts,
         provenance=provenance[order], sources=tuple(flat_sources), names=tuple(names), report=report,
     )
+
+
+#: How n-gram buckets of merged models are weighted (see :meth:`MergeableFastTextKeyedVectors.merge_with`).
+BUCKET_WEIGHTS = OPTIONS["merge"]["bucket_weights"].choices
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FastTextMergeResult:
+    """What :func:`merge_fasttext` computes: the merged fastText model's parts, in its final order.
+
+    Attributes
+    ----------
+    keys, vectors, counts, provenance, sources, names
+        The whole-word merge, as in :class:`gensim_merge.merging.MergeResult` (`names`: one per input).
+    vectors_vocab : (len(keys), d) ndarray
+        Word-token vectors solved so that gensim's composition with `vectors_ngrams` gives back `vectors`.
+    vectors_ngrams : (bucket, d) ndarray
+        The combined n-gram buckets.
+    buckets_word : list of ndarray
+        The n-gram hashes of each key (gensim's ``buckets_word`` cache).
+    min_n, max_n, bucket : int
+        The inputs' (shared) n-gram settings.
+    report : MergeReport
+        The whole-word merge's report, with ``center_fit`` and every fitted alignment's report.
+    bucket_rule : str
+        The `bucket_weights` rule, or ``"given"`` for explicit weights.
+    corpus_weights : list of float
+        Each input's mean bucket weight.
+    """
+
+    keys: list
+    vectors: np.ndarray
+    vectors_vocab: np.ndarray
+    vectors_ngrams: np.ndarray
+    buckets_word: list
+    counts: object
+    provenance: np.ndarray
+    sources: tuple
+    names: tuple
+    min_n: int
+    max_n: int
+    bucket: int
+    report: MergeReport
+    bucket_rule: str
+    corpus_weights: list
+
+
+def bucket_weight_rows(models, names, rule):
+    """Per model, its weight for every bucket: a (bucket,) array or a scalar; weights sum to 1 per bucket.
+
+    Parameters
+    ----------
+    models : list of FastTextKeyedVectors
+    names : list of str
+    rule : {"corpus", "mean", "ngram"} or sequence of float
+        See :meth:`gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with`.
+    """
+    if isinstance(rule, str):
+        check_option_of("merge", "bucket_weights", rule)
+    else:
+        given = np.asarray(rule, dtype=np.float64)
+        if given.shape != (len(models),) or not np.isfinite(given).all() or (given < 0).any() or given.sum() <= 0:
+            raise ValueError(f"bucket_weights must be one of {list(BUCKET_WEIGHTS)} or one non-negative weight per "
+                             f"model ({len(models)}), not all zero; got {rule!r}")
+        return list(given / given.sum())
+    if rule == "mean":
+        return [1.0 / len(models)] * len(models)
+    counts = _evidence_counts(models, names, rule)
+    totals = np.array([float(np.sum(c, dtype=np.float64)) for c in counts])
+    if totals.sum() <= 0:
+        raise CountsError(f"every model's word counts sum to 0: bucket_weights={rule!r} has nothing to weigh "
+                               "by; use bucket_weights='mean'")
+    corpus = list(totals / totals.sum())
+    if rule == "corpus":
+        return corpus
+    evidence = [bucket_evidence(ngram_matrix(kv), c) for kv, c in zip(models, counts)]
+    total = np.sum(evidence, axis=0)
+    reached = total > 0
+    return [np.where(reached, e / np.where(reached, total, 1.0), c).astype(np.float32)
+            for e, c in zip(evidence, corpus)]
+
+
+def merge_fasttext(reference, others, *, names=None, strategy="count", bucket_weights="ngram", align=True,
+                   align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=None,
+                   count_rule="sum"):
+    """Merge fastText models into `reference`'s space (see the module docstring): the parts, not a model.
+
+    Inputs (any gensim FastTextKeyedVectors) are never modified. The options are the word2vec merge's
+    (:func:`gensim_merge.merging.merge_vectors`, checked by the same code before any work) plus
+    `bucket_weights`; `progress` and `count_rule` apply to the whole words. Returns a
+    :class:`FastTextMergeResult`; :meth:`gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with` makes
+    the model of it.
+    """
+    inputs = [reference, *others]
+    check_options(len(inputs), strategy, chunk_size, progress, count_rule)  # before any work
+    check_options_of("merge", align=align,
+                     **({"bucket_weights": bucket_weights} if isinstance(bucket_weights, str) else {}))
+    labels = source_names(inputs, names)[0]
+    models = [_as_fasttext(kv, label) for kv, label in zip(inputs, labels)]
+    for kv, label in zip(models, labels):
+        check_keyed_vectors(kv, label)
+        check_buckets(kv, label)
+    check_shared_buckets(models, labels)
+    weights = bucket_weight_rows(models, labels, bucket_weights)
+    align_options, center_fit = resolve_center_fit(align, align_options, center_fit)
+    alignments = [None] * len(models)
+    if align:
+        for i, kv in enumerate(models[1:], start=1):
+            logger.info("aligning %s onto %s", labels[i], labels[0])
+            fitted = fit_between(kv, models[0], align_options)
+            alignments[i] = (dataclasses.replace(fitted, source_mean=np.zeros_like(fitted.source_mean),
+                                                 target_mean=np.zeros_like(fitted.target_mean))
+                             if center_fit else fitted)
+    words = [_plain_words(kv, kv.vectors if a is None else a.apply(kv.vectors, chunk_size=chunk_size,
+                                                                     keys=kv.index_to_key))
+             for kv, a in zip(models, alignments)]
+    merged_words = merge_vectors(words, reference=0, names=names, strategy=strategy, align=False,
+                                 chunk_size=chunk_size, progress=progress, count_rule=count_rule)
+    dtype = merged_words.vectors.dtype
+    ngrams = _combine_buckets(models, alignments, weights, dtype, chunk_size)
+
+    first = models[0]
+    hashed = _hashed(list(merged_words.keys), first)
+    report = dataclasses.replace(
+        merged_words.report, center_fit=bool(center_fit),
+        alignments={labels[i]: a.report.to_dict() for i, a in enumerate(alignments) if a is not None})
+    rule = bucket_weights if isinstance(bucket_weights, str) else "given"
+    logger.info("%s; buckets combined by %s weights", report, rule)
+    return FastTextMergeResult(
+        keys=hashed.index_to_key, vectors=merged_words.vectors,
+        vectors_vocab=back_solve(merged_words.vectors, ngram_matrix(hashed), ngrams), vectors_ngrams=ngrams,
+        buckets_word=hashed.buckets_word, counts=merged_words.counts, provenance=merged_words.provenance,
+        sources=tuple(merged_words.sources), names=tuple(labels), min_n=hashed.min_n, max_n=hashed.max_n,
+        bucket=hashed.bucket, report=report, bucket_rule=rule,
+        corpus_weights=[round(float(np.mean(w)), 6) for w in weights])
+
+
+def _n_ngrams(S):
+    return np.diff(S.indptr).astype(np.float32)
+
+
+def _finish(keys, positions, reference):
+    n_union = len(keys)
+    in_reference = np.full(n_union, len(positions[reference]), dtype=np.int64)
+    in_reference[positions[reference]] = np.arange(len(positions[reference]))
+    holders = np.zeros(n_union, dtype=np.int64)
+    for pos in positions:
+        holders[pos] += 1  # unique within one input, so fancy-index += is exact
+    return Union(keys=keys, positions=positions, in_reference=in_reference, holders=holders)
+
+
+def _union_by_dict(key_lists, reference):
+    """The exact union through a dict (the fallback when two different keys share a hash)."""
+    index = {}
+    positions = []
+    for keys in key_lists:
+        positions.append(np.fromiter((index.setdefault(key, len(index)) for key in keys), dtype=np.int64,
+                                     count=len(keys)))
+    return _finish(np.fromiter(index, dtype=object, count=len(index)), positions, reference)
+
+
+def _without_translation(alignment):
+    """The same fitted map with its centring means dropped: ``y = x · matrix · scale``."""
+    return dataclasses.replace(alignment, source_mean=np.zeros_like(alignment.source_mean),
+                               target_mean=np.zeros_like(alignment.target_mean))
+
+
+def _fit_alignments(models, reference, names, align_options, center_fit):
+    """The fitted map of every input onto the reference (None for the reference itself)."""
+    alignments = [None] * len(models)
+    for i, source in enumerate(models):
+        if i != reference:
+            logger.info("aligning %s onto %s", names[i], names[reference])
+            alignment = fit_between(source, models[reference], align_options)
+            alignments[i] = _without_translation(alignment) if center_fit else alignment
+    return alignments
 
 
 def _stand_ins_on_curve(found, names, ref):
@@ -748,51 +883,6 @@ def _rescale(acc, length_sum, weight_sum):
     return int(((direction_norm == 0) & (target_len > 0)).sum())
 
 
-#: How n-gram buckets of merged models are weighted (see :meth:`MergeableFastTextKeyedVectors.merge_with`).
-BUCKET_WEIGHTS = OPTIONS["merge"]["bucket_weights"].choices
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class FastTextMergeResult:
-    """What :func:`merge_fasttext` computes: the merged fastText model's parts, in its final order.
-
-    Attributes
-    ----------
-    keys, vectors, counts, provenance, sources, names
-        The whole-word merge, as in :class:`gensim_merge.merging.MergeResult` (`names`: one per input).
-    vectors_vocab : (len(keys), d) ndarray
-        Word-token vectors solved so that gensim's composition with `vectors_ngrams` gives back `vectors`.
-    vectors_ngrams : (bucket, d) ndarray
-        The combined n-gram buckets.
-    buckets_word : list of ndarray
-        The n-gram hashes of each key (gensim's ``buckets_word`` cache).
-    min_n, max_n, bucket : int
-        The inputs' (shared) n-gram settings.
-    report : MergeReport
-        The whole-word merge's report, with ``center_fit`` and every fitted alignment's report.
-    bucket_rule : str
-        The `bucket_weights` rule, or ``"given"`` for explicit weights.
-    corpus_weights : list of float
-        Each input's mean bucket weight.
-    """
-
-    keys: list
-    vectors: np.ndarray
-    vectors_vocab: np.ndarray
-    vectors_ngrams: np.ndarray
-    buckets_word: list
-    counts: object
-    provenance: np.ndarray
-    sources: tuple
-    names: tuple
-    min_n: int
-    max_n: int
-    bucket: int
-    report: MergeReport
-    bucket_rule: str
-    corpus_weights: list
-
-
 def _as_fasttext(kv, name):
     """`kv` itself when it is gensim fastText vectors (ours or plain); word2vec vectors and others are refused."""
     if not isinstance(kv, FastTextKeyedVectors):
@@ -832,41 +922,6 @@ def _evidence_counts(models, names, rule):
     return _stand_ins_on_curve(found, names, 0)[0]
 
 
-def bucket_weight_rows(models, names, rule):
-    """Per model, its weight for every bucket: a (bucket,) array or a scalar; weights sum to 1 per bucket.
-
-    Parameters
-    ----------
-    models : list of FastTextKeyedVectors
-    names : list of str
-    rule : {"corpus", "mean", "ngram"} or sequence of float
-        See :meth:`gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with`.
-    """
-    if isinstance(rule, str):
-        check_option_of("merge", "bucket_weights", rule)
-    else:
-        given = np.asarray(rule, dtype=np.float64)
-        if given.shape != (len(models),) or not np.isfinite(given).all() or (given < 0).any() or given.sum() <= 0:
-            raise ValueError(f"bucket_weights must be one of {list(BUCKET_WEIGHTS)} or one non-negative weight per "
-                             f"model ({len(models)}), not all zero; got {rule!r}")
-        return list(given / given.sum())
-    if rule == "mean":
-        return [1.0 / len(models)] * len(models)
-    counts = _evidence_counts(models, names, rule)
-    totals = np.array([float(np.sum(c, dtype=np.float64)) for c in counts])
-    if totals.sum() <= 0:
-        raise CountsError(f"every model's word counts sum to 0: bucket_weights={rule!r} has nothing to weigh "
-                               "by; use bucket_weights='mean'")
-    corpus = list(totals / totals.sum())
-    if rule == "corpus":
-        return corpus
-    evidence = [bucket_evidence(ngram_matrix(kv), c) for kv, c in zip(models, counts)]
-    total = np.sum(evidence, axis=0)
-    reached = total > 0
-    return [np.where(reached, e / np.where(reached, total, 1.0), c).astype(np.float32)
-            for e, c in zip(evidence, corpus)]
-
-
 def _combine_buckets(models, alignments, weights, dtype, chunk_size):
     """Σ_i w_i · map_i(ngrams_i), chunk by chunk into one output array (no full-size temporary)."""
     n_buckets, d = models[0].vectors_ngrams.shape
@@ -890,58 +945,3 @@ def _combine_buckets(models, alignments, weights, dtype, chunk_size):
             else:
                 acc += mapped
     return out
-
-
-def merge_fasttext(reference, others, *, names=None, strategy="count", bucket_weights="ngram", align=True,
-                   align_options=None, center_fit=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=None,
-                   count_rule="sum"):
-    """Merge fastText models into `reference`'s space (see the module docstring): the parts, not a model.
-
-    Inputs (any gensim FastTextKeyedVectors) are never modified. The options are the word2vec merge's
-    (:func:`gensim_merge.merging.merge_vectors`, checked by the same code before any work) plus
-    `bucket_weights`; `progress` and `count_rule` apply to the whole words. Returns a
-    :class:`FastTextMergeResult`; :meth:`gensim_merge.fasttext.MergeableFastTextKeyedVectors.merge_with` makes
-    the model of it.
-    """
-    inputs = [reference, *others]
-    check_options(len(inputs), strategy, chunk_size, progress, count_rule)  # before any work
-    check_options_of("merge", align=align,
-                     **({"bucket_weights": bucket_weights} if isinstance(bucket_weights, str) else {}))
-    labels = source_names(inputs, names)[0]
-    models = [_as_fasttext(kv, label) for kv, label in zip(inputs, labels)]
-    for kv, label in zip(models, labels):
-        check_keyed_vectors(kv, label)
-        check_buckets(kv, label)
-    check_shared_buckets(models, labels)
-    weights = bucket_weight_rows(models, labels, bucket_weights)
-    align_options, center_fit = resolve_center_fit(align, align_options, center_fit)
-    alignments = [None] * len(models)
-    if align:
-        for i, kv in enumerate(models[1:], start=1):
-            logger.info("aligning %s onto %s", labels[i], labels[0])
-            fitted = fit_between(kv, models[0], align_options)
-            alignments[i] = (dataclasses.replace(fitted, source_mean=np.zeros_like(fitted.source_mean),
-                                                 target_mean=np.zeros_like(fitted.target_mean))
-                             if center_fit else fitted)
-    words = [_plain_words(kv, kv.vectors if a is None else a.apply(kv.vectors, chunk_size=chunk_size,
-                                                                     keys=kv.index_to_key))
-             for kv, a in zip(models, alignments)]
-    merged_words = merge_vectors(words, reference=0, names=names, strategy=strategy, align=False,
-                                 chunk_size=chunk_size, progress=progress, count_rule=count_rule)
-    dtype = merged_words.vectors.dtype
-    ngrams = _combine_buckets(models, alignments, weights, dtype, chunk_size)
-
-    first = models[0]
-    hashed = _hashed(list(merged_words.keys), first)
-    report = dataclasses.replace(
-        merged_words.report, center_fit=bool(center_fit),
-        alignments={labels[i]: a.report.to_dict() for i, a in enumerate(alignments) if a is not None})
-    rule = bucket_weights if isinstance(bucket_weights, str) else "given"
-    logger.info("%s; buckets combined by %s weights", report, rule)
-    return FastTextMergeResult(
-        keys=hashed.index_to_key, vectors=merged_words.vectors,
-        vectors_vocab=back_solve(merged_words.vectors, ngram_matrix(hashed), ngrams), vectors_ngrams=ngrams,
-        buckets_word=hashed.buckets_word, counts=merged_words.counts, provenance=merged_words.provenance,
-        sources=tuple(merged_words.sources), names=tuple(labels), min_n=hashed.min_n, max_n=hashed.max_n,
-        bucket=hashed.bucket, report=report, bucket_rule=rule,
-        corpus_weights=[round(float(np.mean(w)), 6) for w in weights])

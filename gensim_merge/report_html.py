@@ -55,107 +55,6 @@ def require_matplotlib():
     return Figure, FigureCanvasAgg
 
 
-def _resolve_alignment(alignment_or_aligned):
-    if isinstance(alignment_or_aligned, Alignment):
-        return alignment_or_aligned
-    alignment = getattr(alignment_or_aligned, "alignment", None)
-    if isinstance(alignment_or_aligned, KeyedVectors) and isinstance(alignment, Alignment):
-        return alignment
-    raise IncompatibleModelError(
-        "alignment_or_aligned must be an Alignment or an aligned model (the result of align_to, whose "
-        f".alignment is set), got {type(alignment_or_aligned).__name__}"
-        + (" without an alignment" if isinstance(alignment_or_aligned, KeyedVectors) else "")
-    )
-
-
-def _png(fig, canvas_cls):
-    canvas_cls(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
-
-
-def _residual_chart(residuals, cutoff, report, Figure, Canvas):
-    fig = Figure(figsize=(7, 3.6), layout="constrained")
-    ax = fig.add_subplot()
-    bins = min(60, max(10, len(residuals) // 20))
-    ax.hist(residuals, bins=bins, color="#4c72b0", edgecolor="white", linewidth=0.4)
-    if cutoff is not None:
-        ax.axvline(cutoff, color="#c44e52", linestyle="--", linewidth=1.5,
-                   label=f"trimmed from {cutoff:.3f} on ({len(report.trimmed)} anchors)")
-        ax.legend(loc="upper right", fontsize=8)
-    ax.set_xlabel("residual 1 − cosine (mapped source anchor vs target anchor)")
-    ax.set_ylabel("anchors")
-    ax.set_title(f"Anchor residuals ({len(residuals)} anchor pairs)", fontsize=10)
-    return _png(fig, Canvas)
-
-
-def _projection_chart(before, after, target_xy, labels, n_shifted, Figure, Canvas):
-    fig = Figure(figsize=(11, 5), layout="constrained")
-    colours = ["#c44e52" if i < n_shifted else "#4c72b0" for i in range(len(labels))]
-    for k, (title, source_xy) in enumerate((("before alignment", before), ("after alignment", after))):
-        ax = fig.add_subplot(1, 2, k + 1)
-        for (sx, sy), (tx, ty), c in zip(source_xy, target_xy, colours):
-            ax.plot([sx, tx], [sy, ty], color=c, alpha=0.35, linewidth=0.8)
-        ax.scatter(target_xy[:, 0], target_xy[:, 1], marker="o", s=36, facecolors="none", edgecolors=colours,
-                   label="target")
-        ax.scatter(source_xy[:, 0], source_xy[:, 1], marker="x", s=30, c=colours, label="source")
-        for (x, y), label in zip(target_xy, labels):
-            ax.annotate(label, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
-        ax.set_title(f"{title}: source (x) and target (o)", fontsize=10)
-        ax.set_xlabel("target PC 1")
-        ax.set_ylabel("target PC 2")
-        ax.legend(loc="best", fontsize=7)
-    fig.suptitle("2-D projection (target's principal components); red: most shifted, blue: frequent anchors",
-                 fontsize=9)
-    return _png(fig, Canvas)
-
-
-def _choose_words(source, target, anchors, report, words):
-    """(source rows, target rows, labels, number of 'shifted' rows first) of the words to project."""
-    pairs = []
-    if words is not None:
-        for item in words:
-            s, t = (item, item) if isinstance(item, str) else tuple(item)
-            if s in source.key_to_index and t in target.key_to_index:
-                pairs.append((s, t))
-            else:
-                logger.warning("report: %r is not in both models; left out of the projection", item)
-        n_shifted = 0
-    else:
-        for s, t, _ in report.most_shifted:
-            if len(pairs) == _N_SHIFTED:
-                break
-            if s in source.key_to_index and t in target.key_to_index:
-                pairs.append((s, t))
-        n_shifted = len(pairs)
-        shifted = set(pairs)
-        frequent = [p for p in zip(anchors.source_words, anchors.target_words) if p not in shifted]
-        pairs.extend(frequent[:_N_FREQUENT])
-    pairs = list(dict.fromkeys(pairs))
-    rows_s = np.array([source.key_to_index[s] for s, _ in pairs], dtype=np.intp)
-    rows_t = np.array([target.key_to_index[t] for _, t in pairs], dtype=np.intp)
-    labels = [s if s == t else f"{s}→{t}" for s, t in pairs]
-    return rows_s, rows_t, labels, n_shifted
-
-
-def _pca_basis(target):
-    rows = np.asarray(target.vectors[:_PCA_ROWS], dtype=np.float64)
-    centre = rows.mean(axis=0)
-    _, _, vt = np.linalg.svd(rows - centre, full_matrices=False)
-    return centre, vt[:2].T
-
-
-def _table(rows, header):
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _fmt(value, digits=3):
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1150px;
 color:#222;padding:0 1em}
@@ -353,3 +252,104 @@ def _page(title, names, source, target, report, charts, *, trimmed_any):
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _resolve_alignment(alignment_or_aligned):
+    if isinstance(alignment_or_aligned, Alignment):
+        return alignment_or_aligned
+    alignment = getattr(alignment_or_aligned, "alignment", None)
+    if isinstance(alignment_or_aligned, KeyedVectors) and isinstance(alignment, Alignment):
+        return alignment
+    raise IncompatibleModelError(
+        "alignment_or_aligned must be an Alignment or an aligned model (the result of align_to, whose "
+        f".alignment is set), got {type(alignment_or_aligned).__name__}"
+        + (" without an alignment" if isinstance(alignment_or_aligned, KeyedVectors) else "")
+    )
+
+
+def _png(fig, canvas_cls):
+    canvas_cls(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def _residual_chart(residuals, cutoff, report, Figure, Canvas):
+    fig = Figure(figsize=(7, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    bins = min(60, max(10, len(residuals) // 20))
+    ax.hist(residuals, bins=bins, color="#4c72b0", edgecolor="white", linewidth=0.4)
+    if cutoff is not None:
+        ax.axvline(cutoff, color="#c44e52", linestyle="--", linewidth=1.5,
+                   label=f"trimmed from {cutoff:.3f} on ({len(report.trimmed)} anchors)")
+        ax.legend(loc="upper right", fontsize=8)
+    ax.set_xlabel("residual 1 − cosine (mapped source anchor vs target anchor)")
+    ax.set_ylabel("anchors")
+    ax.set_title(f"Anchor residuals ({len(residuals)} anchor pairs)", fontsize=10)
+    return _png(fig, Canvas)
+
+
+def _projection_chart(before, after, target_xy, labels, n_shifted, Figure, Canvas):
+    fig = Figure(figsize=(11, 5), layout="constrained")
+    colours = ["#c44e52" if i < n_shifted else "#4c72b0" for i in range(len(labels))]
+    for k, (title, source_xy) in enumerate((("before alignment", before), ("after alignment", after))):
+        ax = fig.add_subplot(1, 2, k + 1)
+        for (sx, sy), (tx, ty), c in zip(source_xy, target_xy, colours):
+            ax.plot([sx, tx], [sy, ty], color=c, alpha=0.35, linewidth=0.8)
+        ax.scatter(target_xy[:, 0], target_xy[:, 1], marker="o", s=36, facecolors="none", edgecolors=colours,
+                   label="target")
+        ax.scatter(source_xy[:, 0], source_xy[:, 1], marker="x", s=30, c=colours, label="source")
+        for (x, y), label in zip(target_xy, labels):
+            ax.annotate(label, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax.set_title(f"{title}: source (x) and target (o)", fontsize=10)
+        ax.set_xlabel("target PC 1")
+        ax.set_ylabel("target PC 2")
+        ax.legend(loc="best", fontsize=7)
+    fig.suptitle("2-D projection (target's principal components); red: most shifted, blue: frequent anchors",
+                 fontsize=9)
+    return _png(fig, Canvas)
+
+
+def _choose_words(source, target, anchors, report, words):
+    """(source rows, target rows, labels, number of 'shifted' rows first) of the words to project."""
+    pairs = []
+    if words is not None:
+        for item in words:
+            s, t = (item, item) if isinstance(item, str) else tuple(item)
+            if s in source.key_to_index and t in target.key_to_index:
+                pairs.append((s, t))
+            else:
+                logger.warning("report: %r is not in both models; left out of the projection", item)
+        n_shifted = 0
+    else:
+        for s, t, _ in report.most_shifted:
+            if len(pairs) == _N_SHIFTED:
+                break
+            if s in source.key_to_index and t in target.key_to_index:
+                pairs.append((s, t))
+        n_shifted = len(pairs)
+        shifted = set(pairs)
+        frequent = [p for p in zip(anchors.source_words, anchors.target_words) if p not in shifted]
+        pairs.extend(frequent[:_N_FREQUENT])
+    pairs = list(dict.fromkeys(pairs))
+    rows_s = np.array([source.key_to_index[s] for s, _ in pairs], dtype=np.intp)
+    rows_t = np.array([target.key_to_index[t] for _, t in pairs], dtype=np.intp)
+    labels = [s if s == t else f"{s}→{t}" for s, t in pairs]
+    return rows_s, rows_t, labels, n_shifted
+
+
+def _pca_basis(target):
+    rows = np.asarray(target.vectors[:_PCA_ROWS], dtype=np.float64)
+    centre = rows.mean(axis=0)
+    _, _, vt = np.linalg.svd(rows - centre, full_matrices=False)
+    return centre, vt[:2].T
+
+
+def _table(rows, header):
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _fmt(value, digits=3):
+    return "n/a" if value is None else f"{value:.{digits}f}"

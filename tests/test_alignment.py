@@ -215,17 +215,32 @@ def test_merge_takes_align_options_as_an_align_options_and_fits_with_fit_between
     assert merged.merge_report.alignments["model1"]["n_heldout"] == 0
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda s, t: shared_anchors(s, t, n_anchors=-5), r"n_anchors must be None or an integer in \[1, 1_000_000_000\], got -5"),
-    (lambda s, t: shared_anchors(s, t, n_anchors=0), "n_anchors must be"),
-    (lambda s, t: shared_anchors(s, t, min_count=-1), r"min_count must be an integer in \[0, 1_000_000_000_000\], got -1"),
-    (lambda s, t: resolve_anchors(s, t, ["w1"], n_anchors=-5), "n_anchors must be"),
-    (lambda s, t: resolve_anchors(s, t, on_missing="ignore"), "on_missing must be one of"),
-    (lambda s, t: fit_alignment(s.vectors, t.vectors, max_rounds=0), r"max_rounds must be an integer in \[1, 1000\]"),
-    (lambda s, t: fit_alignment(s.vectors, t.vectors, n_shifted=-1), r"n_shifted must be an integer in \[0, 1_000_000\]"),
-    (lambda s, t: fit_alignment(s.vectors, t.vectors, heldout=1.0), r"heldout must be in \[0, 1\), got 1.0"),
-    (lambda s, t: fit_between(s, t, {"trim_threshold": 0}), r"trim_threshold must be in \(0, 1000\]"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (
+            lambda s, t: shared_anchors(s, t, n_anchors=-5),
+            r"n_anchors must be None or an integer in \[1, 1_000_000_000\], got -5",
+        ),
+        (lambda s, t: shared_anchors(s, t, n_anchors=0), "n_anchors must be"),
+        (
+            lambda s, t: shared_anchors(s, t, min_count=-1),
+            r"min_count must be an integer in \[0, 1_000_000_000_000\], got -1",
+        ),
+        (lambda s, t: resolve_anchors(s, t, ["w1"], n_anchors=-5), "n_anchors must be"),
+        (lambda s, t: resolve_anchors(s, t, on_missing="ignore"), "on_missing must be one of"),
+        (
+            lambda s, t: fit_alignment(s.vectors, t.vectors, max_rounds=0),
+            r"max_rounds must be an integer in \[1, 1000\]",
+        ),
+        (
+            lambda s, t: fit_alignment(s.vectors, t.vectors, n_shifted=-1),
+            r"n_shifted must be an integer in \[0, 1_000_000\]",
+        ),
+        (lambda s, t: fit_alignment(s.vectors, t.vectors, heldout=1.0), r"heldout must be in \[0, 1\), got 1.0"),
+        (lambda s, t: fit_between(s, t, {"trim_threshold": 0}), r"trim_threshold must be in \(0, 1000\]"),
+    ],
+)
 def test_the_lower_level_functions_check_their_options(rng, call, match):
     with pytest.raises(OptionError, match=match):
         call(make_kv(WORDS, 8, rng), make_kv(WORDS, 8, rng))
@@ -297,6 +312,7 @@ def test_apply_alignment_passes_progress_on(rng):
 # --------------------------------------------------------------------------------------------------------------
 # from test_anchors.py
 # --------------------------------------------------------------------------------------------------------------
+
 
 def test_shared_words_most_frequent_in_both_first(rng):
     source = make_kv(["a", "b", "c", "d", "e"], 3, rng, counts=[50, 40, 30, 20, 10])
@@ -402,6 +418,7 @@ def test_shared_anchors_equal_a_full_scan(seed, n_anchors, min_count):
 # --------------------------------------------------------------------------------------------------------------
 # from test_alignment.py
 # --------------------------------------------------------------------------------------------------------------
+
 
 WORDS_alignment = [f"w{i}" for i in range(300)]
 
@@ -631,6 +648,7 @@ def test_alignment_saved_and_applied_to_other_vectors(target, rng, tmp_path):
     other = make_kv(["x", "y"], 16, rng)
     moved = other.apply_alignment(loaded)
     np.testing.assert_allclose(moved.vectors, loaded.apply(other.vectors))
+
 
 # ---------------------------------------------------------------- parity with gensim's TranslationMatrix
 GENSIM_EXAMPLE_PAIRS = [

@@ -63,10 +63,15 @@ def _b64(n):
 
 
 def test_dictd_definitions_give_one_line_per_paragraph(tmp_path):
-    index = _dictd(tmp_path, {
-        "00-database-info": "This file was converted from the original database\n",
-        "kludge": "kludge\n n.\n\n   A clever programming trick\n   intended to solve a problem.\n\n   See also hack.\n",
-    })
+    index = _dictd(
+        tmp_path,
+        {
+            "00-database-info": "This file was converted from the original database\n",
+            "kludge": (
+                "kludge\n n.\n\n   A clever programming trick\n   intended to solve a problem.\n\n   See also hack.\n"
+            ),
+        },
+    )
     paragraphs = build._dictd_paragraphs(index)
     assert paragraphs == ["kludge n.", "A clever programming trick intended to solve a problem.", "See also hack."]
 

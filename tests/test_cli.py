@@ -251,6 +251,8 @@ def test_merge_default_names_come_from_the_file_names(files, run_main):
     assert code == 0, err
     merged, _ = load_vectors_cli(d / "m2.safetensors")
     assert merged.sources == ["target", "third"]
+
+
 # --------------------------------------------------------------------------------------------------------------
 # from test_cli_align_options.py
 # --------------------------------------------------------------------------------------------------------------
@@ -396,6 +398,7 @@ def test_align_runs_with_the_real_progress_bar(models, run_main, monkeypatch):
 # from test_cli_continue.py
 # --------------------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def run_main_cli_continue(run_main):
     """The shared in-process runner, opted in to gensim's native (pickle) format: the files are the test's own."""
@@ -441,8 +444,16 @@ def spy(monkeypatch):
     (["--no-resort"], {"resort": False}),
 ])
 def test_full_model_flag_reaches_the_library(files_cli_continue, run_main_cli_continue, spy, flags, expected, tmp_path):
-    code, _, err = run_main_cli_continue("continue", files_cli_continue / "old.model", files_cli_continue / "new.txt", "-o", tmp_path / "out.txt",
-                            "--epochs", "1", *flags)
+    code, _, err = run_main_cli_continue(
+        "continue",
+        files_cli_continue / "old.model",
+        files_cli_continue / "new.txt",
+        "-o",
+        tmp_path / "out.txt",
+        "--epochs",
+        "1",
+        *flags,
+    )
     assert code == 0, err
     for name, value in expected.items():
         assert spy[name] == value, name
@@ -450,30 +461,60 @@ def test_full_model_flag_reaches_the_library(files_cli_continue, run_main_cli_co
 
 
 def test_no_flags_leave_the_library_defaults(files_cli_continue, run_main_cli_continue, spy, tmp_path):
-    code, _, err = run_main_cli_continue("continue", files_cli_continue / "old.model", files_cli_continue / "new.txt", "-o", tmp_path / "out.txt")
+    code, _, err = run_main_cli_continue(
+        "continue", files_cli_continue / "old.model", files_cli_continue / "new.txt", "-o", tmp_path / "out.txt"
+    )
     assert code == 0, err
     assert set(spy) == {"source", "corpus", "word2vec_kwargs", "inplace"}
 
 
 def test_rehearsal_flag_interleaves_the_file(files_cli_continue, run_main_cli_continue, spy, tmp_path):
-    code, out, err = run_main_cli_continue("continue", files_cli_continue / "old.model", files_cli_continue / "new.txt", "-o", tmp_path / "out.txt",
-                              "--epochs", "1", "--rehearsal", files_cli_continue / "rehearsal.txt")
+    code, out, err = run_main_cli_continue(
+        "continue",
+        files_cli_continue / "old.model",
+        files_cli_continue / "new.txt",
+        "-o",
+        tmp_path / "out.txt",
+        "--epochs",
+        "1",
+        "--rehearsal",
+        files_cli_continue / "rehearsal.txt",
+    )
     assert code == 0, err
     assert spy["rehearsal"] == str(files_cli_continue / "rehearsal.txt")
     assert "rehearsal 20 lines" in out
 
 
 def test_no_resort_leaves_new_words_at_the_end(files_cli_continue, run_main_cli_continue, tmp_path):
-    code, _, err = run_main_cli_continue("continue", files_cli_continue / "old.model", files_cli_continue / "new.txt", "-o", tmp_path / "out.kv",
-                            "--epochs", "1", "--no-resort", "--save-model", tmp_path / "out.model")
+    code, _, err = run_main_cli_continue(
+        "continue",
+        files_cli_continue / "old.model",
+        files_cli_continue / "new.txt",
+        "-o",
+        tmp_path / "out.kv",
+        "--epochs",
+        "1",
+        "--no-resort",
+        "--save-model",
+        tmp_path / "out.model",
+    )
     assert code == 0, err
     model = Word2Vec.load(str(tmp_path / "out.model"))
     assert model.wv.index_to_key[-2:] == ["fresh", "novel"]
 
 
 def test_min_count_keeps_rare_new_words_out(files_cli_continue, run_main_cli_continue, tmp_path):
-    code, _, err = run_main_cli_continue("continue", files_cli_continue / "old.model", files_cli_continue / "new.txt", "-o", tmp_path / "out.txt",
-                            "--epochs", "1", "--min-count", "500")
+    code, _, err = run_main_cli_continue(
+        "continue",
+        files_cli_continue / "old.model",
+        files_cli_continue / "new.txt",
+        "-o",
+        tmp_path / "out.txt",
+        "--epochs",
+        "1",
+        "--min-count",
+        "500",
+    )
     assert code == 0, err
     vectors = load_vectors(tmp_path / "out.txt")
     assert "fresh" not in vectors  # seen 200 times, below 500
@@ -486,8 +527,18 @@ def test_min_count_keeps_rare_new_words_out(files_cli_continue, run_main_cli_con
     (["--seed", "5"], {"seed": 5}),
 ])
 def test_warm_start_flag_reaches_the_model(files_cli_continue, run_main_cli_continue, spy, flags, expected, tmp_path):
-    code, _, err = run_main_cli_continue("continue", files_cli_continue / "old_vectors.safetensors", files_cli_continue / "new.txt", "-o",
-                            tmp_path / "out.txt", "--epochs", "1", "--warm-start-epochs", "2", *flags)
+    code, _, err = run_main_cli_continue(
+        "continue",
+        files_cli_continue / "old_vectors.safetensors",
+        files_cli_continue / "new.txt",
+        "-o",
+        tmp_path / "out.txt",
+        "--epochs",
+        "1",
+        "--warm-start-epochs",
+        "2",
+        *flags,
+    )
     assert code == 0, err
     assert spy["word2vec_kwargs"] == expected and spy["warm_start_epochs"] == 2
     model = Word2Vec.load(str(files_cli_continue / "old.model"))  # the full model is untouched
@@ -495,9 +546,21 @@ def test_warm_start_flag_reaches_the_model(files_cli_continue, run_main_cli_cont
 
 
 def test_warm_start_epochs_are_spent(files_cli_continue, run_main_cli_continue, tmp_path):
-    code, _, err = run_main_cli_continue("continue", files_cli_continue / "old_vectors.safetensors", files_cli_continue / "new.txt", "-o",
-                            tmp_path / "out.txt", "--epochs", "1", "--warm-start-epochs", "1", "--save-model",
-                            tmp_path / "warm.model", "--workers", "1")
+    code, _, err = run_main_cli_continue(
+        "continue",
+        files_cli_continue / "old_vectors.safetensors",
+        files_cli_continue / "new.txt",
+        "-o",
+        tmp_path / "out.txt",
+        "--epochs",
+        "1",
+        "--warm-start-epochs",
+        "1",
+        "--save-model",
+        tmp_path / "warm.model",
+        "--workers",
+        "1",
+    )
     assert code == 0, err
     model = Word2Vec.load(str(tmp_path / "warm.model"))
     event = [e for e in model.lifecycle_events if e.get("event") == "continue_training"][-1]
@@ -507,7 +570,9 @@ def test_warm_start_epochs_are_spent(files_cli_continue, run_main_cli_continue, 
 
 @pytest.mark.parametrize("flags", [["--window", "3"], ["--warm-start-epochs", "2"]])
 def test_warm_start_flags_refused_for_a_full_model(files_cli_continue, run_main_cli_continue, flags, tmp_path):
-    code, _, err = run_main_cli_continue("continue", files_cli_continue / "old.model", files_cli_continue / "new.txt", "-o", tmp_path / "out.txt", *flags)
+    code, _, err = run_main_cli_continue(
+        "continue", files_cli_continue / "old.model", files_cli_continue / "new.txt", "-o", tmp_path / "out.txt", *flags
+    )
     assert code == 1
     assert flags[0] in err and "warm start" in err and "ValueError:" not in err
 
@@ -516,7 +581,15 @@ def test_warm_start_flags_refused_for_a_full_model(files_cli_continue, run_main_
                                   "--no-drift-correction"])
 def test_removed_flags_are_gone(files_cli_continue, run_main_cli_continue, flag, tmp_path):
     with pytest.raises(SystemExit) as info:
-        run_main_cli_continue("continue", files_cli_continue / "old.model", files_cli_continue / "new.txt", "-o", tmp_path / "out.txt", flag, "1")
+        run_main_cli_continue(
+            "continue",
+            files_cli_continue / "old.model",
+            files_cli_continue / "new.txt",
+            "-o",
+            tmp_path / "out.txt",
+            flag,
+            "1",
+        )
     assert info.value.code == 2
     assert flag not in cli.build_parser().format_help()
 
@@ -545,22 +618,40 @@ def test_out_of_range_flags_refused_before_any_work(files_cli_continue, run_main
 def test_vectors_file_as_corpus_is_named(files_cli_continue, run_main_cli_continue, tmp_path):
     model = Word2Vec.load(str(files_cli_continue / "old.model"))
     model.wv.save_word2vec_format(str(tmp_path / "vectors.bin"), binary=True)
-    code, _, err = run_main_cli_continue("continue", files_cli_continue / "old.model", tmp_path / "vectors.bin", "-o", tmp_path / "out.txt")
+    code, _, err = run_main_cli_continue(
+        "continue", files_cli_continue / "old.model", tmp_path / "vectors.bin", "-o", tmp_path / "out.txt"
+    )
     assert code == 1
     assert "vectors.bin" in err and "word2vec binary vectors file" in err and "UnicodeDecodeError" not in err
 
 
 def test_no_alpha_warning_on_the_console(files_cli_continue, run_main_cli_continue, tmp_path):
-    code, _, err = run_main_cli_continue("continue", files_cli_continue / "old.model", files_cli_continue / "new.txt", "-o", tmp_path / "out.txt",
-                            "--epochs", "1")
+    code, _, err = run_main_cli_continue(
+        "continue",
+        files_cli_continue / "old.model",
+        files_cli_continue / "new.txt",
+        "-o",
+        tmp_path / "out.txt",
+        "--epochs",
+        "1",
+    )
     assert code == 0, err
     assert "Effective 'alpha'" not in err
 
 
 def test_one_worker_is_reproducible(files_cli_continue, run_main_cli_continue, tmp_path):
     for name in ("a.txt", "b.txt"):
-        code, _, err = run_main_cli_continue("continue", files_cli_continue / "old.model", files_cli_continue / "new.txt", "-o", tmp_path / name,
-                                "--epochs", "1", "--workers", "1")
+        code, _, err = run_main_cli_continue(
+            "continue",
+            files_cli_continue / "old.model",
+            files_cli_continue / "new.txt",
+            "-o",
+            tmp_path / name,
+            "--epochs",
+            "1",
+            "--workers",
+            "1",
+        )
         assert code == 0, err
     assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
 
@@ -572,7 +663,9 @@ def test_one_worker_is_reproducible(files_cli_continue, run_main_cli_continue, t
 def test_a_vectors_file_as_corpus_says_what_it_is(files_cli_continue, run_main_cli_continue, tmp_path, name, kind):
     vectors = load_vectors(files_cli_continue / "old_vectors.safetensors")
     save_vectors(vectors, tmp_path / name)
-    code, _, err = run_main_cli_continue("continue", files_cli_continue / "old.model", tmp_path / name, "-o", tmp_path / "out.txt")
+    code, _, err = run_main_cli_continue(
+        "continue", files_cli_continue / "old.model", tmp_path / name, "-o", tmp_path / "out.txt"
+    )
     assert code == 1
     line = err.strip().splitlines()[-1]
     assert name in line and f"{kind} vectors file" in line and "not text" in line, err
@@ -582,7 +675,9 @@ def test_a_vectors_file_as_corpus_says_what_it_is(files_cli_continue, run_main_c
 
 def test_a_binary_corpus_is_named_binary(files_cli_continue, run_main_cli_continue, tmp_path):
     (tmp_path / "data.npy").write_bytes(b"\x93NUMPY\x01\x00v\x00" + bytes(range(256)) * 4)
-    code, _, err = run_main_cli_continue("continue", files_cli_continue / "old.model", tmp_path / "data.npy", "-o", tmp_path / "out.txt")
+    code, _, err = run_main_cli_continue(
+        "continue", files_cli_continue / "old.model", tmp_path / "data.npy", "-o", tmp_path / "out.txt"
+    )
     assert code == 1 and "data.npy" in err and "binary file" in err and "iconv" not in err
 
 
@@ -602,9 +697,21 @@ def fasttext_model(files_cli_continue):
 def test_continue_a_fasttext_model(files_cli_continue, fasttext_model, run_main_cli_continue, tmp_path):
     from gensim.models import FastText
 
-    code, out, err = run_main_cli_continue("continue", fasttext_model, files_cli_continue / "new.txt", "-o", tmp_path / "ft.model",
-                              "--save-model", tmp_path / "full.model", "--epochs", "1", "--workers", "1",
-                              "--alpha", "0.02")
+    code, out, err = run_main_cli_continue(
+        "continue",
+        fasttext_model,
+        files_cli_continue / "new.txt",
+        "-o",
+        tmp_path / "ft.model",
+        "--save-model",
+        tmp_path / "full.model",
+        "--epochs",
+        "1",
+        "--workers",
+        "1",
+        "--alpha",
+        "0.02",
+    )
     assert code == 0, err
     assert "full FastText model" in err
     assert out.startswith("FastTextContinuationReport\n") and "FastTextContinuationReport(" not in out
@@ -620,8 +727,17 @@ def test_continue_a_fasttext_model(files_cli_continue, fasttext_model, run_main_
 def test_continue_a_facebook_fasttext_bin(files_cli_continue, run_main_cli_continue, tmp_path):
     from gensim.test.utils import datapath
 
-    code, out, err = run_main_cli_continue("continue", datapath("lee_fasttext.bin"), files_cli_continue / "new.txt", "-o",
-                              tmp_path / "lee.model", "--epochs", "1", "--workers", "1")
+    code, out, err = run_main_cli_continue(
+        "continue",
+        datapath("lee_fasttext.bin"),
+        files_cli_continue / "new.txt",
+        "-o",
+        tmp_path / "lee.model",
+        "--epochs",
+        "1",
+        "--workers",
+        "1",
+    )
     assert code == 0, err
     assert "fastText binary" in err and "FastTextContinuationReport" in out
     assert "fresh" in load_vectors(tmp_path / "lee.model", allow_pickle=True).key_to_index
@@ -629,9 +745,17 @@ def test_continue_a_facebook_fasttext_bin(files_cli_continue, run_main_cli_conti
 
 @pytest.mark.parametrize("flags", [["--min-count", "3"], ["--rehearsal", "{d}/rehearsal.txt"], ["--seed", "2"],
                                    ["--members", "2"], ["--new-model", "train"], ["--window", "3"]])
-def test_word2vec_only_flags_are_refused_for_a_fasttext_model(files_cli_continue, fasttext_model, run_main_cli_continue, tmp_path, flags):
-    code, _, err = run_main_cli_continue("continue", fasttext_model, files_cli_continue / "new.txt", "-o", tmp_path / "ft.model",
-                            *[f.format(d=files_cli_continue) for f in flags])
+def test_word2vec_only_flags_are_refused_for_a_fasttext_model(
+    files_cli_continue, fasttext_model, run_main_cli_continue, tmp_path, flags
+):
+    code, _, err = run_main_cli_continue(
+        "continue",
+        fasttext_model,
+        files_cli_continue / "new.txt",
+        "-o",
+        tmp_path / "ft.model",
+        *[f.format(d=files_cli_continue) for f in flags],
+    )
     assert code == 1
     assert flags[0] in err and "word2vec models only" in err and "fastText" in err
     assert "loaded" not in err and not (tmp_path / "ft.model").exists()
@@ -641,7 +765,9 @@ def test_fasttext_vectors_alone_are_refused(files_cli_continue, fasttext_model, 
     from gensim.models import FastText
 
     FastText.load(str(fasttext_model)).wv.save(str(tmp_path / "ft.wv"))
-    code, _, err = run_main_cli_continue("continue", tmp_path / "ft.wv", files_cli_continue / "new.txt", "-o", tmp_path / "out.model")
+    code, _, err = run_main_cli_continue(
+        "continue", tmp_path / "ft.wv", files_cli_continue / "new.txt", "-o", tmp_path / "out.model"
+    )
     assert code == 1 and "full FastText model" in err and not (tmp_path / "out.model").exists()
 
 
@@ -659,6 +785,7 @@ def test_both_continuation_reports_print_as_tables():
 # --------------------------------------------------------------------------------------------------------------
 # from test_cli_ensemble.py
 # --------------------------------------------------------------------------------------------------------------
+
 
 def _main(args, capsys):
     root = logging.getLogger()
@@ -693,8 +820,20 @@ def files_cli_ensemble(tmp_path_factory):
 
 def test_ensemble_command(files_cli_ensemble, capsys, tmp_path):
     out = tmp_path / "ens.safetensors"
-    code, stdout, err = _main(["--allow-pickle", "ensemble", files_cli_ensemble / "seed1.safetensors", files_cli_ensemble / "seed2.safetensors",
-                               files_cli_ensemble / "seed3.kv", "-o", out, "--anchor-min-count", "0"], capsys)
+    code, stdout, err = _main(
+        [
+            "--allow-pickle",
+            "ensemble",
+            files_cli_ensemble / "seed1.safetensors",
+            files_cli_ensemble / "seed2.safetensors",
+            files_cli_ensemble / "seed3.kv",
+            "-o",
+            out,
+            "--anchor-min-count",
+            "0",
+        ],
+        capsys,
+    )
     assert code == 0, err
     kv = load_vectors(out)
     assert kv.estimates("t1") == 3 and kv.provenance("t1") == ["seed1", "seed2", "seed3"]
@@ -705,14 +844,31 @@ def test_ensemble_command(files_cli_ensemble, capsys, tmp_path):
 
 
 def test_ensemble_command_errors(files_cli_ensemble, capsys, tmp_path):
-    code, _, err = _main(["ensemble", files_cli_ensemble / "seed1.safetensors", files_cli_ensemble / "seed3.kv", "-o", tmp_path / "e.kv"],
-                         capsys)
+    code, _, err = _main(
+        [
+            "ensemble",
+            files_cli_ensemble / "seed1.safetensors",
+            files_cli_ensemble / "seed3.kv",
+            "-o",
+            tmp_path / "e.kv",
+        ],
+        capsys,
+    )
     assert code == 1 and "--allow-pickle" in err
-    code, _, err = _main(["ensemble", files_cli_ensemble / "seed1.safetensors", files_cli_ensemble / "small.safetensors", "-o",
-                          tmp_path / "e.kv"], capsys)
+    code, _, err = _main(
+        [
+            "ensemble",
+            files_cli_ensemble / "seed1.safetensors",
+            files_cli_ensemble / "small.safetensors",
+            "-o",
+            tmp_path / "e.kv",
+        ],
+        capsys,
+    )
     assert code == 1 and "different vector sizes" in err
-    code, _, err = _main(["ensemble", files_cli_ensemble / "seed1.safetensors", "-o", tmp_path / "e.kv", "--heldout", "2"],
-                         capsys)
+    code, _, err = _main(
+        ["ensemble", files_cli_ensemble / "seed1.safetensors", "-o", tmp_path / "e.kv", "--heldout", "2"], capsys
+    )
     assert code == 1 and "--heldout must be" in err
 
 
@@ -720,8 +876,25 @@ def test_ensemble_command_errors(files_cli_ensemble, capsys, tmp_path):
 def test_continue_with_new_model_and_members(files_cli_ensemble, capsys, tmp_path, new_model):
     out = tmp_path / "cont.safetensors"
     given = new_model if new_model == "train" else files_cli_ensemble / new_model
-    code, stdout, err = _main(["--allow-pickle", "continue", files_cli_ensemble / "old.model", files_cli_ensemble / "new.txt", "-o", out,
-                               "--new-model", given, "--members", "2", "--seed", "3", "--workers", "1"], capsys)
+    code, stdout, err = _main(
+        [
+            "--allow-pickle",
+            "continue",
+            files_cli_ensemble / "old.model",
+            files_cli_ensemble / "new.txt",
+            "-o",
+            out,
+            "--new-model",
+            given,
+            "--members",
+            "2",
+            "--seed",
+            "3",
+            "--workers",
+            "1",
+        ],
+        capsys,
+    )
     assert code == 0, err
     kv = load_vectors(out)
     assert kv.estimates("fresh") == 3 and kv.estimates("t1") == 2
@@ -730,12 +903,24 @@ def test_continue_with_new_model_and_members(files_cli_ensemble, capsys, tmp_pat
 
 
 def test_continue_members_refused_before_work(files_cli_ensemble, capsys, tmp_path):
-    code, _, err = _main(["--allow-pickle", "continue", tmp_path / "missing.model", files_cli_ensemble / "new.txt", "-o",
-                          tmp_path / "c.kv", "--members", "0"], capsys)
+    code, _, err = _main(
+        [
+            "--allow-pickle",
+            "continue",
+            tmp_path / "missing.model",
+            files_cli_ensemble / "new.txt",
+            "-o",
+            tmp_path / "c.kv",
+            "--members",
+            "0",
+        ],
+        capsys,
+    )
     assert code == 1 and "--members must be an integer in [1, 64], got 0" in err
 # --------------------------------------------------------------------------------------------------------------
 # from test_cli_evaluate_report.py
 # --------------------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def files_cli_evaluate_report(tmp_path_factory):
@@ -767,7 +952,12 @@ def _table_rows(out):
 
 
 def test_evaluate_prints_a_table_not_a_repr(files_cli_evaluate_report, run_main):
-    code, out, err = run_main("evaluate", files_cli_evaluate_report / "candidate.txt", "--reference", files_cli_evaluate_report / "reference.safetensors")
+    code, out, err = run_main(
+        "evaluate",
+        files_cli_evaluate_report / "candidate.txt",
+        "--reference",
+        files_cli_evaluate_report / "reference.safetensors",
+    )
     assert code == 0, err
     assert "ClosenessReport<" not in out
     header, rows = _table_rows(out)
@@ -777,8 +967,16 @@ def test_evaluate_prints_a_table_not_a_repr(files_cli_evaluate_report, run_main)
 
 
 def test_evaluate_with_a_floor_prints_each_groups_ratio_to_it(files_cli_evaluate_report, run_main):
-    code, out, err = run_main("evaluate", files_cli_evaluate_report / "candidate.txt", "--reference", files_cli_evaluate_report / "reference.safetensors",
-                              "--floor", files_cli_evaluate_report / "floor.bin", "--topn", "5")
+    code, out, err = run_main(
+        "evaluate",
+        files_cli_evaluate_report / "candidate.txt",
+        "--reference",
+        files_cli_evaluate_report / "reference.safetensors",
+        "--floor",
+        files_cli_evaluate_report / "floor.bin",
+        "--topn",
+        "5",
+    )
     assert code == 0, err
     header, rows = _table_rows(out)
     assert header[-5:] == ["floor", "nn@5", "ratio", "to", "floor"]  # "floor nn@5", "ratio to floor"
@@ -797,8 +995,15 @@ def test_evaluate_with_a_floor_prints_each_groups_ratio_to_it(files_cli_evaluate
 
 
 def test_evaluate_with_a_floor_as_json(files_cli_evaluate_report, run_main):
-    code, out, err = run_main("evaluate", files_cli_evaluate_report / "candidate.txt", "--reference", files_cli_evaluate_report / "reference.safetensors",
-                              "--floor", files_cli_evaluate_report / "floor.bin", "--json")
+    code, out, err = run_main(
+        "evaluate",
+        files_cli_evaluate_report / "candidate.txt",
+        "--reference",
+        files_cli_evaluate_report / "reference.safetensors",
+        "--floor",
+        files_cli_evaluate_report / "floor.bin",
+        "--json",
+    )
     assert code == 0, err
     payload = json.loads(out)
     assert set(payload) == {"standard_scores", "closeness", "noise_floor", "ratio_to_floor"}
@@ -813,7 +1018,9 @@ def test_evaluate_with_a_floor_as_json(files_cli_evaluate_report, run_main):
     (["--reference", "{d}/reference.safetensors", "--seed", "-1"], "--seed must be an integer >= 0, got -1"),
 ])
 def test_evaluate_bad_options_fail_before_loading_anything(files_cli_evaluate_report, run_main, argv, message):
-    code, out, err = run_main("evaluate", files_cli_evaluate_report / "candidate.txt", *[a.format(d=files_cli_evaluate_report) for a in argv])
+    code, out, err = run_main(
+        "evaluate", files_cli_evaluate_report / "candidate.txt", *[a.format(d=files_cli_evaluate_report) for a in argv]
+    )
     assert code == 1 and out == ""
     assert message in err and len(err.strip().splitlines()) == 1
     assert "loaded" not in err
@@ -822,8 +1029,15 @@ def test_evaluate_bad_options_fail_before_loading_anything(files_cli_evaluate_re
 def test_report_names_the_models_by_their_file_names(files_cli_evaluate_report, run_main):
     pytest.importorskip("matplotlib")
     out_path = files_cli_evaluate_report / "report.html"
-    code, _out, err = run_main("report", files_cli_evaluate_report / "candidate.txt", files_cli_evaluate_report / "reference.safetensors", "-o", out_path,
-                              "--anchor-min-count", "0")
+    code, _out, err = run_main(
+        "report",
+        files_cli_evaluate_report / "candidate.txt",
+        files_cli_evaluate_report / "reference.safetensors",
+        "-o",
+        out_path,
+        "--anchor-min-count",
+        "0",
+    )
     assert code == 0, err
     page = out_path.read_text(encoding="utf8")
     assert re.search(r"Source <b>candidate\.txt</b> \(150 words, 8 dimensions\)", page)
@@ -845,20 +1059,38 @@ def test_merge_summary_quotes_the_reference_name_once(rng):
 def test_a_floor_of_other_words_is_refused(files_cli_evaluate_report, run_main, tmp_path, rng):
     other = make_kv([f"w{i}" for i in range(100)] + [f"x{i}" for i in range(200)], 8, rng)  # 100 of 150: 66.7%
     save_vectors(other, tmp_path / "ok_floor.safetensors")
-    code, _, err = run_main("evaluate", files_cli_evaluate_report / "candidate.txt", "--reference", files_cli_evaluate_report / "reference.safetensors",
-                            "--floor", tmp_path / "ok_floor.safetensors")
+    code, _, err = run_main(
+        "evaluate",
+        files_cli_evaluate_report / "candidate.txt",
+        "--reference",
+        files_cli_evaluate_report / "reference.safetensors",
+        "--floor",
+        tmp_path / "ok_floor.safetensors",
+    )
     assert code == 0, err
     other = make_kv([f"w{i}" for i in range(70)] + [f"x{i}" for i in range(200)], 8, rng)  # 70 of 150: 46.7%
     save_vectors(other, tmp_path / "other.safetensors")
-    code, out, err = run_main("evaluate", files_cli_evaluate_report / "candidate.txt", "--reference", files_cli_evaluate_report / "reference.safetensors",
-                              "--floor", tmp_path / "other.safetensors")
+    code, out, err = run_main(
+        "evaluate",
+        files_cli_evaluate_report / "candidate.txt",
+        "--reference",
+        files_cli_evaluate_report / "reference.safetensors",
+        "--floor",
+        tmp_path / "other.safetensors",
+    )
     assert code == 1 and out == ""
     assert "--floor" in err and "other.safetensors" in err and "70 of" in err and "150 words" in err, err
 
 
 def test_the_reference_itself_is_no_floor(files_cli_evaluate_report, run_main):
-    code, _, err = run_main("evaluate", files_cli_evaluate_report / "candidate.txt", "--reference", files_cli_evaluate_report / "reference.safetensors",
-                            "--floor", files_cli_evaluate_report / "reference.safetensors")
+    code, _, err = run_main(
+        "evaluate",
+        files_cli_evaluate_report / "candidate.txt",
+        "--reference",
+        files_cli_evaluate_report / "reference.safetensors",
+        "--floor",
+        files_cli_evaluate_report / "reference.safetensors",
+    )
     assert code == 1 and "--floor" in err and "reference itself" in err and "loaded" not in err
 
 
@@ -878,6 +1110,7 @@ def test_check_noise_floor_measures_the_share_of_the_reference(rng):
 # --------------------------------------------------------------------------------------------------------------
 # from test_cli_messages.py
 # --------------------------------------------------------------------------------------------------------------
+
 
 def command(*args):
     """The real command in a subprocess (its logging set-up is the one users get)."""
@@ -900,14 +1133,20 @@ def models_cli_messages(tmp_path, rng):
 
 def test_advice_names_the_flag_not_the_python_parameter(run_main, models_cli_messages, tmp_path):
     (tmp_path / "pairs.txt").write_text("w1 absent\nw2 w3\n")
-    code, _, err = run_main("align", *models_cli_messages, "-o", tmp_path / "out.safetensors", "--pairs", tmp_path / "pairs.txt")
+    code, _, err = run_main(
+        "align", *models_cli_messages, "-o", tmp_path / "out.safetensors", "--pairs", tmp_path / "pairs.txt"
+    )
     assert code == 1 and "--skip-missing" in err and "on_missing" not in err
-    code, _, err = run_main("align", *models_cli_messages, "-o", tmp_path / "out.safetensors", "--anchor-min-count", 1000)
+    code, _, err = run_main(
+        "align", *models_cli_messages, "-o", tmp_path / "out.safetensors", "--anchor-min-count", 1000
+    )
     assert code == 1 and "--anchor-min-count" in err and "anchor_min_count" not in err
 
 
 def test_os_errors_read_as_sentences(run_main, models_cli_messages, tmp_path):
-    code, _, err = run_main("align", *models_cli_messages, "-o", tmp_path / "out.safetensors", "--pairs", tmp_path / "absent.txt")
+    code, _, err = run_main(
+        "align", *models_cli_messages, "-o", tmp_path / "out.safetensors", "--pairs", tmp_path / "absent.txt"
+    )
     assert code == 1
     assert "no such file or directory" in err and "absent.txt" in err
     assert "[Errno" not in err and "FileNotFoundError" not in err and "ValueError" not in err
@@ -977,6 +1216,7 @@ def test_python_spellings_become_flags(text, shown, hidden):
 # from test_cli_outputs.py
 # --------------------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def files_cli_outputs(tmp_path_factory):
     """Two small word2vec vector files, a full Word2Vec and a full FastText model, a corpus and a pair file."""
@@ -1035,14 +1275,25 @@ def test_an_output_onto_an_input_or_another_output_is_refused_first(files_cli_ou
 def test_a_link_to_an_input_is_the_input(files_cli_outputs, run_main, tmp_path):
     link = tmp_path / "link.txt"
     link.symlink_to(files_cli_outputs / "corpus.txt")
-    code, _, err = run_main("--allow-pickle", "continue", files_cli_outputs / "w2v.model", files_cli_outputs / "corpus.txt", "-o", link)
+    code, _, err = run_main(
+        "--allow-pickle", "continue", files_cli_outputs / "w2v.model", files_cli_outputs / "corpus.txt", "-o", link
+    )
     assert code == 1 and "same file" in err
     assert (files_cli_outputs / "corpus.txt").read_text(encoding="utf8").startswith("w0 w1")
 
 
 def test_distinct_outputs_still_work(files_cli_outputs, run_main, tmp_path):
-    code, _, err = run_main("align", files_cli_outputs / "a.safetensors", files_cli_outputs / "b.txt", "-o", tmp_path / "x.kv",
-                            "--save-alignment", tmp_path / "x.npz", "--anchor-min-count", "0")
+    code, _, err = run_main(
+        "align",
+        files_cli_outputs / "a.safetensors",
+        files_cli_outputs / "b.txt",
+        "-o",
+        tmp_path / "x.kv",
+        "--save-alignment",
+        tmp_path / "x.npz",
+        "--anchor-min-count",
+        "0",
+    )
     assert code == 0, err
     assert (tmp_path / "x.kv").exists() and (tmp_path / "x.npz").exists()
 
@@ -1096,8 +1347,14 @@ def test_fasttext_outputs_follow_the_saver(files_cli_outputs, run_main, tmp_path
 
 def test_fasttext_continue_refuses_an_output_the_saver_refuses_before_training(files_cli_outputs, run_main, tmp_path):
     name = next(n for n in ("out.txt", "out.vec", "out.bin") if _fasttext_saver_refuses(files_cli_outputs, tmp_path, n))
-    code, _, err = run_main("--allow-pickle", "continue", files_cli_outputs / "ft.model", files_cli_outputs / "corpus.txt", "-o",
-                            tmp_path / "cli" / name)
+    code, _, err = run_main(
+        "--allow-pickle",
+        "continue",
+        files_cli_outputs / "ft.model",
+        files_cli_outputs / "corpus.txt",
+        "-o",
+        tmp_path / "cli" / name,
+    )
     assert code == 1 and "-o/--output" in err and "fastText" in err
     assert "loaded model" not in err  # refused before the model was read, let alone trained
 
@@ -1115,6 +1372,8 @@ def test_an_unknown_kind_is_refused_only_when_no_kind_can_be_written(tmp_path, m
     assert _cli_steps.check_output(str(tmp_path / "x.bin")) is None
     with pytest.raises(ModelFileError, match="-o/--output: no"):
         _cli_steps.check_output(str(tmp_path / "x.bin"), kind="fasttext")
+
+
 # --------------------------------------------------------------------------------------------------------------
 # from test_cli_help_examples.py
 # --------------------------------------------------------------------------------------------------------------

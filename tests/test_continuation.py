@@ -419,6 +419,7 @@ def test_alpha_restored_after_gensim_overwrote_it(source, halves, monkeypatch):
 def test_alpha_restart_warning_kept_out_and_explained_once(source, halves, caplog):
     caplog.set_level(logging.INFO)
     continue_training(source, halves[1], epochs=1)
+
     def gensim_warnings():
         return [r for r in caplog.records if r.levelno == logging.WARNING and "Effective 'alpha'" in r.getMessage()]
 
@@ -495,6 +496,7 @@ def test_a_corpus_that_starts_with_two_numbers_is_still_text(source, tmp_path):
 # from test_continue_from.py
 # --------------------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def old():
     return Word2Vec(common_texts[:5], vector_size=8, min_count=1, workers=1, seed=1, epochs=3)
@@ -561,6 +563,7 @@ def test_corpus_of_strings_is_refused(old):
 # from test_continue_estimates.py
 # --------------------------------------------------------------------------------------------------------------
 
+
 PARAMS_continue_estimates = {"vector_size": 16, "min_count": 3, "workers": 1, "epochs": 3}
 
 
@@ -594,7 +597,9 @@ def test_seed_makes_a_continuation_reproducible(source_continue_estimates, halve
     assert plain.evidence is None and plain.report.estimates is None
 
 
-def test_new_model_equal_to_the_continued_vectors_changes_nothing_but_the_evidence(source_continue_estimates, halves_continue_estimates, plain):
+def test_new_model_equal_to_the_continued_vectors_changes_nothing_but_the_evidence(
+    source_continue_estimates, halves_continue_estimates, plain
+):
     wv = plain.model.wv
     added = [w for w in wv.index_to_key if w not in source_continue_estimates.wv]
     same = KeyedVectors(wv.vector_size)
@@ -626,9 +631,17 @@ def test_new_model_counts_are_not_added_again(source_continue_estimates, halves_
 
 def test_shared_rule_combines_shared_words_too(source_continue_estimates, halves_continue_estimates):
     new = Word2Vec(halves_continue_estimates[1], seed=3, **PARAMS_continue_estimates)
-    result = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, new_model=new, new_model_rules={"shared": "evidence"})
+    result = continue_training(
+        source_continue_estimates,
+        halves_continue_estimates[1],
+        seed=7,
+        new_model=new,
+        new_model_rules={"shared": "evidence"},
+    )
     shared = result.report.estimates["shared"]
-    in_new = sum(1 for w in new.wv.index_to_key if w in source_continue_estimates.wv)  # shared words the new model holds
+    in_new = sum(
+        1 for w in new.wv.index_to_key if w in source_continue_estimates.wv
+    )  # shared words the new model holds
     assert shared["2"] == in_new and sum(shared.values()) == result.report.shared_words
     assert result.report.estimates["old"] == {"1": result.report.old_words_unseen}
 
@@ -636,7 +649,9 @@ def test_shared_rule_combines_shared_words_too(source_continue_estimates, halves
 def test_members_average_the_aligned_continuations(source_continue_estimates, halves_continue_estimates, plain):
     options = {"anchor_min_count": 0}
     second = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=8).model.wv
-    result = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, align_options=options)
+    result = continue_training(
+        source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, align_options=options
+    )
     alignment = fit_between(second, plain.model.wv, options)
     expected = (plain.model.wv.vectors + alignment.apply(second.vectors)) / 2
     np.testing.assert_allclose(result.model.wv.vectors, expected, atol=1e-5)
@@ -647,8 +662,12 @@ def test_members_average_the_aligned_continuations(source_continue_estimates, ha
     assert event["event"] == "combine_estimates" and event["members"] == 2
 
 
-def test_new_model_train_and_continue_from_record_evidence(source_continue_estimates, halves_continue_estimates, tmp_path):
-    kv = MergeableKeyedVectors.continue_from(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model="train")
+def test_new_model_train_and_continue_from_record_evidence(
+    source_continue_estimates, halves_continue_estimates, tmp_path
+):
+    kv = MergeableKeyedVectors.continue_from(
+        source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model="train"
+    )
     report = kv.continuation_report
     assert report.new_model == "trained" and report.members == 2
     added = next(w for w in kv.index_to_key if w not in source_continue_estimates.wv and kv.estimates(w) == 3)
@@ -670,7 +689,9 @@ def test_bad_input(source_continue_estimates, halves_continue_estimates, monkeyp
         with pytest.raises(DimensionMismatchError, match="vector sizes"):
             continue_training(source_continue_estimates, halves_continue_estimates[1], new_model=other_dim)
         with pytest.raises(DimensionMismatchError, match="vector sizes"):
-            continue_training(source_continue_estimates, halves_continue_estimates[1], new_model=other_dim.wv, members=3)
+            continue_training(
+                source_continue_estimates, halves_continue_estimates[1], new_model=other_dim.wv, members=3
+            )
     stranger = KeyedVectors(16)
     stranger.add_vectors([f"zz{i}" for i in range(20)], np.ones((20, 16)))
     with pytest.raises(NoSharedVocabularyError, match="none of the words of the new corpus"):
@@ -692,18 +713,30 @@ def test_bad_input(source_continue_estimates, halves_continue_estimates, monkeyp
 
 def test_members_on_a_dask_cluster(source_continue_estimates, halves_continue_estimates, plain):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        result = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model="train", client=client)
-    here = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model="train")
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        result = continue_training(
+            source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model="train", client=client
+        )
+    here = continue_training(
+        source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model="train"
+    )
     np.testing.assert_allclose(result.model.wv.vectors, here.model.wv.vectors, atol=1e-6)
     assert result.report.members == 2 and result.report.new_model == "trained"
     assert result.report.estimates == here.report.estimates
 
 
 def test_members_of_a_warm_start_use_the_given_seed(source_continue_estimates, halves_continue_estimates):
-    result = continue_training(source_continue_estimates.wv, halves_continue_estimates[1], members=2, word2vec_kwargs={"seed": 4, "workers": 1},
-                               epochs=1, warm_start_epochs=1)
+    result = continue_training(
+        source_continue_estimates.wv,
+        halves_continue_estimates[1],
+        members=2,
+        word2vec_kwargs={"seed": 4, "workers": 1},
+        epochs=1,
+        warm_start_epochs=1,
+    )
     assert result.evidence.sources == ["continued (seed 4)", "continued (seed 5)"]
     assert result.report.warm_start and result.report.members == 2
 
@@ -711,8 +744,12 @@ def test_members_of_a_warm_start_use_the_given_seed(source_continue_estimates, h
 def test_each_member_counts_as_one_estimate_against_the_new_model(source_continue_estimates, halves_continue_estimates):
     new = Word2Vec(halves_continue_estimates[1], seed=3, **PARAMS_continue_estimates)
     options = {"anchor_min_count": 0}
-    averaged = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, align_options=options).model.wv
-    result = continue_training(source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model=new, align_options=options)
+    averaged = continue_training(
+        source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, align_options=options
+    ).model.wv
+    result = continue_training(
+        source_continue_estimates, halves_continue_estimates[1], seed=7, members=2, new_model=new, align_options=options
+    )
     continued = KeyedVectors(16)
     continued.add_vectors(averaged.index_to_key, averaged.vectors)
     continued.expandos["count"] = np.asarray(averaged.expandos["count"])

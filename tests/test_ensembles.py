@@ -132,6 +132,7 @@ def test_bad_input(base, rng):
 # from test_estimates_pure.py
 # --------------------------------------------------------------------------------------------------------------
 
+
 key_lists = st.lists(st.lists(st.sampled_from([f"k{i}" for i in range(30)]), unique=True, max_size=30),
                      min_size=1, max_size=5)
 

@@ -470,6 +470,7 @@ def test_html_report_works_on_fasttext_models(tmp_path, kv_a, model_b):
 # from test_fasttext_wiring.py
 # --------------------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def two_models():
     return [FastText(common_texts * 20, vector_size=8, min_count=1, bucket=500, workers=1, epochs=2, seed=seed).wv

@@ -1,4 +1,5 @@
-"""Smoke test of benchmarks/fidelity.py (``python -m benchmarks.fidelity``): the quick mode with tiny parameters, in a temporary cache."""
+"""Smoke test of benchmarks/fidelity.py (``python -m benchmarks.fidelity``): the quick mode with tiny parameters,
+in a temporary cache."""
 
 import gzip
 import importlib

@@ -42,8 +42,11 @@ class _OnSubclass:
 
 
 def _gensim_cases():
-    return {name: case for name, case in vars(gensim_tests).items()
-            if inspect.isclass(case) and issubclass(case, unittest.TestCase) and case.__module__ == gensim_tests.__name__}
+    return {
+        name: case
+        for name, case in vars(gensim_tests).items()
+        if inspect.isclass(case) and issubclass(case, unittest.TestCase) and case.__module__ == gensim_tests.__name__
+    }
 
 
 for _name, _case in _gensim_cases().items():

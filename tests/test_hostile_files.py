@@ -1,4 +1,5 @@
-"""Hostile files: polyglot pickles, truncated fastText binaries, lying word2vec headers and crafted safetensors, through every loader and the command line."""
+"""Hostile files: polyglot pickles, truncated fastText binaries, lying word2vec headers and crafted safetensors,
+through every loader and the command line."""
 
 import gzip
 import json
@@ -390,6 +391,7 @@ def test_continue_from_a_path_needs_the_switch(tmp_path):
 # from test_hostile_safetensors.py
 # --------------------------------------------------------------------------------------------------------------
 
+
 _DTYPES = {"<f2": "F16", "<f4": "F32", "<f8": "F64", "<i4": "I32", "<i8": "I64", "|u1": "U8", "|b1": "BOOL",
            "<u8": "U64"}
 
@@ -467,92 +469,205 @@ _BF16 = ("BF16", [3, 4], b"\x00" * 24)
 _F8 = ("F8_E4M3", [3, 4], b"\x00" * 12)
 #: name -> (function writing the file at a path, substring the message must hold)
 CASES = {
-    "header length beyond the file": (lambda p: _write_hostile_safetensors(p, *_base(), cut=lambda n: 8 + n // 2), "truncated"),
+    "header length beyond the file": (
+        lambda p: _write_hostile_safetensors(p, *_base(), cut=lambda n: 8 + n // 2),
+        "truncated",
+    ),
     "cut inside the data": (lambda p: _write_hostile_safetensors(p, *_base(), cut=lambda n: 8 + n + 10), "truncated"),
-    "cut inside a fastText bucket": (lambda p: _write_hostile_safetensors(p, *_base(True), cut=lambda n: 8 + n + 200), "truncated"),
+    "cut inside a fastText bucket": (
+        lambda p: _write_hostile_safetensors(p, *_base(True), cut=lambda n: 8 + n + 200),
+        "truncated",
+    ),
     "header not JSON": (lambda p: _write_hostile_safetensors(p, *_base(), header_bytes=b"{not json at all}"), "JSON"),
     "header not UTF-8": (lambda p: _write_hostile_safetensors(p, *_base(), header_bytes=b'{"\xff\xfe": 1}'), "JSON"),
-    "header spec not an object": (lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s.update(vectors=7)),
-                                  "vectors"),
-    "header spec without dtype": (lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s["vectors"].pop("dtype")),
-                                  "vectors"),
-    "negative shape": (lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s["vectors"].update(shape=[-3, 4])),
-                       "vectors"),
-    "bool shape": (lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s["vectors"].update(shape=[True, 4])),
-                   "vectors"),
+    "header spec not an object": (
+        lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s.update(vectors=7)),
+        "vectors",
+    ),
+    "header spec without dtype": (
+        lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s["vectors"].pop("dtype")),
+        "vectors",
+    ),
+    "negative shape": (
+        lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s["vectors"].update(shape=[-3, 4])),
+        "vectors",
+    ),
+    "bool shape": (
+        lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s["vectors"].update(shape=[True, 4])),
+        "vectors",
+    ),
     "data_offsets not matching the shape": (
-        lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s["vectors"].update(shape=[2, 4])), "bytes"),
+        lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s["vectors"].update(shape=[2, 4])),
+        "bytes",
+    ),
     "three data_offsets": (
-        lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s["vectors"]["data_offsets"].append(9)), "vectors"),
-    "__metadata__ not a mapping": (lambda p: _write_hostile_safetensors(p, _base()[0], ["gensim-merge-vectors"]), "__metadata__"),
-    "__metadata__ values not strings": (lambda p: _write_hostile_safetensors(p, _base()[0], {"format": 1}), "__metadata__"),
+        lambda p: _write_hostile_safetensors(p, *_base(), edit_header=lambda s: s["vectors"]["data_offsets"].append(9)),
+        "vectors",
+    ),
+    "__metadata__ not a mapping": (
+        lambda p: _write_hostile_safetensors(p, _base()[0], ["gensim-merge-vectors"]),
+        "__metadata__",
+    ),
+    "__metadata__ values not strings": (
+        lambda p: _write_hostile_safetensors(p, _base()[0], {"format": 1}),
+        "__metadata__",
+    ),
     "no __metadata__": (lambda p: _write_hostile_safetensors(p, _base()[0], None), "format"),
     "another format": (lambda p: _write_hostile_safetensors(p, _base()[0], {"format": "pt"}), "format"),
     "another format_version": (
-        lambda p: _write_hostile_safetensors(p, _base()[0], {"format": "gensim-merge-vectors", "format_version": "9"}), "version"),
-    "gensim_merge metadata not JSON": (lambda p: _write_hostile_safetensors(p, _base()[0], {
-        "format": "gensim-merge-vectors", "format_version": "1", "gensim_merge": "{oops"}), "JSON"),
-    "gensim_merge metadata a list": (lambda p: _write_hostile_safetensors(p, _base()[0], {
-        "format": "gensim-merge-vectors", "format_version": "1", "gensim_merge": "[1, 2]"}), "metadata"),
+        lambda p: _write_hostile_safetensors(p, _base()[0], {"format": "gensim-merge-vectors", "format_version": "9"}),
+        "version",
+    ),
+    "gensim_merge metadata not JSON": (
+        lambda p: _write_hostile_safetensors(
+            p, _base()[0], {"format": "gensim-merge-vectors", "format_version": "1", "gensim_merge": "{oops"}
+        ),
+        "JSON",
+    ),
+    "gensim_merge metadata a list": (
+        lambda p: _write_hostile_safetensors(
+            p, _base()[0], {"format": "gensim-merge-vectors", "format_version": "1", "gensim_merge": "[1, 2]"}
+        ),
+        "metadata",
+    ),
     "attribute names not a list": (lambda p: _write_hostile_safetensors(p, *_meta(attributes="count")), "attribute"),
     "attribute names not strings": (lambda p: _write_hostile_safetensors(p, *_meta(attributes=[1])), "attribute"),
-    "attribute listed, tensor missing": (lambda p: _write_hostile_safetensors(p, *_meta(attributes=["count", "freq"])), "freq"),
-    "attribute of the wrong length": (lambda p: _write_hostile_safetensors(p, *_with(attr__count=np.arange(5))), "count"),
-    "attribute in BF16": (lambda p: _write_hostile_safetensors(p, *_with(attr__count=("BF16", [3], b"\x00" * 6))), "BF16"),
-    "lifecycle_events not a list": (lambda p: _write_hostile_safetensors(p, *_meta(lifecycle_events={"a": 1})), "lifecycle"),
-    "incomplete alignment": (lambda p: _write_hostile_safetensors(p, *_meta(alignment={"method": "orthogonal"})), "metadata"),
+    "attribute listed, tensor missing": (
+        lambda p: _write_hostile_safetensors(p, *_meta(attributes=["count", "freq"])),
+        "freq",
+    ),
+    "attribute of the wrong length": (
+        lambda p: _write_hostile_safetensors(p, *_with(attr__count=np.arange(5))),
+        "count",
+    ),
+    "attribute in BF16": (
+        lambda p: _write_hostile_safetensors(p, *_with(attr__count=("BF16", [3], b"\x00" * 6))),
+        "BF16",
+    ),
+    "lifecycle_events not a list": (
+        lambda p: _write_hostile_safetensors(p, *_meta(lifecycle_events={"a": 1})),
+        "lifecycle",
+    ),
+    "incomplete alignment": (
+        lambda p: _write_hostile_safetensors(p, *_meta(alignment={"method": "orthogonal"})),
+        "metadata",
+    ),
     "alignment a string": (lambda p: _write_hostile_safetensors(p, *_meta(alignment="orthogonal")), "metadata"),
-    "incomplete merge report": (lambda p: _write_hostile_safetensors(p, *_meta(merge_report={"strategy": "count"})), "metadata"),
+    "incomplete merge report": (
+        lambda p: _write_hostile_safetensors(p, *_meta(merge_report={"strategy": "count"})),
+        "metadata",
+    ),
     "sources a number": (lambda p: _write_hostile_safetensors(p, *_meta(sources=5)), "metadata"),
     "BF16 vectors": (lambda p: _write_hostile_safetensors(p, *_with(vectors=_BF16)), "BF16"),
     "F8 vectors": (lambda p: _write_hostile_safetensors(p, *_with(vectors=_F8)), "F8_E4M3"),
-    "int32 vectors": (lambda p: _write_hostile_safetensors(p, *_with(vectors=np.arange(12, dtype=np.int32).reshape(3, 4))), "int32"),
-    "int64 vectors": (lambda p: _write_hostile_safetensors(p, *_with(vectors=np.arange(12, dtype=np.int64).reshape(3, 4))), "int64"),
-    "uint8 vectors": (lambda p: _write_hostile_safetensors(p, *_with(vectors=np.arange(12, dtype=np.uint8).reshape(3, 4))), "uint8"),
+    "int32 vectors": (
+        lambda p: _write_hostile_safetensors(p, *_with(vectors=np.arange(12, dtype=np.int32).reshape(3, 4))),
+        "int32",
+    ),
+    "int64 vectors": (
+        lambda p: _write_hostile_safetensors(p, *_with(vectors=np.arange(12, dtype=np.int64).reshape(3, 4))),
+        "int64",
+    ),
+    "uint8 vectors": (
+        lambda p: _write_hostile_safetensors(p, *_with(vectors=np.arange(12, dtype=np.uint8).reshape(3, 4))),
+        "uint8",
+    ),
     "bool vectors": (lambda p: _write_hostile_safetensors(p, *_with(vectors=np.ones((3, 4), dtype=bool))), "bool"),
     "1-D vectors": (lambda p: _write_hostile_safetensors(p, *_with(vectors=np.ones(3, dtype=np.float32))), "2-D"),
-    "3-D vectors": (lambda p: _write_hostile_safetensors(p, *_with(vectors=np.ones((3, 4, 1), dtype=np.float32))), "2-D"),
+    "3-D vectors": (
+        lambda p: _write_hostile_safetensors(p, *_with(vectors=np.ones((3, 4, 1), dtype=np.float32))),
+        "2-D",
+    ),
     "no vectors": (lambda p: _write_hostile_safetensors(p, *_with(vectors=None)), "vectors"),
     "no keys blob": (lambda p: _write_hostile_safetensors(p, *_with(keys__utf8=None)), "keys.utf8"),
     "no key offsets": (lambda p: _write_hostile_safetensors(p, *_with(keys__offsets=None)), "keys.offsets"),
-    "more rows than keys": (lambda p: _write_hostile_safetensors(p, *_with(vectors=np.ones((4, 4), dtype=np.float32))), "keys"),
-    "fewer rows than keys": (lambda p: _write_hostile_safetensors(p, *_with(vectors=np.ones((2, 4), dtype=np.float32))), "keys"),
-    "offsets beyond the blob": (lambda p: _write_hostile_safetensors(p, *_with(keys__offsets=np.array([0, 3, 6, 99]))), "keys"),
-    "offsets decreasing": (lambda p: _write_hostile_safetensors(p, *_with(keys__offsets=np.array([0, 6, 3, 10]))), "keys"),
-    "offsets not starting at 0": (lambda p: _write_hostile_safetensors(p, *_with(keys__offsets=np.array([1, 3, 6, 10]))), "keys"),
-    "offsets as floats": (lambda p: _write_hostile_safetensors(p, *_with(keys__offsets=np.array([0, 3, 6, 10], dtype="<f8"))), "keys"),
+    "more rows than keys": (
+        lambda p: _write_hostile_safetensors(p, *_with(vectors=np.ones((4, 4), dtype=np.float32))),
+        "keys",
+    ),
+    "fewer rows than keys": (
+        lambda p: _write_hostile_safetensors(p, *_with(vectors=np.ones((2, 4), dtype=np.float32))),
+        "keys",
+    ),
+    "offsets beyond the blob": (
+        lambda p: _write_hostile_safetensors(p, *_with(keys__offsets=np.array([0, 3, 6, 99]))),
+        "keys",
+    ),
+    "offsets decreasing": (
+        lambda p: _write_hostile_safetensors(p, *_with(keys__offsets=np.array([0, 6, 3, 10]))),
+        "keys",
+    ),
+    "offsets not starting at 0": (
+        lambda p: _write_hostile_safetensors(p, *_with(keys__offsets=np.array([1, 3, 6, 10]))),
+        "keys",
+    ),
+    "offsets as floats": (
+        lambda p: _write_hostile_safetensors(p, *_with(keys__offsets=np.array([0, 3, 6, 10], dtype="<f8"))),
+        "keys",
+    ),
     "offsets 2-D": (lambda p: _write_hostile_safetensors(p, *_with(keys__offsets=np.array([[0, 3], [6, 10]]))), "keys"),
-    "keys blob as int32": (lambda p: _write_hostile_safetensors(p, *_with(keys__utf8=np.zeros(10, dtype=np.int32))), "keys"),
-    "keys not UTF-8": (lambda p: _write_hostile_safetensors(p, *_with(keys__utf8=np.frombuffer(b"cat\xffog" + b"caf\xc3\xa9",
-                                                                          dtype=np.uint8))), "UTF-8"),
+    "keys blob as int32": (
+        lambda p: _write_hostile_safetensors(p, *_with(keys__utf8=np.zeros(10, dtype=np.int32))),
+        "keys",
+    ),
+    "keys not UTF-8": (
+        lambda p: _write_hostile_safetensors(
+            p, *_with(keys__utf8=np.frombuffer(b"cat\xffog" + b"caf\xc3\xa9", dtype=np.uint8))
+        ),
+        "UTF-8",
+    ),
     "fastText entry not a mapping": (lambda p: _write_hostile_safetensors(p, *_ft_meta([3, 6, 5])), "fasttext"),
     "fastText bucket missing": (lambda p: _write_hostile_safetensors(p, *_ft_meta({"min_n": 3, "max_n": 6})), "bucket"),
-    "fastText bucket negative": (lambda p: _write_hostile_safetensors(p, *_ft_meta({"min_n": 3, "max_n": 6, "bucket": -5})),
-                                 "bucket"),
-    "fastText bucket a bool": (lambda p: _write_hostile_safetensors(p, *_ft_meta({"min_n": 3, "max_n": True, "bucket": 5})),
-                               "max_n"),
-    "fastText bucket a string": (lambda p: _write_hostile_safetensors(p, *_ft_meta({"min_n": "3", "max_n": 6, "bucket": 5})),
-                                 "min_n"),
-    "fastText buckets missing": (lambda p: _write_hostile_safetensors(p, *_with(True, fasttext__vectors_ngrams=None)),
-                                 "vectors_ngrams"),
-    "fastText word tokens missing": (lambda p: _write_hostile_safetensors(p, *_with(True, fasttext__vectors_vocab=None)),
-                                     "vectors_vocab"),
+    "fastText bucket negative": (
+        lambda p: _write_hostile_safetensors(p, *_ft_meta({"min_n": 3, "max_n": 6, "bucket": -5})),
+        "bucket",
+    ),
+    "fastText bucket a bool": (
+        lambda p: _write_hostile_safetensors(p, *_ft_meta({"min_n": 3, "max_n": True, "bucket": 5})),
+        "max_n",
+    ),
+    "fastText bucket a string": (
+        lambda p: _write_hostile_safetensors(p, *_ft_meta({"min_n": "3", "max_n": 6, "bucket": 5})),
+        "min_n",
+    ),
+    "fastText buckets missing": (
+        lambda p: _write_hostile_safetensors(p, *_with(True, fasttext__vectors_ngrams=None)),
+        "vectors_ngrams",
+    ),
+    "fastText word tokens missing": (
+        lambda p: _write_hostile_safetensors(p, *_with(True, fasttext__vectors_vocab=None)),
+        "vectors_vocab",
+    ),
     "fastText buckets not matching bucket": (
-        lambda p: _write_hostile_safetensors(p, *_with(True, fasttext__vectors_ngrams=np.ones((4, 4), dtype=np.float32))),
-        "vectors_ngrams"),
+        lambda p: _write_hostile_safetensors(
+            p, *_with(True, fasttext__vectors_ngrams=np.ones((4, 4), dtype=np.float32))
+        ),
+        "vectors_ngrams",
+    ),
     "fastText buckets of another width": (
-        lambda p: _write_hostile_safetensors(p, *_with(True, fasttext__vectors_ngrams=np.ones((5, 3), dtype=np.float32))),
-        "vectors_ngrams"),
+        lambda p: _write_hostile_safetensors(
+            p, *_with(True, fasttext__vectors_ngrams=np.ones((5, 3), dtype=np.float32))
+        ),
+        "vectors_ngrams",
+    ),
     "fastText word tokens of other rows": (
-        lambda p: _write_hostile_safetensors(p, *_with(True, fasttext__vectors_vocab=np.ones((2, 4), dtype=np.float32))),
-        "vectors_vocab"),
+        lambda p: _write_hostile_safetensors(
+            p, *_with(True, fasttext__vectors_vocab=np.ones((2, 4), dtype=np.float32))
+        ),
+        "vectors_vocab",
+    ),
     "fastText buckets as integers": (
         lambda p: _write_hostile_safetensors(p, *_with(True, fasttext__vectors_ngrams=np.ones((5, 4), dtype=np.int32))),
-        "vectors_ngrams"),
-    "fastText buckets in BF16": (lambda p: _write_hostile_safetensors(p, *_with(True, fasttext__vectors_ngrams=("BF16", [5, 4],
-                                                                                            b"\x00" * 40))), "BF16"),
+        "vectors_ngrams",
+    ),
+    "fastText buckets in BF16": (
+        lambda p: _write_hostile_safetensors(p, *_with(True, fasttext__vectors_ngrams=("BF16", [5, 4], b"\x00" * 40))),
+        "BF16",
+    ),
     "fastText int vectors": (
-        lambda p: _write_hostile_safetensors(p, *_with(True, vectors=np.arange(12, dtype=np.int32).reshape(3, 4))), "int32"),
+        lambda p: _write_hostile_safetensors(p, *_with(True, vectors=np.arange(12, dtype=np.int32).reshape(3, 4))),
+        "int32",
+    ),
 }
 #: Cases whose file is whole but whose metadata is broken: each again inside a fastText file.
 _METADATA_CASES = {
@@ -567,7 +682,10 @@ _METADATA_CASES = {
 }
 _RESTORED_CASES = ("incomplete alignment", "alignment a string", "incomplete merge report", "sources a number")
 for _name, _changes in _METADATA_CASES.items():
-    CASES[f"fastText: {_name}"] = (lambda p, c=_changes: _write_hostile_safetensors(p, *_meta(True, **c)), CASES[_name][1])
+    CASES[f"fastText: {_name}"] = (
+        lambda p, c=_changes: _write_hostile_safetensors(p, *_meta(True, **c)),
+        CASES[_name][1],
+    )
 
 LOADERS = {
     "load_vectors": lambda path: load_vectors(path),
@@ -618,8 +736,12 @@ def test_a_header_length_beyond_the_file_says_truncated_under_any_name(tmp_path,
 
 def test_duplicate_keys_are_the_package_error_naming_the_file(tmp_path, no_pickle):
     blob = b"catcatdog"
-    path = str(_write_hostile_safetensors(tmp_path / "dup.safetensors", *_with(keys__utf8=np.frombuffer(blob, dtype=np.uint8),
-                                                           keys__offsets=np.array([0, 3, 6, 9]))))
+    path = str(
+        _write_hostile_safetensors(
+            tmp_path / "dup.safetensors",
+            *_with(keys__utf8=np.frombuffer(blob, dtype=np.uint8), keys__offsets=np.array([0, 3, 6, 9])),
+        )
+    )
     for load in LOADERS.values():
         with pytest.raises(DuplicateKeyError, match="more than once") as caught:
             load(path)

@@ -326,6 +326,7 @@ def test_interrupted_safetensors_save_keeps_the_old_file(tmp_path, model, monkey
 # from test_safe_loading.py
 # --------------------------------------------------------------------------------------------------------------
 
+
 DATA = Path(__file__).parent / "data"
 PACKAGE = Path(__file__).resolve().parents[1] / "gensim_merge"
 
@@ -681,6 +682,7 @@ def test_convert_refuses_bad_outputs_before_reading(tmp_path, rich, capsys):
 # from test_file_modes.py
 # --------------------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(params=[0o022, 0o077, 0o002])
 def umask(request):
     old = os.umask(request.param)
@@ -790,6 +792,7 @@ def test_failed_write_leaves_no_file_and_the_old_mode(tmp_path):
 # --------------------------------------------------------------------------------------------------------------
 # from test_saving.py
 # --------------------------------------------------------------------------------------------------------------
+
 
 OOV = "unseenwordxyz"
 

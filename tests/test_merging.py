@@ -318,10 +318,15 @@ def test_words_from_an_unknown_source_names_the_inputs(model_a, rng):
     with pytest.raises(UnknownSourceError) as caught:
         merged.words_from("nobody")
     assert isinstance(caught.value, KeyError)
-    assert str(caught.value) == "words_from('nobody'): no input of this merge was named so; the inputs are ['old', 'new']"
+    assert (
+        str(caught.value) == "words_from('nobody'): no input of this merge was named so; the inputs are ['old', 'new']"
+    )
+
+
 # --------------------------------------------------------------------------------------------------------------
 # from test_merge_vectors.py
 # --------------------------------------------------------------------------------------------------------------
+
 
 PACKAGE = Path(__file__).resolve().parents[1] / "gensim_merge"
 
@@ -337,6 +342,7 @@ def reference_merge(vocabularies, counts, reference):
             provenance[key] = provenance.get(key, 0) | 1 << bit
     order = sorted(total, key=lambda k: (-total[k], in_reference.get(k, n_reference), k))
     return order, [total[k] for k in order], [provenance[k] for k in order]
+
 
 # short words from a small alphabet (with a trailing-NUL-prone character and a non-ASCII one): many shared
 # words and many ties of counts
@@ -586,6 +592,7 @@ def test_cli_quiet_merge_still_reports_stand_in_counts(word2vec_pair, tmp_path, 
 # --------------------------------------------------------------------------------------------------------------
 # from test_count_rule.py
 # --------------------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def continued_and_new():

@@ -99,7 +99,9 @@ def error_line(done):
 def _write_binary(path, records, dim):
     with open(path, "wb") as fout:
         fout.write(f"{len(records)} {dim}\n".encode())
-        fout.writelines(word.encode() + b" " + np.asarray(vector, dtype="<f4").tobytes() + b"\n" for word, vector in records)
+        fout.writelines(
+            word.encode() + b" " + np.asarray(vector, dtype="<f4").tobytes() + b"\n" for word, vector in records
+        )
 
 
 @pytest.mark.parametrize("binary", [False, True])

@@ -13,7 +13,8 @@ Usage (from the repository root)::
     python -m benchmarks.experiments.continued_training_variants.first_round_variants \
         --variants plain,default,rehearsal,warm --out benchmarks/.cache/cont.jsonl
     python -m benchmarks.experiments.continued_training_variants.first_round_variants --split halves --variants plain
-    python -m benchmarks.experiments.continued_training_variants.first_round_variants --table benchmarks/.cache/cont.jsonl
+    python -m benchmarks.experiments.continued_training_variants.first_round_variants \
+        --table benchmarks/.cache/cont.jsonl
 """
 
 import argparse
@@ -157,7 +158,10 @@ def main(argv=None):
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     for variant in args.variants.split(","):
         for row in run(variant, setup, VARIANTS[variant]):
-            row["command"] = "python -m benchmarks.experiments.continued_training_variants.first_round_variants " + " ".join(sys.argv[1:])
+            row["command"] = (
+                "python -m benchmarks.experiments.continued_training_variants.first_round_variants "
+                + " ".join(sys.argv[1:])
+            )
             with open(args.out, "a") as fh:
                 fh.write(json.dumps(row) + "\n")
 

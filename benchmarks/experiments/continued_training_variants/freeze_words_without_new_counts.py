@@ -21,4 +21,9 @@ for rep in range(int(sys.argv[2])):
     print("frozen", int((old & (new_cnt == 0)).sum()), flush=True)
     m.train(B, total_examples=m.corpus_count, epochs=m.epochs, start_alpha=m.alpha, end_alpha=m.min_alpha)
     m.wv.vectors_lockf = np.ones(1, np.float32)
-    record(kind, "freeze_words_without_new_counts: freeze unseen-by-count old words, no dream", fidelity.score(m.wv, s), time.time() - t)
+    record(
+        kind,
+        "freeze_words_without_new_counts: freeze unseen-by-count old words, no dream",
+        fidelity.score(m.wv, s),
+        time.time() - t,
+    )

@@ -44,4 +44,9 @@ for k, lam, temp in settings:
         disp = np.einsum("rk,rkd->rd", w, D[top])
         out[rows] = unit(Uo[rows] + lam * disp)
     kv = copy.deepcopy(kv0); kv.vectors = out.astype(np.float32); kv.norms = None
-    record(kind, f"move_a_only_words_with_neighbours: plain + A-only displacement field k={k} lam={lam} temp={temp}", fidelity.score(kv, s), 0)
+    record(
+        kind,
+        f"move_a_only_words_with_neighbours: plain + A-only displacement field k={k} lam={lam} temp={temp}",
+        fidelity.score(kv, s),
+        0,
+    )

@@ -55,6 +55,7 @@ def dream(frac, only_aonly, ctx=CTX, seed=0, temp=1.0):
 
 class Mix:
     def __init__(self, b, r, ratio): self.b, self.r, self.ratio = b, r, ratio
+
     def __iter__(self):
         it = iter(self.r)
         for i, l in enumerate(self.b):
@@ -70,8 +71,15 @@ for v in variants:
     freeze = v.endswith("-fA"); v0 = v[:-3] if freeze else v
     temp = 1.0
     if "@" in v0: v0, temp = v0.split("@"); temp = float(temp)
-    name, frac, only = {"dream20": ("dream20", .2, False), "dreamS10": ("dreamS10", .1, "shared"), "dreamS20": ("dreamS20", .2, "shared"), "dream10": ("dream10", .1, False), "dream50": ("dream50", .5, False),
-                        "dreamA10": ("dreamA10", .1, True), "dreamA30": ("dreamA30", .3, True)}[v0]
+    name, frac, only = {
+        "dream20": ("dream20", 0.2, False),
+        "dreamS10": ("dreamS10", 0.1, "shared"),
+        "dreamS20": ("dreamS20", 0.2, "shared"),
+        "dream10": ("dream10", 0.1, False),
+        "dream50": ("dream50", 0.5, False),
+        "dreamA10": ("dreamA10", 0.1, True),
+        "dreamA30": ("dreamA30", 0.3, True),
+    }[v0]
     name = v
     t = time.time()
     D = dream(frac, only, temp=temp)
@@ -88,4 +96,10 @@ for v in variants:
     if len(D) <= nb: mix.ratio = max(1, nb // len(D))
     m.train(mix, total_examples=nb + len(D), epochs=m.epochs, start_alpha=m.alpha, end_alpha=m.min_alpha)
     m.wv.vectors_lockf = np.ones(1, REAL)
-    record(kind, f"pseudo_rehearsal_from_the_a_model: {name} ({len(D)} pseudo-windows)", fidelity.score(m.wv, s), time.time() - t, {"t_gen": round(t_gen, 1), "t_train": round(time.time() - t - t_gen, 1)})
+    record(
+        kind,
+        f"pseudo_rehearsal_from_the_a_model: {name} ({len(D)} pseudo-windows)",
+        fidelity.score(m.wv, s),
+        time.time() - t,
+        {"t_gen": round(t_gen, 1), "t_train": round(time.time() - t - t_gen, 1)},
+    )

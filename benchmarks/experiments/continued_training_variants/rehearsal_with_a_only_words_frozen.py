@@ -17,6 +17,7 @@ B = s["corpus_b"]
 
 class Every:
     def __init__(self, c, step): self.c, self.step = c, step
+
     def __iter__(self):
         for i, l in enumerate(self.c):
             if i % self.step == 0: yield l
@@ -25,6 +26,7 @@ class Every:
 class Mix:
     """B lines with one rehearsal line after every `ratio` B lines."""
     def __init__(self, b, r, ratio): self.b, self.r, self.ratio = b, r, ratio
+
     def __iter__(self):
         it = iter(self.r)
         for i, l in enumerate(self.b):

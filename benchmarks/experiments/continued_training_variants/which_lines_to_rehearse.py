@@ -17,9 +17,13 @@ every10 = A[::10]
 has = np.array([sum(w in aonly for w in l) for l in A])
 sel = [A[i] for i in np.sort(np.argsort(-has, kind="stable")[: len(A) // 10])]
 lens = np.array([len(l) for l in A]); budget = 0.0984 * lens.sum()
+
+
 def by(score):
     order = np.argsort(-score, kind="stable"); keep = order[np.cumsum(lens[order]) <= budget]
     return [A[i] for i in np.sort(keep)]
+
+
 density = by(has / np.maximum(lens, 1)); count10 = by(has.astype(float))
 every4 = A[::4]
 for v in variants:

@@ -40,8 +40,15 @@ for pname, pool in (("B-only pool", bonly), ("shared pool", shared), ("B-only+sh
                           (("floor", floor), ("plain", plain), ("b-alone", b))), flush=True)
 qs = list(rng.choice(shared, 1000, replace=False))
 for pname, pool in (("shared q, shared pool", shared), ("shared q, B-only pool", bonly)):
-    print(pname, " ".join(f"{n}={overlap(m, joint, qs, pool):.3f}" for n, m in
-                          (("floor", floor), ("plain", plain), ("b-alone", b), ("a", s["models"]["a"].wv)) if all(w in m.key_to_index for w in pool)), flush=True)
+    print(
+        pname,
+        " ".join(
+            f"{n}={overlap(m, joint, qs, pool):.3f}"
+            for n, m in (("floor", floor), ("plain", plain), ("b-alone", b), ("a", s["models"]["a"].wv))
+            if all(w in m.key_to_index for w in pool)
+        ),
+        flush=True,
+    )
 aonly = s["groups"]["A-only"]
 qa = list(rng.choice(aonly, 1000, replace=False))
 a = s["models"]["a"].wv

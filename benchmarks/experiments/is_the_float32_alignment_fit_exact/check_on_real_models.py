@@ -4,7 +4,8 @@ exactly only for the anchors the report names, see ``gensim_merge._procrustes._c
 full float64 recomputation.
 
 B (general) is aligned onto A (tech) with the models ``benchmarks/fidelity.py`` caches, on 5000 and 20 000
-shared-word anchors. Usage (repository root): ``python -m benchmarks.experiments.is_the_float32_alignment_fit_exact.check_on_real_models``
+shared-word anchors. Usage (repository root):
+``python -m benchmarks.experiments.is_the_float32_alignment_fit_exact.check_on_real_models``
 """
 import os
 

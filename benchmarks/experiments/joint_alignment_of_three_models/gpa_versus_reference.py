@@ -6,7 +6,8 @@ Three inputs: A = tech, B1 / B2 = the even and odd lines of general (the models 
 group-sampling seeds. Also the two-model case, where GPA can only turn the whole space (a check).
 
 Needs the cached models of ``python -m benchmarks.fidelity`` and ``python -m benchmarks.fidelity --halves``.
-Usage (repository root): ``python -m benchmarks.experiments.joint_alignment_of_three_models.gpa_versus_reference``; output: one line per variant, ratios to the
+Usage (repository root): ``python -m benchmarks.experiments.joint_alignment_of_three_models.gpa_versus_reference``;
+output: one line per variant, ratios to the
 noise floor per word group for seed 0 | seed 1.
 """
 import os
@@ -28,6 +29,7 @@ halves = fidelity.continuation_setup("halves")["models"]  # general, even and od
 B1 = MergeableKeyedVectors.from_word2vec(halves["a"])
 B2 = MergeableKeyedVectors.from_word2vec(halves["b"])
 
+
 def score(kv, name):
     held = [w for w in joint.index_to_key if w in kv.key_to_index and w in floor.key_to_index]
     out = []
@@ -40,9 +42,11 @@ def score(kv, name):
     print(f"{name:40s} " + " | ".join(
         "A {:.3f} B {:.3f} sh {:.3f} mean {:.3f} rho {:.3f}".format(*o) for o in out), flush=True)
 
+
 def unit(X):
     X = np.asarray(X, dtype=np.float64)
     return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+
 
 def gpa(kvs, n_anchors=5000, iters=20):
     """Rotate every model onto the common mean of the anchors shared by all (orthogonal GPA)."""
@@ -68,6 +72,7 @@ def gpa(kvs, n_anchors=5000, iters=20):
         out.append(new)
     print(f"  GPA: {len(anchors)} anchors, {it + 1} iterations", flush=True)
     return out
+
 
 t = time.time()
 score(merge([A, B1, B2], names=["A", "B1", "B2"]), "merge A,B1,B2 (reference A)")

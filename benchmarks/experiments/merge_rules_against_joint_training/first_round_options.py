@@ -16,7 +16,8 @@ Two kinds of variants:
 
 Usage (from the repository root)::
 
-    python -m benchmarks.experiments.merge_rules_against_joint_training.first_round_options [--split domains|halves|quick] [--variants NAME,NAME] [--json F]
+    python -m benchmarks.experiments.merge_rules_against_joint_training.first_round_options \
+        [--split domains|halves|quick] [--variants NAME,NAME] [--json F]
 """
 
 import argparse

@@ -1,6 +1,7 @@
 """Idea 4: d-dim vectors for shared words fitted to reproduce the concatenation's similarities locally.
 
-Usage: python -m benchmarks.experiments.merge_rules_against_joint_training.knn_similarity_fit SPLIT NAME[,NAME...]  (names: knn-K-M-lam-T[-mode], oracle-shared, ...)
+Usage: python -m benchmarks.experiments.merge_rules_against_joint_training.knn_similarity_fit SPLIT NAME[,NAME...]
+(names: knn-K-M-lam-T[-mode], oracle-shared, ...)
 """
 import sys
 import time
@@ -107,7 +108,12 @@ if __name__ == "__main__":
     for name in sys.argv[2].split(","):
         if name.startswith("libR-knn-"):
             from gensim_merge import MergeableKeyedVectors as M
-            R = M.from_keyed_vectors(S.b, copy=False).alignment_to(M.from_keyed_vectors(S.a, copy=False), center=True).matrix
+
+            R = (
+                M.from_keyed_vectors(S.b, copy=False)
+                .alignment_to(M.from_keyed_vectors(S.a, copy=False), center=True)
+                .matrix
+            )
             vec = knn_fit(S, R=R, **parse(name[5:]))
         elif name.startswith("knn-"):
             vec = knn_fit(S, **parse(name))

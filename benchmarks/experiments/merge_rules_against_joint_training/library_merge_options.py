@@ -1,4 +1,8 @@
-"""Score the library's merge (gensim_merge.merge) with given options. Usage: python -m benchmarks.experiments.merge_rules_against_joint_training.library_merge_options SPLIT NAME..."""
+"""Score the library's merge (gensim_merge.merge) with given options.
+
+Usage: python -m benchmarks.experiments.merge_rules_against_joint_training.library_merge_options SPLIT NAME...
+"""
+
 import sys
 
 from benchmarks.experiments.merge_rules_against_joint_training.harness import Setup

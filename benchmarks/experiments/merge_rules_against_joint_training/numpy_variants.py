@@ -1,4 +1,6 @@
-"""Merge variants built with numpy. Usage: python -m benchmarks.experiments.merge_rules_against_joint_training.numpy_variants SPLIT NAME[,NAME...]
+"""Merge variants built with numpy.
+
+Usage: python -m benchmarks.experiments.merge_rules_against_joint_training.numpy_variants SPLIT NAME[,NAME...]
 
 Every variant returns a (n_union, dims) array in the harness's key order; scored with seeds 0 and 1.
 """
@@ -260,7 +262,6 @@ def cfit_concat(S):
 def cfit_wmin(S):
     ua, ub = halves(S, R=cfit_R(S, weights="min"))
     return blend(S, ua, ub, share(S))
-
 
 
 for gamma in (0.25, 0.5, 0.75):

@@ -55,8 +55,11 @@ def main():
         out[name] = {g: round(ratio[g], 3) for g in (*ff.GROUPS, "overall")}
         print(name, json.dumps(out[name]), flush=True)
     Path(HERE.parents[1] / "results" / "fasttext_merge_diagnostic_domains_even_lines.json").write_text(
-        json.dumps({"ratio_to_noise_floor": out, "command": "python benchmarks/experiments/fasttext_merge_diagnostic.py"},
-                   indent=1))
+        json.dumps(
+            {"ratio_to_noise_floor": out, "command": "python benchmarks/experiments/fasttext_merge_diagnostic.py"},
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """How long does filling a fresh 1.5M x 300 float32 array take, with and without numpy's huge-page request?
 
 Each setting runs in a fresh process (the first large allocation of a process is the one that matters), and
-fills two fresh arrays one after the other. Usage: ``python -m benchmarks.experiments.why_the_first_merge_is_slow.first_touch``.
+fills two fresh arrays one after the other.
+Usage: ``python -m benchmarks.experiments.why_the_first_merge_is_slow.first_touch``.
 """
 
 import subprocess
