@@ -971,7 +971,7 @@ def _filter_counts(source, target):
 
     Real counts are used as they are. Rank stand-ins facing real counts are put on the real side's frequency
     curve (:func:`gensim_merge.counts.frequency_curve`), as a merge weighs them: filtering on the ranks
-    themselves would keep nearly every word and fit worse (measured by ``benchmarks/fidelity_counts.py``).
+    themselves would keep nearly every word and fit worse (benchmarks/RESULTS.md section 13).
     Missing counts, or stand-ins on both sides, give nothing to filter on.
     """
     src, tgt = read_model_counts(source, "source"), read_model_counts(target, "target")

@@ -736,7 +736,7 @@ def _stand_ins_on_curve(found, names, ref):
 
     Rank stand-ins are a frequency order, not counts (see :mod:`gensim_merge.counts`): the word at rank r gets
     the r-th largest real count of the reference (or of the first input with real counts), or a Zipf curve
-    when no input has real counts. Measured on held-out corpora (``benchmarks/fidelity_counts.py``), this
+    when no input has real counts. Measured on held-out corpora (benchmarks/RESULTS.md section 13), this
     comes as close to joint training as the real counts do, where the stand-ins themselves or equal weights
     fall far behind.
     """
