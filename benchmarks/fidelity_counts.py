@@ -45,6 +45,7 @@ import numpy as np
 from gensim.models import KeyedVectors, Word2Vec
 
 import gensim_merge
+from benchmarks.fidelity import InterleavedCorpus
 from gensim_merge.evaluation import closeness, fidelity_ratio
 
 logger = logging.getLogger("fidelity_counts")
@@ -72,29 +73,6 @@ class Lines:
                     yield tokens
 
 
-class Interleaved:
-    """Lines of two corpora interleaved in proportion to their sizes (deterministic)."""
-
-    def __init__(self, first, second, n_first, n_second):
-        self.first, self.second, self.n_first, self.n_second = first, second, n_first, n_second
-
-    def __iter__(self):
-        first, second = iter(self.first), iter(self.second)
-        taken_first = taken_second = 0
-        left = [True, True]
-        while any(left):
-            use_first = left[0] and (not left[1] or taken_first * self.n_second <= taken_second * self.n_first)
-            line = next(first if use_first else second, None)
-            if line is None:
-                left[0 if use_first else 1] = False
-                continue
-            if use_first:
-                taken_first += 1
-            else:
-                taken_second += 1
-            yield line
-
-
 def main(argv=None):
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -114,8 +92,8 @@ def run_seed(corpus_a, corpus_b, seed, args):
     """Train the four models of one seed, build every candidate and score it; the rows of this seed."""
     n_a, n_b = sum(1 for _ in corpus_a), sum(1 for _ in corpus_b)
     models = {role: _model(role, corpus, seed, args) for role, corpus in (
-        ("a", corpus_a), ("b", corpus_b), ("joint", Interleaved(corpus_a, corpus_b, n_a, n_b)))}
-    models["floor"] = _model("floor", Interleaved(corpus_a, corpus_b, n_a, n_b), seed + 1000, args)
+        ("a", corpus_a), ("b", corpus_b), ("joint", InterleavedCorpus(corpus_a, corpus_b, n_a, n_b)))}
+    models["floor"] = _model("floor", InterleavedCorpus(corpus_a, corpus_b, n_a, n_b), seed + 1000, args)
     a, joint, floor = models["a"].wv, models["joint"].wv, models["floor"].wv
     with tempfile.TemporaryDirectory() as tmp:
         path, vocab = Path(tmp, "b.txt"), Path(tmp, "b.vocab")
