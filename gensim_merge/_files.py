@@ -452,6 +452,13 @@ def damaged_file_error(path, problem):
     return _damaged(path, problem)
 
 
+def holds_fasttext(path):
+    """Whether the vectors file at `path` holds a fastText model (n-gram buckets), from its checked header only
+    (no tensor is read)."""
+    path = os.fspath(path)
+    return "fasttext" in _metadata(path, _read_header(path)[1])
+
+
 def read_vectors_file(path, *, mmap=None):
     """Read a vectors file (``mmap``: ``None`` reads, ``"r"``/``"r+"``/``"c"`` memory-maps the vectors, and the
     n-gram arrays of a fastText file).

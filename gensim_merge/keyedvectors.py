@@ -39,6 +39,7 @@ from gensim_merge._files import (
     check_fingerprints,
     check_rows,
     fingerprints,
+    holds_fasttext,
     is_fasttext_file,
     is_safetensors_file,
     load_fasttext_file,
@@ -65,10 +66,9 @@ def load_safetensors(cls: type[_Model], fname: PathType,
                      mmap: str | None = None) -> _Model | FastTextKeyedVectors:
     """A model from a safetensors vectors file: a fastText model (with its buckets) when the file holds one,
     else `cls` (word2vec vectors)."""
-    content = read_vectors_file(fname, mmap=mmap)
-    if "fasttext" in content.metadata:  # the fastText class reads it (pickle-free), with its buckets
+    if holds_fasttext(fname):  # the fastText class reads it (pickle-free), with its buckets: read once
         return load_fasttext_file(fname, allow_pickle=True, mmap=mmap)
-    return cls._from_vectors_file(content, os.fsdecode(fname))
+    return cls._from_vectors_file(read_vectors_file(fname, mmap=mmap), os.fsdecode(fname))
 
 
 if TYPE_CHECKING:  # the type checker sees the KeyedVectors methods the mixin extends; at run time a plain mixin
