@@ -95,7 +95,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-#: File names :func:`save_fasttext` writes in gensim's native format (the only one that keeps the buckets).
+#: File names :func:`save_fasttext` writes in gensim's native format (which, like .safetensors, keeps the buckets).
 NATIVE_EXTENSIONS = (".wv", ".kv", ".model", ".ft")
 
 
